@@ -1,0 +1,84 @@
+"""``action_handoff``: hand the conversation to the agent desk and pause the bot."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from typing import Any, Dict, List
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ConversationPaused, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.settings import handoff_settings
+from handoff import slots
+from handoff.context import build_context_package
+from handoff.desk_client import (
+    DEFAULT_DESK_URL,
+    DESK_TOKEN_ENV,
+    DESK_URL_ENV,
+    DeskClient,
+    DeskUnavailable,
+)
+from handoff.reasons import HandoffReason
+
+logger = logging.getLogger(__name__)
+
+
+class ActionHandoff(Action):
+    """Submit the context package to the agent desk, tell the customer, pause the bot.
+
+    Contract: on success the tracker gets ``handoff_id`` and ``ConversationPaused`` — from then
+    on the bot sends nothing until the desk hands the conversation back. If the desk cannot
+    take it, the customer is told where to reach a person (``handoff.yml`` ``self_service``)
+    and the bot stays active: nobody is left waiting for an agent who will never come.
+
+    Environment: ``DESK_URL`` (default ``http://localhost:5005/webhooks/agent_desk``) and
+    ``DESK_API_TOKEN``.
+    """
+
+    def name(self) -> str:
+        """Return the action's name, as listed in domain.yml."""
+        return "action_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        """Open the handoff at the desk and pause, or fall back to self-service."""
+        settings = handoff_settings()
+        package = build_context_package(
+            conversation_id=tracker.sender_id,
+            events=tracker.events,
+            reason=self._reason(tracker),
+            signals=tracker.get_slot(slots.HANDOFF_SIGNALS) or [],
+            slots=tracker.current_slot_values(),
+            latest_message=tracker.latest_message,
+            channel=tracker.get_latest_input_channel(),
+        )
+        client = DeskClient(
+            os.environ.get(DESK_URL_ENV, DEFAULT_DESK_URL),
+            os.environ.get(DESK_TOKEN_ENV, ""),
+            timeout=settings.desk.timeout_seconds,
+        )
+        try:
+            # requests is blocking: keep the action server's event loop free meanwhile.
+            queued = await asyncio.to_thread(client.open_handoff, package)
+        except DeskUnavailable as error:
+            logger.warning("Handoff (%s) not accepted by the agent desk: %s", package.reason, error)
+            dispatcher.utter_message(
+                response="utter_handoff_unavailable", contact=settings.self_service.contact
+            )
+            return [SlotSet(slots.HANDOFF_ID, None)]
+        dispatcher.utter_message(
+            response="utter_handoff_queued" if queued.created else "utter_handoff_already_queued",
+            queue_position=queued.queue_position or 1,
+        )
+        return [SlotSet(slots.HANDOFF_ID, queued.handoff_id), ConversationPaused()]
+
+    @staticmethod
+    def _reason(tracker: Tracker) -> HandoffReason:
+        try:
+            return HandoffReason(tracker.get_slot(slots.HANDOFF_REASON))
+        except ValueError:
+            return HandoffReason.EXPLICIT_REQUEST

@@ -1,0 +1,1 @@
+"""Input channels: the customer apps (Telegram, WhatsApp) and the live-agent desk."""

@@ -1,0 +1,63 @@
+"""Giving a conversation back to the bot, the Rasa way.
+
+The tracker gets ``ConversationResumed`` (and the handoff slots cleared), then the external
+intent ``handback`` is triggered, so designers decide the bot's first words with a rule.
+Everything happens under the conversation's lock, like Rasa's own ``trigger_intent`` endpoint,
+so a customer message arriving at the same moment cannot interleave.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Optional
+
+from rasa.core.agent import Agent
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.events import ActionExecuted, ConversationResumed, SlotSet
+
+from handoff.slots import HANDBACK_RESET
+
+HANDBACK_INTENT = "handback"
+
+
+def output_channel_for(
+    input_channels: Iterable[InputChannel], channel_name: Optional[str]
+) -> OutputChannel:
+    """Return the output channel of the customer's own input channel.
+
+    Falls back to a collecting channel (the bot's words still land in the tracker) when the
+    customer's channel cannot push messages, like the REST channel.
+    """
+    for channel in input_channels:
+        if channel.name() == channel_name:
+            output = channel.get_output_channel()
+            if output is not None:
+                return output
+    return CollectingOutputChannel()
+
+
+async def resume_conversation(
+    agent: Agent,
+    conversation_id: str,
+    input_channels: Iterable[InputChannel],
+    intent: str = HANDBACK_INTENT,
+) -> Any:
+    """Resume the bot for ``conversation_id`` and trigger the handback intent.
+
+    Returns:
+        The updated tracker.
+    """
+    processor = agent.processor
+    assert processor is not None, "the Rasa server has no model loaded"
+    async with agent.lock_store.lock(conversation_id):
+        tracker = await processor.fetch_tracker_and_update_session(conversation_id)
+        tracker.update(ConversationResumed())
+        for slot in HANDBACK_RESET:
+            tracker.update(SlotSet(slot, None), processor.domain)
+        if tracker.latest_action_name != ACTION_LISTEN_NAME:
+            # A paused bot never predicted action_listen after pausing; without it the
+            # designers' `intent: handback` rule would not match the conversation's state.
+            tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
+        output = output_channel_for(input_channels, tracker.get_latest_input_channel())
+        await processor.trigger_external_user_uttered(intent, None, tracker, output)
+        return tracker

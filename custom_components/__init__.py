@@ -1,0 +1,1 @@
+"""NLU signal components (Rasa GraphComponents): confidence, out-of-scope, frustration, intake."""

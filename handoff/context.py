@@ -1,0 +1,227 @@
+"""The context package: everything an agent needs to pick a conversation up.
+
+Built from the Rasa tracker (the single source of truth for what was said) when the bot hands
+over, and sent to the agent desk, which stores it with the handoff. Its JSON schema is
+``docs/context-package.schema.json`` (kept in sync by a test).
+
+Agent turns are bot events whose metadata carries ``handoff_agent`` (``{"id", "name"}``), so
+the transcript shows the right sender even after several handoffs.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from enum import Enum
+from typing import Any, Dict, Iterable, List, Mapping, Optional
+
+from pydantic import BaseModel, Field
+
+from handoff.reasons import HandoffReason
+
+SCHEMA_VERSION = 1
+AGENT_METADATA_KEY = "handoff_agent"
+EXTERNAL_MESSAGE_PREFIX = "EXTERNAL: "
+
+
+class Sender(str, Enum):
+    """Who wrote a transcript turn."""
+
+    CUSTOMER = "customer"
+    BOT = "bot"
+    AGENT = "agent"
+
+
+class Turn(BaseModel):
+    """One message of the transcript."""
+
+    sender: Sender
+    text: str
+    timestamp: datetime
+    intent: Optional[str] = None
+    confidence: Optional[float] = None
+    agent_id: Optional[str] = None
+    agent_name: Optional[str] = None
+
+
+class Signal(BaseModel):
+    """A signal that contributed to the handoff decision, with its value."""
+
+    name: str
+    value: Any = None
+
+
+class IntentGuess(BaseModel):
+    """The NLU's best guess for the customer's latest message."""
+
+    name: Optional[str] = None
+    confidence: Optional[float] = None
+
+
+class Intake(BaseModel):
+    """What the intake form collected; ``declined`` lists the questions the customer refused."""
+
+    order_number: Optional[str] = None
+    email: Optional[str] = None
+    declined: List[str] = Field(default_factory=list)
+
+
+class Customer(BaseModel):
+    """Who the customer is, as far as the channel tells."""
+
+    id: str
+    name: Optional[str] = None
+
+
+class ContextPackage(BaseModel):
+    """The handoff's context, as the agent desk receives and stores it."""
+
+    schema_version: int = SCHEMA_VERSION
+    conversation_id: str
+    created_at: datetime
+    reason: HandoffReason
+    signals: List[Signal] = Field(default_factory=list)
+    summary: str
+    intent: IntentGuess = Field(default_factory=IntentGuess)
+    intake: Intake = Field(default_factory=Intake)
+    channel: Optional[str] = None
+    language: str = "en"
+    customer: Customer
+    transcript: List[Turn] = Field(default_factory=list)
+
+
+def _timestamp(event: Mapping[str, Any]) -> datetime:
+    return datetime.fromtimestamp(float(event.get("timestamp") or 0), tz=timezone.utc)
+
+
+def transcript_from_events(events: Iterable[Mapping[str, Any]]) -> List[Turn]:
+    """Turn tracker events into the transcript: customer, bot and agent messages in order.
+
+    External intents (``EXTERNAL: ...``) and events without text are not part of what was said.
+    """
+    turns: List[Turn] = []
+    for event in events:
+        kind, text = event.get("event"), event.get("text")
+        if not text:
+            continue
+        if kind == "user":
+            if text.startswith(EXTERNAL_MESSAGE_PREFIX):
+                continue
+            intent = (event.get("parse_data") or {}).get("intent") or {}
+            turns.append(
+                Turn(
+                    sender=Sender.CUSTOMER,
+                    text=text,
+                    timestamp=_timestamp(event),
+                    intent=intent.get("name"),
+                    confidence=intent.get("confidence"),
+                )
+            )
+        elif kind == "bot":
+            agent = (event.get("metadata") or {}).get(AGENT_METADATA_KEY)
+            turns.append(
+                Turn(
+                    sender=Sender.AGENT if agent else Sender.BOT,
+                    text=text,
+                    timestamp=_timestamp(event),
+                    agent_id=(agent or {}).get("id"),
+                    agent_name=(agent or {}).get("name"),
+                )
+            )
+    return turns
+
+
+_REASON_PHRASES = {
+    HandoffReason.EXPLICIT_REQUEST: "asked to talk to a person",
+    HandoffReason.FRUSTRATION: "is getting frustrated",
+    HandoffReason.LOOPING: "was not understood several times in a row",
+    HandoffReason.REPEATED_QUESTION: "asked the same thing repeatedly",
+    HandoffReason.SENSITIVE_TOPIC: "raised a topic a person must handle",
+    HandoffReason.HIGH_VALUE: "has a request our team handles directly",
+    HandoffReason.LOW_CONFIDENCE: "asked something the assistant could not answer with confidence",
+}
+
+
+def summarise(reason: HandoffReason, transcript: List[Turn], intake: Intake) -> str:
+    """Write the 2-3 sentence summary an agent reads first."""
+    customer_turns = [turn for turn in transcript if turn.sender is Sender.CUSTOMER]
+    sentences = [f"The customer {_REASON_PHRASES[reason]}."]
+    topics = [t.text for t in customer_turns if t.intent not in (None, "human_handoff", "inform")]
+    if topics:
+        sentences.append(f'Their request before that: "{_shorten(topics[-1])}".')
+    elif customer_turns:
+        sentences.append(f'Their last message: "{_shorten(customer_turns[-1].text)}".')
+    known = []
+    if intake.order_number:
+        known.append(f"order number {intake.order_number}")
+    if intake.email:
+        known.append(f"e-mail {intake.email}")
+    if known:
+        sentences.append(f"They gave {' and '.join(known)}.")
+    elif intake.declined:
+        sentences.append("They did not give an order number or e-mail.")
+    return " ".join(sentences)
+
+
+def _shorten(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def build_context_package(
+    *,
+    conversation_id: str,
+    events: Iterable[Mapping[str, Any]],
+    reason: HandoffReason,
+    signals: Iterable[Mapping[str, Any]] = (),
+    slots: Optional[Mapping[str, Any]] = None,
+    latest_message: Optional[Mapping[str, Any]] = None,
+    channel: Optional[str] = None,
+    customer_name: Optional[str] = None,
+    now: Optional[datetime] = None,
+) -> ContextPackage:
+    """Assemble the context package from tracker data (plain dicts, as Rasa serialises them).
+
+    Args:
+        conversation_id: the tracker's sender id.
+        events: the tracker's events, oldest first.
+        reason: the primary handoff reason.
+        signals: every signal that contributed (``{"name", "value"}``).
+        slots: the tracker's slots (intake values are read from ``order_number``, ``email``
+            and ``intake_declined``).
+        latest_message: the tracker's latest parsed message.
+        channel: the input channel the customer writes on.
+        customer_name: the display name the channel reported, if any.
+        now: the time of the handoff (defaults to now, UTC).
+    """
+    slots = slots or {}
+    transcript = transcript_from_events(events)
+    intake = Intake(
+        order_number=slots.get("order_number"),
+        email=slots.get("email"),
+        declined=list(slots.get("intake_declined") or []),
+    )
+    intent = (latest_message or {}).get("intent") or {}
+    language = ((latest_message or {}).get("metadata") or {}).get("language") or "en"
+    return ContextPackage(
+        conversation_id=conversation_id,
+        created_at=now or datetime.now(timezone.utc),
+        reason=reason,
+        signals=[Signal(**dict(signal)) for signal in signals],
+        summary=summarise(reason, transcript, intake),
+        intent=IntentGuess(name=intent.get("name"), confidence=intent.get("confidence")),
+        intake=intake,
+        channel=channel,
+        language=language,
+        customer=Customer(id=conversation_id, name=customer_name),
+        transcript=transcript,
+    )
+
+
+def package_to_json_dict(package: ContextPackage) -> Dict[str, Any]:
+    """Serialise the package to JSON-safe types (ISO timestamps, enum values)."""
+    return json.loads(package.json())
+
+
+def json_schema() -> str:
+    """Return the package's JSON schema, as published in docs/context-package.schema.json."""
+    return ContextPackage.schema_json(indent=2) + "\n"

@@ -1,0 +1,152 @@
+"""The one handoff settings file (``handoff.yml``) that designers and operators edit.
+
+It is validated when the action server starts, and a mistake is reported with the file and the
+key (``handoff.yml: intake.questions.explicit_request: at most two questions``) instead of
+surfacing as a wrong answer in a customer conversation.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Dict, List, Optional, Union
+
+import yaml
+from pydantic import BaseModel, Extra, Field, ValidationError, validator
+
+from handoff.intake import DEFAULT_ORDER_NUMBER_PATTERN, IntakeField, OrderNumberFormat
+from handoff.reasons import HandoffReason
+
+SETTINGS_ENV = "HANDOFF_SETTINGS"
+DEFAULT_SETTINGS_PATH = Path("handoff.yml")
+MAX_INTAKE_QUESTIONS = 2
+
+
+class SettingsError(ValueError):
+    """The handoff settings file is missing, unreadable or has an invalid key."""
+
+
+class _Section(BaseModel):
+    class Config:
+        extra = Extra.forbid
+        allow_mutation = False
+
+
+class IntakeSettings(_Section):
+    """What the intake form asks before a handoff."""
+
+    order_number_pattern: str = DEFAULT_ORDER_NUMBER_PATTERN
+    questions: Dict[HandoffReason, List[IntakeField]] = Field(
+        default_factory=lambda: {
+            HandoffReason.EXPLICIT_REQUEST: [IntakeField.ORDER_NUMBER, IntakeField.EMAIL]
+        }
+    )
+
+    @validator("order_number_pattern")
+    def _compiles(cls, pattern: str) -> str:  # noqa: N805 - pydantic validator
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise ValueError(f"not a valid regular expression ({error})") from error
+        return pattern
+
+    @validator("questions", pre=True)
+    def _known_reasons(cls, questions: object) -> object:  # noqa: N805
+        # pydantic reports a bad mapping key only as "__key__"; name the key the designer wrote.
+        if isinstance(questions, dict):
+            unknown = [str(key) for key in questions if key not in HandoffReason.codes()]
+            if unknown:
+                raise ValueError(
+                    f"unknown handoff reason {', '.join(map(repr, unknown))}; "
+                    f"use one of: {', '.join(HandoffReason.codes())}"
+                )
+        return questions
+
+    @validator("questions")
+    def _at_most_two(
+        cls,
+        questions: Dict[HandoffReason, List[IntakeField]],  # noqa: N805
+    ) -> Dict[HandoffReason, List[IntakeField]]:
+        for reason, fields in questions.items():
+            if len(fields) > MAX_INTAKE_QUESTIONS:
+                raise ValueError(
+                    f"{reason.value}: at most {MAX_INTAKE_QUESTIONS} intake questions "
+                    f"(got {len(fields)})"
+                )
+            if len(set(fields)) != len(fields):
+                raise ValueError(f"{reason.value}: a question is listed twice")
+        return questions
+
+    @property
+    def order_number_format(self) -> OrderNumberFormat:
+        """The configured order-number format."""
+        return OrderNumberFormat(self.order_number_pattern)
+
+    def questions_for(self, reason: Optional[HandoffReason]) -> List[IntakeField]:
+        """Return the intake questions to ask before handing over for ``reason``."""
+        if reason is None:
+            return []
+        return list(self.questions.get(reason, []))
+
+
+class DeskSettings(_Section):
+    """How the action server talks to the agent desk."""
+
+    timeout_seconds: float = Field(5.0, gt=0, le=30)
+
+
+class SelfServiceSettings(_Section):
+    """Where customers can reach a person when the desk cannot take the conversation."""
+
+    contact: str = Field(..., min_length=5)
+
+
+class HandoffSettings(_Section):
+    """The whole ``handoff.yml``."""
+
+    intake: IntakeSettings = Field(default_factory=IntakeSettings)
+    desk: DeskSettings = Field(default_factory=DeskSettings)
+    self_service: SelfServiceSettings
+
+
+def _describe(error: ValidationError, source: str) -> str:
+    lines = []
+    for item in error.errors():
+        key = ".".join(str(part) for part in item["loc"] if part != "__root__")
+        lines.append(f"{source}: {key}: {item['msg']}")
+    return "\n".join(lines)
+
+
+def parse_settings(raw: object, source: str = "handoff.yml") -> HandoffSettings:
+    """Validate already-loaded settings data.
+
+    Raises:
+        SettingsError: naming ``source`` and the offending key.
+    """
+    if not isinstance(raw, dict):
+        raise SettingsError(f"{source}: expected a mapping at the top level")
+    try:
+        return HandoffSettings.parse_obj(raw)
+    except ValidationError as error:
+        raise SettingsError(_describe(error, source)) from None
+
+
+def load_settings(path: Union[str, Path, None] = None) -> HandoffSettings:
+    """Read and validate the settings file.
+
+    Args:
+        path: the file; defaults to ``$HANDOFF_SETTINGS`` or ``handoff.yml`` in the
+            working directory (the project root, where Rasa runs).
+
+    Raises:
+        SettingsError: if the file is missing, is not YAML, or has an invalid key.
+    """
+    resolved = Path(path or os.environ.get(SETTINGS_ENV) or DEFAULT_SETTINGS_PATH)
+    try:
+        raw = yaml.safe_load(resolved.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SettingsError(f"{resolved}: the handoff settings file does not exist") from None
+    except yaml.YAMLError as error:
+        raise SettingsError(f"{resolved}: not valid YAML ({error})") from None
+    return parse_settings(raw, str(resolved))

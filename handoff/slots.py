@@ -1,0 +1,17 @@
+"""Names of the slots the handoff kit reads and writes (declared in domain.yml).
+
+Shared by the actions and the agent desk, which resets the handoff slots on handback.
+"""
+
+HANDOFF_REASON = "handoff_reason"
+HANDOFF_SIGNALS = "handoff_signals"
+HANDOFF_ID = "handoff_id"
+ORDER_NUMBER = "order_number"
+EMAIL = "email"
+INTAKE_DECLINED = "intake_declined"
+REQUESTED_SLOT = "requested_slot"
+
+INTAKE_FORM = "handoff_intake_form"
+
+HANDBACK_RESET = (HANDOFF_ID, HANDOFF_REASON, HANDOFF_SIGNALS, INTAKE_DECLINED)
+"""Slots a handback clears, so the next handoff decides and asks afresh (intake values stay)."""

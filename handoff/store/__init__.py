@@ -1,0 +1,23 @@
+"""The handoff store: handoffs in SQL (SQLite by default, PostgreSQL by URL), Rasa-free.
+
+Open an engine with ``create_store_engine``, migrate it with ``upgrade_to_head``, and work in
+``with SqlUnitOfWork(session_factory(engine)) as uow:`` blocks; the desk's rules live in
+``handoff.desk_service``.
+"""
+
+from handoff.store.engine import create_store_engine, session_factory
+from handoff.store.migrate import upgrade_to_head
+from handoff.store.models import OPEN_STATUSES, Handoff, HandoffStatus
+from handoff.store.repository import HandoffRepository
+from handoff.store.unit_of_work import SqlUnitOfWork
+
+__all__ = [
+    "OPEN_STATUSES",
+    "Handoff",
+    "HandoffRepository",
+    "HandoffStatus",
+    "SqlUnitOfWork",
+    "create_store_engine",
+    "session_factory",
+    "upgrade_to_head",
+]

@@ -1,0 +1,1 @@
+"""Alembic migrations of the handoff store (run by ``handoff.store.migrate``)."""

@@ -1,0 +1,1 @@
+"""The handoff store's schema revisions, oldest first."""

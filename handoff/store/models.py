@@ -1,0 +1,141 @@
+"""The handoff table: one row per time the bot handed a conversation to a person.
+
+Framework-free (SQLAlchemy only). The schema itself is created by the Alembic migrations in
+``handoff/store/migrations``; these mappings must match them, which a test checks with
+Alembic's ``compare_metadata`` on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from enum import Enum
+from typing import Any, FrozenSet, Optional
+
+from sqlalchemy import JSON, Column, DateTime, Index, Integer, MetaData, String, text
+from sqlalchemy import Enum as SqlEnum
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import registry
+from sqlalchemy.types import TypeDecorator
+
+# Deterministic constraint names, so migrations can refer to them on every database.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
+mapper_registry = registry(metadata=metadata)
+Base = mapper_registry.generate_base()
+
+
+class HandoffStatus(str, Enum):
+    """Where a handoff is in its life; stored as these exact lowercase values."""
+
+    QUEUED = "queued"  # waiting for an agent
+    ASSIGNED = "assigned"  # an agent has taken it
+    RESOLVED = "resolved"  # the agent solved it; the conversation ended with the agent
+    HANDED_BACK = "handed_back"  # the agent gave the conversation back to the bot
+    TICKET = "ticket"  # turned into an offline ticket
+    CLOSED = "closed"  # closed without any of the above (abandoned, expired)
+
+
+OPEN_STATUSES: FrozenSet[HandoffStatus] = frozenset({HandoffStatus.QUEUED, HandoffStatus.ASSIGNED})
+"""A conversation has at most one handoff in these statuses (enforced by a unique index)."""
+
+# Literal SQL for the partial index, in the form both databases reflect it back.
+OPEN_STATUS_PREDICATE = "status IN ('queued', 'assigned')"
+
+
+def utc_now() -> datetime:
+    """Return the current time as a timezone-aware UTC datetime."""
+    return datetime.now(timezone.utc)
+
+
+def new_handoff_id() -> str:
+    """Return a fresh handoff id: 32 hex characters, safe in URLs."""
+    return uuid.uuid4().hex
+
+
+class UtcDateTime(TypeDecorator):
+    """A ``DateTime(timezone=True)`` that is always timezone-aware UTC in Python.
+
+    SQLite keeps no offset and returns naive datetimes; PostgreSQL returns the session's
+    time zone. Both are normalised to UTC on read, and naive datetimes are refused on write
+    so a local time can never be stored by mistake.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Optional[datetime], dialect: Dialect) -> Any:
+        """Convert an aware datetime to UTC before storing it; refuse naive ones."""
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: handoff times must be timezone-aware")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: Optional[datetime], dialect: Dialect) -> Any:
+        """Return stored times as aware UTC (SQLite's naive values are UTC by construction)."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+class Handoff(Base):
+    """One handoff of one conversation, with the context package the agent reads."""
+
+    __tablename__ = "handoffs"
+
+    id = Column(String(32), primary_key=True, default=new_handoff_id)
+    conversation_id = Column(String(255), nullable=False, index=True)
+    status = Column(
+        SqlEnum(
+            HandoffStatus,
+            name="status",
+            native_enum=False,
+            create_constraint=True,
+            length=16,
+            values_callable=lambda statuses: [status.value for status in statuses],
+        ),
+        nullable=False,
+        default=HandoffStatus.QUEUED,
+    )
+    reason = Column(String(32), nullable=False)
+    team = Column(String(64), nullable=True)
+    priority = Column(Integer, nullable=False, default=0)
+    channel = Column(String(64), nullable=True)
+    context = Column(JSON, nullable=False, default=dict)
+    created_at = Column(UtcDateTime, nullable=False, default=utc_now)
+    updated_at = Column(UtcDateTime, nullable=False, default=utc_now, onupdate=utc_now)
+    closed_at = Column(UtcDateTime, nullable=True)
+
+    __table_args__ = (
+        # At most one open handoff per conversation, even with several desk replicas.
+        Index(
+            "uq_handoffs_open_conversation",
+            "conversation_id",
+            unique=True,
+            sqlite_where=text(OPEN_STATUS_PREDICATE),
+            postgresql_where=text(OPEN_STATUS_PREDICATE),
+        ),
+        # The queue: open handoffs by priority, oldest first.
+        Index("ix_handoffs_queue", "status", "priority", "created_at"),
+    )
+
+    @property
+    def is_open(self) -> bool:
+        """Whether an agent still owns (or is about to own) the conversation."""
+        return HandoffStatus(self.status) in OPEN_STATUSES
+
+    def __repr__(self) -> str:
+        return (
+            f"Handoff(id={self.id!r}, conversation_id={self.conversation_id!r}, "
+            f"status={self.status!r})"
+        )

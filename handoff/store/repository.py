@@ -1,0 +1,99 @@
+"""``HandoffRepository``: finding and keeping handoffs, over one SQLAlchemy session.
+
+Queries only; committing is the unit of work's job. "The queue" always means open handoffs by
+priority (highest first), then oldest first, then by id so the order is total.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Iterable, List, Optional
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from handoff.store.models import OPEN_STATUSES, Handoff, HandoffStatus
+
+QUEUE_ORDER = (Handoff.priority.desc(), Handoff.created_at.asc(), Handoff.id.asc())
+
+
+class HandoffRepository:
+    """The handoffs in the store, as seen through one session."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, handoff: Handoff) -> None:
+        """Stage a new handoff; it is written when the unit of work commits."""
+        self._session.add(handoff)
+
+    def get(self, handoff_id: str) -> Optional[Handoff]:
+        """Return the handoff with this id, or ``None``."""
+        return self._session.get(Handoff, handoff_id)
+
+    def close_if_open(self, handoff_id: str, status: HandoffStatus, moment: datetime) -> bool:
+        """Move an open handoff to the closing ``status`` in one conditional UPDATE.
+
+        Returns False when the handoff was not open (or does not exist), so of two
+        simultaneous closes exactly one wins, on SQLite and PostgreSQL alike.
+        """
+        result = self._session.execute(
+            update(Handoff)
+            .where(Handoff.id == handoff_id, Handoff.status.in_(list(OPEN_STATUSES)))
+            .values(status=status, closed_at=moment, updated_at=moment)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1
+
+    def refresh(self, handoff: Handoff) -> None:
+        """Reload ``handoff`` from the store (after a bulk UPDATE)."""
+        self._session.refresh(handoff)
+
+    def open_for_conversation(self, conversation_id: str) -> Optional[Handoff]:
+        """Return the conversation's open (queued or assigned) handoff, or ``None``.
+
+        There is at most one: a partial unique index guarantees it.
+        """
+        query = select(Handoff).where(
+            Handoff.conversation_id == conversation_id,
+            Handoff.status.in_(sorted(OPEN_STATUSES)),
+        )
+        return self._session.execute(query).scalars().first()
+
+    def list(
+        self, statuses: Optional[Iterable[HandoffStatus]] = None, limit: Optional[int] = None
+    ) -> List[Handoff]:
+        """Return handoffs in queue order, optionally only some statuses and at most ``limit``.
+
+        ``statuses=None`` means every status; an empty collection means none.
+        """
+        query = select(Handoff).order_by(*QUEUE_ORDER)
+        if statuses is not None:
+            query = query.where(Handoff.status.in_([HandoffStatus(s) for s in statuses]))
+        if limit is not None:
+            query = query.limit(limit)
+        return list(self._session.execute(query).scalars())
+
+    def queue_position(self, handoff: Handoff) -> Optional[int]:
+        """Return the handoff's 1-based place among queued handoffs; ``None`` if not queued.
+
+        Counted in the database (handoffs ahead of this one in queue order), so it is right
+        however long the queue is.
+        """
+        if HandoffStatus(handoff.status) is not HandoffStatus.QUEUED:
+            return None
+        ahead = or_(
+            Handoff.priority > handoff.priority,
+            and_(Handoff.priority == handoff.priority, Handoff.created_at < handoff.created_at),
+            and_(
+                Handoff.priority == handoff.priority,
+                Handoff.created_at == handoff.created_at,
+                Handoff.id < handoff.id,
+            ),
+        )
+        query = (
+            select(func.count())
+            .select_from(Handoff)
+            .where(Handoff.status == HandoffStatus.QUEUED, ahead)
+        )
+        return int(self._session.execute(query).scalar_one()) + 1

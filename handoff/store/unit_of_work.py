@@ -1,0 +1,54 @@
+"""``SqlUnitOfWork``: one session, one transaction, committed only when asked.
+
+Used as ``with SqlUnitOfWork(sessions) as uow: ...``. Leaving the block without
+``uow.commit()`` — normally or by an exception — rolls everything back, so a half-done change
+never reaches the store. Read-only blocks need no commit.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Optional, Type
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from handoff.store.repository import HandoffRepository
+
+
+class SqlUnitOfWork:
+    """A transaction over the handoff store, exposing ``handoffs`` (a repository)."""
+
+    handoffs: HandoffRepository
+
+    def __init__(self, sessions: sessionmaker) -> None:
+        self._sessions = sessions
+        self._session: Optional[Session] = None
+
+    def __enter__(self) -> SqlUnitOfWork:
+        self._session = self._sessions()
+        self.handoffs = HandoffRepository(self._session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        traceback: Optional[TracebackType],
+    ) -> None:
+        # close() rolls back whatever was not committed. Unlike rollback(), it leaves the
+        # handoffs already loaded readable (detached), so callers can use what they read.
+        self._require_session().close()
+        self._session = None
+
+    def commit(self) -> None:
+        """Write every change made in this unit of work, atomically."""
+        self._require_session().commit()
+
+    def rollback(self) -> None:
+        """Drop every uncommitted change; the unit of work stays usable afterwards."""
+        self._require_session().rollback()
+
+    def _require_session(self) -> Session:
+        if self._session is None:
+            raise RuntimeError("use the unit of work in a `with` block")
+        return self._session

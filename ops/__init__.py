@@ -1,0 +1,1 @@
+"""Operator entry points: train when needed (``ops.model``) and run everything (``ops.run``)."""

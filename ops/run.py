@@ -1,0 +1,151 @@
+"""``make run``: the whole assistant on one machine, with embedded defaults.
+
+Trains the model if data/config/domain changed (see :mod:`ops.model`), then starts
+
+- the action server (``rasa run actions``) on ``ACTION_PORT`` (5055), and
+- the Rasa server (``rasa run --enable-api``) on ``RASA_PORT`` (5005) with the REST channel,
+  the agent desk channel, the SQLite tracker store in ``var/`` and the in-memory lock store,
+
+prints what runs where, and stops both on Ctrl-C (or when either exits).
+
+Environment (all optional):
+    RASA_AUTH_TOKEN: token of Rasa's HTTP API; generated and printed when unset.
+    DESK_API_TOKEN: the agent desk's service token; generated and printed when unset.
+    DESK_STORE_URL: SQLAlchemy URL of the handoff store (default ``sqlite:///var/handoff.db``).
+    DESK_URL: where the action server reaches the desk (default: this Rasa server).
+    RASA_PORT, ACTION_PORT: the two ports.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Dict, List
+
+from ops.model import PROJECT_ROOT, ensure_model
+
+DATA_DIR = PROJECT_ROOT / "var"
+READY_TIMEOUT_SECONDS = 180
+
+
+def launch_environment(base: Dict[str, str]) -> Dict[str, str]:
+    """Return the environment for both servers, filling in the embedded defaults."""
+    env = dict(base)
+    env.setdefault("RASA_PORT", "5005")
+    env.setdefault("ACTION_PORT", "5055")
+    env.setdefault("RASA_AUTH_TOKEN", secrets.token_urlsafe(24))
+    env.setdefault("DESK_API_TOKEN", secrets.token_urlsafe(24))
+    env.setdefault("DESK_STORE_URL", f"sqlite:///{DATA_DIR / 'handoff.db'}")
+    env.setdefault("DESK_URL", f"http://localhost:{env['RASA_PORT']}/webhooks/agent_desk")
+    env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+    return env
+
+
+def server_commands(model: Path, env: Dict[str, str]) -> Dict[str, List[str]]:
+    """Return the command line of each server."""
+    rasa = [sys.executable, "-m", "rasa"]
+    return {
+        "action server": rasa
+        + ["run", "actions", "--actions", "actions", "--port", env["ACTION_PORT"]],
+        "rasa server": rasa + [
+            "run", "--enable-api", "--auth-token", env["RASA_AUTH_TOKEN"],
+            "--model", str(model), "--endpoints", "endpoints.yml",
+            "--credentials", "credentials.yml", "--port", env["RASA_PORT"],
+        ],
+    }  # fmt: skip
+
+
+def wait_until_ready(url: str, process: subprocess.Popen, timeout: float) -> bool:
+    """Poll ``url`` until it answers 200; False if the process died or time ran out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return True
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.5)
+    return False
+
+
+def stop(processes: Dict[str, subprocess.Popen]) -> None:
+    """Stop every started server: SIGTERM, then SIGKILL after 10 seconds."""
+    for process in processes.values():
+        if process.poll() is None:
+            process.terminate()
+    for process in processes.values():
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # same clean shutdown as Ctrl-C
+
+
+def main() -> int:
+    """Start both servers and supervise them until Ctrl-C."""
+    model = ensure_model()
+    DATA_DIR.mkdir(exist_ok=True)
+    env = launch_environment(dict(os.environ))
+    processes: Dict[str, subprocess.Popen] = {}
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    # Even when started in the background (where SIGINT is ignored), Ctrl-C means stop.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        for name, command in server_commands(model, env).items():
+            processes[name] = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env)
+        rasa_url = f"http://localhost:{env['RASA_PORT']}"
+        ready = wait_until_ready(
+            f"http://localhost:{env['ACTION_PORT']}/health",
+            processes["action server"],
+            READY_TIMEOUT_SECONDS,
+        ) and wait_until_ready(f"{rasa_url}/", processes["rasa server"], READY_TIMEOUT_SECONDS)
+        if not ready:
+            print("error: a server did not start; see its output above", file=sys.stderr)
+            return 1
+        print(
+            "\n".join(
+                [
+                    "",
+                    "Northwind Home support assistant is running:",
+                    f"  model          {model.relative_to(PROJECT_ROOT)}",
+                    f"  Rasa server    {rasa_url}  (HTTP API token: {env['RASA_AUTH_TOKEN']})",
+                    f"  REST channel   POST {rasa_url}/webhooks/rest/webhook",
+                    f"  agent desk     {env['DESK_URL']}/api/handoffs"
+                    f"  (token: {env['DESK_API_TOKEN']})",
+                    f"  action server  http://localhost:{env['ACTION_PORT']}/webhook",
+                    "  tracker store  var/tracker.db (SQLite)",
+                    f"  handoff store  {env['DESK_STORE_URL']}",
+                    "Try: curl -s -XPOST "
+                    f"{rasa_url}/webhooks/rest/webhook "
+                    '-d \'{"sender": "me", "message": "I want to talk to a human"}\'',
+                    "Press Ctrl-C to stop both servers.",
+                ]
+            ),
+            flush=True,
+        )
+        while all(process.poll() is None for process in processes.values()):
+            time.sleep(1)
+        print("error: a server exited; stopping the other one", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nStopping ...", flush=True)
+        return 0
+    finally:
+        stop(processes)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

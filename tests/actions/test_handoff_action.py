@@ -1,0 +1,112 @@
+import pytest
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, SlotSet
+from rasa_sdk.events import ConversationPaused
+from rasa_sdk.events import SlotSet as SdkSlotSet
+
+from actions.handoff_action import ActionHandoff
+from handoff.desk_client import DESK_TOKEN_ENV, DESK_URL_ENV
+from tests.conversation import said
+from tests.fake_desk import FakeDesk, closed_port_url
+
+CONTACT = "e-mail support@northwind-home.example or call +1 555 0100 (Mon-Fri 9:00-18:00)"
+SIGNALS = [{"name": "intent", "value": {"name": "human_handoff", "confidence": 0.95}}]
+
+
+@pytest.fixture
+def handed_over(tracker_from):
+    """A customer who asked for a person and went through the intake form."""
+    return tracker_from(
+        [
+            *said("my sofa from order 1234567 arrived broken", "complaint"),
+            BotUttered("I'm sorry to hear that."),
+            *said("get me a human", "human_handoff"),
+            ActionExecuted("action_decide_handoff"),
+            SlotSet("handoff_reason", "explicit_request"),
+            SlotSet("handoff_signals", SIGNALS),
+            ActionExecuted("handoff_intake_form"),
+            ActiveLoop("handoff_intake_form"),
+            SlotSet("order_number", "1234567"),
+            SlotSet("requested_slot", "email"),
+            BotUttered("And which e-mail address did you use for your order or account?"),
+            *said("I'd rather not", "deny"),
+            SlotSet("intake_declined", ["email"]),
+            SlotSet("requested_slot", None),
+            ActiveLoop(None),
+        ],
+        sender_id="conv-77",
+    )
+
+
+@pytest.fixture
+def desk_env(monkeypatch):
+    def point_to(url):
+        monkeypatch.setenv(DESK_URL_ENV, url)
+        monkeypatch.setenv(DESK_TOKEN_ENV, "desk-token-1")
+
+    return point_to
+
+
+def test_hands_over_pauses_and_tells_the_queue_position(
+    run_action, handed_over, desk_env, customer_reads
+):
+    with FakeDesk() as desk:
+        desk_env(desk.url)
+        events = run_action(ActionHandoff(), handed_over)
+
+    assert events == [SdkSlotSet("handoff_id", "h-0001"), ConversationPaused()]
+    assert customer_reads() == [
+        "Thanks - I've passed our conversation, with everything you've told me, to a person "
+        "from our team. You're number 3 in the queue. They'll reply right here; "
+        "I'll stay quiet until then."
+    ]
+    (request,) = desk.received
+    assert request.headers["Authorization"] == "Bearer desk-token-1"
+    package = request.body
+    assert package["conversation_id"] == "conv-77"
+    assert package["reason"] == "explicit_request"
+    assert package["signals"] == SIGNALS
+    assert package["intake"] == {"order_number": "1234567", "email": None, "declined": ["email"]}
+    assert package["channel"] == "rest"
+    assert [turn["sender"] for turn in package["transcript"]] == [
+        "customer",
+        "bot",
+        "customer",
+        "bot",
+        "customer",
+    ]
+    assert "They gave order number 1234567." in package["summary"]
+
+
+def test_a_conversation_already_with_the_desk_is_told_so(
+    run_action, handed_over, desk_env, customer_reads
+):
+    reply = {"id": "h-0001", "status": "queued", "queue_position": 2, "created": False}
+    with FakeDesk(status=200, reply=reply) as desk:
+        desk_env(desk.url)
+        events = run_action(ActionHandoff(), handed_over)
+
+    assert events == [SdkSlotSet("handoff_id", "h-0001"), ConversationPaused()]
+    assert customer_reads() == [
+        "You're already in the queue for a person from our team (number 2). "
+        "They'll reply right here."
+    ]
+
+
+@pytest.mark.parametrize("desk_answers", [None, 500])
+def test_when_the_desk_cannot_take_it_the_customer_gets_the_contact_and_the_bot_stays(
+    run_action, handed_over, desk_env, customer_reads, desk_answers
+):
+    if desk_answers is None:
+        desk_env(closed_port_url())
+        events = run_action(ActionHandoff(), handed_over)
+    else:
+        with FakeDesk(status=desk_answers, reply={"error": "boom"}) as desk:
+            desk_env(desk.url)
+            events = run_action(ActionHandoff(), handed_over)
+
+    assert events == [SdkSlotSet("handoff_id", None)]
+    assert ConversationPaused() not in events
+    assert customer_reads() == [
+        "I'm sorry - I can't reach our team from this chat right now. "
+        f"You can get a person directly: {CONTACT}."
+    ]

@@ -1,0 +1,17 @@
+import pytest
+
+from ops.model import ensure_model
+from tests.e2e.assistant import RunningAssistant, start_assistant
+
+
+@pytest.fixture(scope="session")
+def trained_model():
+    """The model for the current data/config/domain: trained once, then reused by hash."""
+    return ensure_model(quiet=True)
+
+
+@pytest.fixture(scope="session")
+def assistant(trained_model, tmp_path_factory) -> RunningAssistant:
+    running = start_assistant(trained_model, tmp_path_factory.mktemp("assistant"))
+    yield running
+    running.stop()
