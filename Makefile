@@ -22,6 +22,7 @@ train: install
 ## Lint, validate the Rasa data, run the whole suite (unit, Rasa test stories, integration).
 test: install
 	@$(BIN)/ruff check .
+	@$(BIN)/ruff format --check .
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## Regenerate docs/context-package.schema.json after changing handoff/context.py.
@@ -30,6 +31,7 @@ schema: install
 
 lint: install
 	@$(BIN)/ruff check .
+	@$(BIN)/ruff format --check .
 
 clean:
 	rm -rf $(VENV) .rasa models var .pytest_cache

@@ -3,7 +3,9 @@
 Before a handoff the form asks for what ``handoff.yml`` lists for the reason (order number,
 e-mail). It
 
-- skips what the customer already wrote anywhere in the conversation;
+- skips what the customer already wrote anywhere in the conversation: the ``order_number`` and
+  ``email`` entities of the NLU (``IntakeEntityExtractor``) in each message's ``parse_data``,
+  or, for a message without such an entity (older trackers), the same parser on its text;
 - accepts a refusal ("I don't have one") and does not ask that again;
 - passes on an answer it cannot parse instead of asking again (the agent sees the words);
 - stops asking at once when the customer insists on a person.
@@ -23,12 +25,36 @@ from actions.settings import handoff_settings
 from handoff import slots
 from handoff.decision import EXPLICIT_REQUEST_INTENT
 from handoff.explicit_request import is_explicit_request
-from handoff.intake import IntakeField, find_email, find_in_history, is_refusal
+from handoff.intake import (
+    CustomerMessage,
+    IntakeField,
+    OrderNumberFormat,
+    find_in_messages,
+    is_refusal,
+    normalise,
+    value_in_message,
+)
 from handoff.reasons import HandoffReason
 
 
-def _customer_texts(tracker: Tracker) -> List[Optional[str]]:
-    return [event.get("text") for event in tracker.events if event.get("event") == "user"]
+def _customer_messages(tracker: Tracker) -> List[CustomerMessage]:
+    """Each customer message as ``(text, entities)``, oldest first."""
+    return [
+        (event.get("text"), (event.get("parse_data") or {}).get("entities") or [])
+        for event in tracker.events
+        if event.get("event") == "user"
+    ]
+
+
+def _entity_values(
+    entities: List[Dict[str, Any]], field: IntakeField, order_format: OrderNumberFormat
+) -> List[str]:
+    """Return the normalised values of the entities named ``field``."""
+    return [
+        normalise(field, str(entity["value"]), order_format)
+        for entity in entities
+        if entity.get("entity") == field.value and entity.get("value")
+    ]
 
 
 def _reason(tracker: Tracker) -> HandoffReason:
@@ -97,8 +123,7 @@ class ValidateHandoffIntakeForm(FormValidationAction):
         domain: DomainDict,
     ) -> Dict[str, Any]:
         """Normalise an order number; accept a refusal; pass on what cannot be parsed."""
-        order_format = handoff_settings().intake.order_number_format
-        parsed = order_format.find(value) if isinstance(value, str) else None
+        parsed = self._parsed(IntakeField.ORDER_NUMBER, value, tracker)
         return self._validated(IntakeField.ORDER_NUMBER, value, parsed, dispatcher, tracker)
 
     def validate_email(
@@ -109,7 +134,7 @@ class ValidateHandoffIntakeForm(FormValidationAction):
         domain: DomainDict,
     ) -> Dict[str, Any]:
         """Normalise an e-mail address; accept a refusal; pass on what cannot be parsed."""
-        parsed = find_email(value) if isinstance(value, str) else None
+        parsed = self._parsed(IntakeField.EMAIL, value, tracker)
         return self._validated(IntakeField.EMAIL, value, parsed, dispatcher, tracker)
 
     # --- internals ---
@@ -128,7 +153,7 @@ class ValidateHandoffIntakeForm(FormValidationAction):
     def _from_history(self, tracker: Tracker, field: IntakeField) -> Dict[str, Any]:
         if tracker.get_slot(field.value) is not None:
             return {}
-        texts = _customer_texts(tracker)
+        messages = _customer_messages(tracker)
         asked = tracker.get_slot(slots.REQUESTED_SLOT)
         if asked is not None:
             # While the form asks, only the latest answer is new; the asked slot comes from it
@@ -136,10 +161,25 @@ class ValidateHandoffIntakeForm(FormValidationAction):
             # At activation nothing has been asked yet and the whole conversation counts.
             if asked == field.value:
                 return {}
-            texts = texts[-1:]
+            messages = messages[-1:]
         order_format = handoff_settings().intake.order_number_format
-        value = find_in_history(texts, field, order_format)
+        value = find_in_messages(messages, field, order_format)
         return {field.value: value} if value else {}
+
+    @staticmethod
+    def _parsed(field: IntakeField, value: Any, tracker: Tracker) -> Optional[str]:
+        # A candidate is the answer's whole text (from_text mapping: its entity if the NLU
+        # found one, else the text parsed) or a value extract_<slot> took from an entity,
+        # already normalised by the NLU (maybe under a pattern only the NLU knows).
+        if not isinstance(value, str):
+            return None
+        order_format = handoff_settings().intake.order_number_format
+        for text, entities in reversed(_customer_messages(tracker)):
+            if text == value:
+                return value_in_message(text, entities, field, order_format)
+            if value in _entity_values(entities, field, order_format):
+                return value
+        return value_in_message(value, [], field, order_format)
 
     @staticmethod
     def _validated(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from enum import Enum
-from typing import Iterable, Optional
+from typing import Any, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 DEFAULT_ORDER_NUMBER_PATTERN = r"(?<![\w@.+-])(?:#|ORD-?)?(?P<number>\d{6,10})(?![\w@])"
 """Order numbers of the bundled store: 6-10 digits, optionally written ``#1234567`` or
@@ -19,6 +19,10 @@ DEFAULT_ORDER_NUMBER_PATTERN = r"(?<![\w@.+-])(?:#|ORD-?)?(?P<number>\d{6,10})(?
 _EMAIL = re.compile(
     r"(?<![\w.+-])[A-Za-z0-9][\w.+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}(?![\w@])"
 )
+
+# A whitespace-separated digit group right before a number ("+44 7700 900123", "0151 2345678")
+# makes the number part of a phone number, not an order number.
+_DIGIT_GROUP_BEFORE = re.compile(r"(?<![\w.@])\+?\d+ $")
 
 _REFUSALS = [
     re.compile(pattern, re.IGNORECASE)
@@ -44,6 +48,21 @@ class IntakeField(str, Enum):
 
 
 @dataclass(frozen=True)
+class Found:
+    """A value found in a message: normalised, with its character offsets in the text.
+
+    Attributes:
+        value: the normalised value (order number as its ``number`` group, e-mail lower-cased).
+        start: offset of the first character of what the customer wrote.
+        end: offset after its last character, so ``text[start:end]`` is what was written.
+    """
+
+    value: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class OrderNumberFormat:
     """The store's order-number format, configurable in the handoff settings.
 
@@ -59,22 +78,41 @@ class OrderNumberFormat:
 
     def find(self, text: Optional[str]) -> Optional[str]:
         """Return the normalised order number written in ``text``, or None."""
+        found = self.find_all(text)
+        return found[0].value if found else None
+
+    def find_all(self, text: Optional[str]) -> List[Found]:
+        """Return every order number written in ``text``, in order, with its offsets.
+
+        A match right after a whitespace-separated digit group ("+44 7700 900123") is part of
+        a phone number and is skipped.
+        """
         if not text:
-            return None
-        match = re.search(self.pattern, text, re.IGNORECASE)
-        if not match:
-            return None
-        if "number" in match.groupdict() and match.group("number"):
-            return match.group("number").upper()
-        return match.group(0).upper()
+            return []
+        found = []
+        for match in re.finditer(self.pattern, text, re.IGNORECASE):
+            if not match.group(0) or _after_digit_group(text, match.start()):
+                continue
+            number = match.groupdict().get("number") or match.group(0)
+            found.append(Found(number.upper(), match.start(), match.end()))
+        return found
+
+
+def _after_digit_group(text: str, start: int) -> bool:
+    return text[start : start + 1].isdigit() and bool(_DIGIT_GROUP_BEFORE.search(text, 0, start))
 
 
 def find_email(text: Optional[str]) -> Optional[str]:
     """Return the e-mail address written in ``text``, lower-cased, or None."""
+    found = find_all_emails(text)
+    return found[0].value if found else None
+
+
+def find_all_emails(text: Optional[str]) -> List[Found]:
+    """Return every e-mail address written in ``text``, lower-cased, with its offsets."""
     if not text:
-        return None
-    match = _EMAIL.search(text)
-    return match.group(0).lower() if match else None
+        return []
+    return [Found(m.group(0).lower(), m.start(), m.end()) for m in _EMAIL.finditer(text)]
 
 
 def is_refusal(text: Optional[str]) -> bool:
@@ -98,12 +136,62 @@ def find_in_history(
         field: which intake value to look for.
         order_format: the store's order-number format.
     """
-    finder = order_format.find if field is IntakeField.ORDER_NUMBER else find_email
-    for text in reversed(list(texts)):
-        value = finder(text)
+    return find_in_messages(((text, ()) for text in texts), field, order_format)
+
+
+CustomerMessage = Tuple[Optional[str], Sequence[Mapping[str, Any]]]
+"""A customer's message as the NLU pipeline parsed it: its text and its ``entities``."""
+
+
+def find_in_messages(
+    messages: Iterable[CustomerMessage], field: IntakeField, order_format: OrderNumberFormat
+) -> Optional[str]:
+    """Return the most recent value of ``field`` in the customer's parsed messages, or None.
+
+    Args:
+        messages: ``(text, entities)`` per customer message, oldest first; ``entities`` as in
+            Rasa's ``parse_data`` (``[{"entity": "order_number", "value": ..., ...}]``).
+        field: which intake value to look for.
+        order_format: the store's order-number format.
+    """
+    for text, entities in reversed(list(messages)):
+        value = value_in_message(text, entities, field, order_format)
         if value:
             return value
     return None
+
+
+def value_in_message(
+    text: Optional[str],
+    entities: Sequence[Mapping[str, Any]],
+    field: IntakeField,
+    order_format: OrderNumberFormat,
+) -> Optional[str]:
+    """Return the value of ``field`` in one message: its entity, else what the text holds.
+
+    An entity named like the field (the first one written, when there are several) wins: an
+    NLU extractor found it. A message without one -- the extractor was not in the pipeline
+    yet, or another extractor found nothing -- is parsed from its text, with the same rules
+    the extractor applies, so both agree.
+    """
+    named = [e for e in entities or () if e.get("entity") == field.value and e.get("value")]
+    if named:
+        first = min(named, key=lambda entity: entity.get("start", 0))
+        return normalise(field, str(first["value"]), order_format)
+    if field is IntakeField.ORDER_NUMBER:
+        return order_format.find(text)
+    return find_email(text)
+
+
+def normalise(field: IntakeField, value: str, order_format: OrderNumberFormat) -> str:
+    """Normalise an extracted value: ``#1234567`` → ``1234567``, e-mail lower-cased.
+
+    A value the parser does not recognise (an extractor's already-normalised number under a
+    custom pattern, say) is kept as written, stripped.
+    """
+    if field is IntakeField.ORDER_NUMBER:
+        return order_format.find(value) or value.strip()
+    return find_email(value) or value.strip().lower()
 
 
 def mask_email(email: str) -> str:

@@ -214,3 +214,122 @@ def test_the_request_that_starts_the_intake_is_not_an_insistence(validate, reque
     # The form goes on to ask its questions (the domain's order: nothing to override) instead
     # of ending with an insisted_during_intake signal.
     assert validate(_form_call(history)) == []
+
+
+# --- values from the NLU's entities (IntakeEntityExtractor) in parse_data ---
+
+
+def _entity(entity, value, written, text):
+    start = text.index(written)
+    return {
+        "entity": entity,
+        "start": start,
+        "end": start + len(written),
+        "value": value,
+        "confidence_entity": 1.0,
+        "extractor": "IntakeEntityExtractor",
+    }
+
+
+def _said_with_entities(text, intent, *entities):
+    return said(text, intent, entities=[_entity(*entity, text) for entity in entities])
+
+
+def _decided_with(reason, *customer_events):
+    return [
+        *customer_events,
+        ActionExecuted("action_decide_handoff"),
+        SlotSet("handoff_reason", reason),
+        SlotSet("handoff_signals", []),
+        SlotSet("intake_declined", None),
+    ]
+
+
+def test_at_activation_the_entities_in_the_history_are_used(validate, dispatcher):
+    # NW-12345 is an order number only for the NLU's (custom) pattern: the value can only
+    # have come from the entity, not from parsing the text.
+    text = "parcel NW-12345 is lost, write to Jane@Example.com"
+    history = _decided_with(
+        "sensitive_topic",
+        *_said_with_entities(
+            text,
+            "complaint",
+            ("order_number", "12345", "NW-12345"),
+            ("email", "jane@example.com", "Jane@Example.com"),
+        ),
+        *said("get me a human", "human_handoff"),
+    )
+
+    assert validate(_form_call(history)) == [
+        SdkSlotSet("order_number", "12345"),
+        SdkSlotSet("email", "jane@example.com"),
+    ]
+    assert dispatcher.messages == []
+
+
+def test_the_most_recent_value_wins_whether_from_an_entity_or_the_text(validate):
+    history = _decided_with(
+        "explicit_request",
+        *_said_with_entities(
+            "order #1111111 was fine", "inform", ("order_number", "1111111", "#1111111")
+        ),
+        *said("but ORD-2222222 is late", "order_status"),  # a message from before the extractor
+        *said("talk to a person", "human_handoff"),
+    )
+
+    assert validate(_form_call(history))[0] == SdkSlotSet("order_number", "2222222")
+
+
+def test_a_phone_number_is_not_taken_for_an_order_number(validate):
+    history = _decided(
+        "explicit_request", ("call me on +44 7700 900123, I want a person", "human_handoff")
+    )
+
+    assert validate(_form_call(history)) == []  # the form goes on to ask for it
+
+
+def test_while_asking_an_entity_in_the_latest_answer_fills_the_other_slot(validate):
+    history = _decided("explicit_request", ("talk to a person", "human_handoff"))
+    answered = _asked(history, "email", "jane@example.com")
+    answer = "jane@example.com, and the order is NW-12345"
+    # replace the plain answer by one the NLU extracted entities from
+    at = next(i for i, e in enumerate(answered) if getattr(e, "text", None) == "jane@example.com")
+    answered[at - 1 : at + 1] = _said_with_entities(
+        answer,
+        "inform",
+        ("email", "jane@example.com", "jane@example.com"),
+        ("order_number", "12345", "NW-12345"),
+    )
+    answered[-1] = SlotSet("email", answer)
+
+    # Both filled; Rasa's form then finds nothing left to ask (domain order, no override).
+    assert validate(answered) == [
+        SdkSlotSet("email", "jane@example.com"),
+        SdkSlotSet("order_number", "12345"),
+    ]
+
+
+def test_the_asked_slot_takes_the_entity_of_the_answer(validate, dispatcher):
+    history = _decided("explicit_request", ("talk to a person", "human_handoff"))
+    answered = _asked(history, "order_number", "NW-12345")
+    at = next(i for i, e in enumerate(answered) if getattr(e, "text", None) == "NW-12345")
+    answered[at - 1 : at + 1] = _said_with_entities(
+        "NW-12345", "inform", ("order_number", "12345", "NW-12345")
+    )
+
+    events = validate(answered)
+
+    assert events[0] == SdkSlotSet("order_number", "12345")
+    assert dispatcher.messages == []
+
+
+def test_an_entity_never_overrides_a_value_already_set(validate):
+    history = _decided_with(
+        "explicit_request",
+        *_said_with_entities(
+            "order #7654321 please", "inform", ("order_number", "7654321", "#7654321")
+        ),
+    )
+    history.append(SlotSet("order_number", "1234567"))
+
+    assert SdkSlotSet("order_number", "7654321") not in validate(_form_call(history))

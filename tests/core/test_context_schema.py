@@ -6,6 +6,6 @@ SCHEMA_FILE = Path(__file__).resolve().parents[2] / "docs" / "context-package.sc
 
 
 def test_published_schema_matches_the_package_the_desk_accepts():
-    assert SCHEMA_FILE.read_text() == json_schema(), (
-        "docs/context-package.schema.json is out of date: run `make schema`"
-    )
+    assert (
+        SCHEMA_FILE.read_text() == json_schema()
+    ), "docs/context-package.schema.json is out of date: run `make schema`"

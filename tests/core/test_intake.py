@@ -3,12 +3,16 @@ import re
 import pytest
 
 from handoff.intake import (
+    Found,
     IntakeField,
     OrderNumberFormat,
+    find_all_emails,
     find_email,
     find_in_history,
+    find_in_messages,
     is_refusal,
     mask_email,
+    value_in_message,
 )
 
 ORDER = OrderNumberFormat()
@@ -34,6 +38,8 @@ def test_finds_the_order_number_in_a_sentence(text, expected):
     "text",
     [
         "call me on +49 151 2345",
+        "call me on +44 7700 900123",
+        "my number is 0151 2345678",
         "my number is 0151-23456789",
         "order 12345",
         "it was 3 weeks ago",
@@ -147,3 +153,78 @@ def test_find_in_history_without_a_value():
 )
 def test_mask_email_hides_the_local_part(email, masked):
     assert mask_email(email) == masked
+
+
+def test_find_all_gives_every_order_number_with_its_offsets():
+    text = "#1111111 and ORD-2222222, not +44 7700 900123"
+    assert ORDER.find_all(text) == [Found("1111111", 0, 8), Found("2222222", 13, 24)]
+
+
+def test_find_all_emails_gives_every_address_with_its_offsets():
+    text = "Old@Example.com or new@example.com"
+    assert find_all_emails(text) == [
+        Found("old@example.com", 0, 15),
+        Found("new@example.com", 19, 34),
+    ]
+
+
+def _entity(entity, value, start=0, extractor="IntakeEntityExtractor"):
+    return {
+        "entity": entity,
+        "value": value,
+        "start": start,
+        "end": start + len(value),
+        "extractor": extractor,
+    }
+
+
+@pytest.mark.parametrize(
+    "text, entities, field, expected",
+    [
+        # an entity wins over the text, and is normalised like the text would be
+        (
+            "it's #1234567",
+            [_entity("order_number", "1234567", 5)],
+            IntakeField.ORDER_NUMBER,
+            "1234567",
+        ),
+        (
+            "it's #1234567",
+            [_entity("order_number", "#1234567", 5, "DIETClassifier")],
+            IntakeField.ORDER_NUMBER,
+            "1234567",
+        ),
+        # a value under a custom pattern that the default parser does not know is kept
+        ("nw-12345", [_entity("order_number", "12345")], IntakeField.ORDER_NUMBER, "12345"),
+        (
+            "Jane@Example.com",
+            [_entity("email", "Jane@Example.com")],
+            IntakeField.EMAIL,
+            "jane@example.com",
+        ),
+        # the first one written, whatever the order of the list
+        (
+            "1111111 2222222",
+            [_entity("order_number", "2222222", 8), _entity("order_number", "1111111", 0)],
+            IntakeField.ORDER_NUMBER,
+            "1111111",
+        ),
+        # another entity, or none: the text is parsed
+        ("#1234567", [_entity("email", "a@b.io")], IntakeField.ORDER_NUMBER, "1234567"),
+        ("#1234567", [], IntakeField.ORDER_NUMBER, "1234567"),
+        ("call me on +44 7700 900123", [], IntakeField.ORDER_NUMBER, None),
+        (None, [], IntakeField.EMAIL, None),
+    ],
+)
+def test_value_in_message(text, entities, field, expected):
+    assert value_in_message(text, entities, field, ORDER) == expected
+
+
+def test_find_in_messages_returns_the_most_recent_value_entity_or_text():
+    messages = [
+        ("#1111111", [_entity("order_number", "1111111", 1)]),
+        ("order #2222222 please", []),  # before the extractor: parsed from the text
+        ("hi", []),
+    ]
+    assert find_in_messages(messages, IntakeField.ORDER_NUMBER, ORDER) == "2222222"
+    assert find_in_messages(messages, IntakeField.EMAIL, ORDER) is None

@@ -43,8 +43,15 @@ def test_rasa_data_validate_reports_only_the_documented_exceptions():
     assert result.returncode == 0, result.stdout[-3000:]
 
     warnings = re.findall(r"UserWarning: (.*)", result.stdout)
-    unused_intents = set(re.findall(r"The intent '(\w+)' is listed in the domain file, but is not found in the NLU", result.stdout))  # noqa: E501
-    unused_responses = set(re.findall(r"The utterance '(\w+)' is not used in any story", result.stdout))  # noqa: E501
+    unused_intents = set(
+        re.findall(
+            r"The intent '(\w+)' is listed in the domain file, but is not found in the NLU",
+            result.stdout,
+        )
+    )  # noqa: E501
+    unused_responses = set(
+        re.findall(r"The utterance '(\w+)' is not used in any story", result.stdout)
+    )  # noqa: E501
     form_questions = {"utter_ask_order_number", "utter_ask_email"}
 
     assert unused_intents <= EXTERNAL_INTENTS

@@ -1,0 +1,248 @@
+"""``BotUncertaintyScorer``: how unsure the bot is about each message, and when to fall back.
+
+Rasa's FallbackClassifier thresholds only the top intent's confidence. This component adds
+novelty — the message's distance to the training examples of the intent the classifier
+picked, learned at training time from the pipeline's own sparse sentence features — and
+blends it with the ranking's top confidence, margin and entropy (see
+:mod:`handoff.uncertainty`). It can replace FallbackClassifier: above ``threshold`` it
+predicts ``nlu_fallback`` exactly as FallbackClassifier does.
+
+Output, in the parse result (and so in the tracker's ``latest_message``)::
+
+    "bot_uncertainty": {"score": 0.71, "novelty": 0.83, "top_confidence": 0.44,
+                        "margin": 0.12, "entropy": 0.61, "fallback": true}
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, Dict, List, Optional, Type
+
+import numpy as np
+import scipy.sparse
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
+from rasa.shared.exceptions import InvalidConfigException
+from rasa.shared.nlu.constants import (
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from handoff.uncertainty import NoveltyIndex, combined_uncertainty, ranking_signals
+
+logger = logging.getLogger(__name__)
+
+OUTPUT_KEY = "bot_uncertainty"
+THRESHOLD = "threshold"
+NOVELTY_WEIGHT = "novelty_weight"
+NEIGHBOURS = "neighbours"
+FEATURIZERS = "featurizers"
+
+_VECTORS_FILE = "vectors.npz"
+_LABELS_FILE = "labels.json"
+_IDF_FILE = "idf.npy"
+
+
+def sentence_vector(message: Message, featurizers: List[str]) -> Optional[scipy.sparse.spmatrix]:
+    """Return the message's sparse sentence features (1 x dim), or None if it has none."""
+    sequence, sentence = message.get_sparse_features(TEXT, featurizers or None)
+    if sentence is not None:
+        return scipy.sparse.csr_matrix(sentence.features)
+    if sequence is not None:
+        return scipy.sparse.csr_matrix(sequence.features.sum(axis=0))
+    return None
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class BotUncertaintyScorer(GraphComponent, IntentClassifier):
+    """Scores the bot's uncertainty per message; optionally predicts ``nlu_fallback``.
+
+    Place it after the intent classifier (instead of FallbackClassifier).
+
+    Parameters (config.yml):
+        threshold: score at or above which the message becomes ``nlu_fallback``; ``null``
+            only scores and never falls back. Default 0.6.
+        novelty_weight: share of novelty in the score (the rest is the ranking's
+            uncertainty). Default 0.6, chosen on CLINC150's validation split.
+        neighbours: how many nearest training examples of the predicted intent novelty
+            averages over. Default 3.
+        featurizers: names of the featurizers whose sparse features are used; empty means
+            all. Default ``[]``.
+    """
+
+    @classmethod
+    def required_components(cls) -> List[Type]:
+        """Return no hard requirement (see below).
+
+        It reads the intent classifier's ranking, so config.yml lists it after the classifier;
+        declaring the classifier as required would fail Rasa's *training* graph check, where
+        this component's train node depends on the featurizers only.
+        """
+        return []
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        """Return the defaults (see the class docstring)."""
+        return {
+            # fall back to `nlu_fallback` at or above this score; None: score only
+            THRESHOLD: 0.6,
+            # weight of novelty against the ranking's uncertainty
+            NOVELTY_WEIGHT: 0.6,
+            # nearest training examples of the predicted intent to average over
+            NEIGHBOURS: 3,
+            # featurizers whose sparse sentence features are compared; [] = all
+            FEATURIZERS: [],
+        }
+
+    def __init__(
+        self,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        index: Optional[NoveltyIndex] = None,
+    ) -> None:
+        self._config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self._index = index
+
+    @classmethod
+    def validate_config(cls, config: Dict[str, Any]) -> None:
+        """Fail at graph build time, naming the component and the key."""
+        threshold = config.get(THRESHOLD)
+        if threshold is not None and not (
+            isinstance(threshold, (int, float)) and 0.0 <= threshold <= 1.0
+        ):
+            raise InvalidConfigException(
+                f"{cls.__name__}: '{THRESHOLD}' must be a number in [0, 1] or null, "
+                f"got {threshold!r}"
+            )
+        weight = config.get(NOVELTY_WEIGHT)
+        if not (isinstance(weight, (int, float)) and 0.0 <= weight <= 1.0):
+            raise InvalidConfigException(
+                f"{cls.__name__}: '{NOVELTY_WEIGHT}' must be a number in [0, 1], got {weight!r}"
+            )
+        neighbours = config.get(NEIGHBOURS)
+        if not (isinstance(neighbours, int) and neighbours >= 1):
+            raise InvalidConfigException(
+                f"{cls.__name__}: '{NEIGHBOURS}' must be a whole number >= 1, got {neighbours!r}"
+            )
+        if not isinstance(config.get(FEATURIZERS), list):
+            raise InvalidConfigException(f"{cls.__name__}: '{FEATURIZERS}' must be a list")
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> BotUncertaintyScorer:
+        """Create an untrained scorer."""
+        config = {**cls.get_default_config(), **config}
+        cls.validate_config(config)
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Remember the training examples' features per intent, and persist them."""
+        vectors, labels = [], []
+        for example in training_data.intent_examples:
+            vector = sentence_vector(example, self._config[FEATURIZERS])
+            if vector is not None and example.get(INTENT):
+                vectors.append(vector)
+                labels.append(example.get(INTENT))
+        if not vectors:
+            logger.warning(f"{type(self).__name__}: no featurised intent examples; novelty is off")
+            return self._resource
+        self._index = NoveltyIndex(scipy.sparse.vstack(vectors), labels, self._config[NEIGHBOURS])
+        with self._model_storage.write_to(self._resource) as directory:
+            scipy.sparse.save_npz(directory / _VECTORS_FILE, self._index.vectors)
+            (directory / _LABELS_FILE).write_text(json.dumps(self._index.labels))
+            np.save(directory / _IDF_FILE, self._index.idf)
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> BotUncertaintyScorer:
+        """Load the persisted training features (novelty is off if there are none)."""
+        config = {**cls.get_default_config(), **config}
+        index = None
+        try:
+            with model_storage.read_from(resource) as directory:
+                vectors = scipy.sparse.load_npz(directory / _VECTORS_FILE)
+                labels = json.loads((directory / _LABELS_FILE).read_text())
+                idf = np.load(directory / _IDF_FILE)
+                index = NoveltyIndex.restore(vectors, labels, idf, config[NEIGHBOURS])
+        except (ValueError, FileNotFoundError):
+            logger.warning(f"{cls.__name__}: no trained features found; novelty is off")
+        return cls(config, model_storage, resource, index)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Nothing to add to training data."""
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Add ``bot_uncertainty`` to each message; predict ``nlu_fallback`` above threshold."""
+        for message in messages:
+            self._score(message)
+        return messages
+
+    def _score(self, message: Message) -> None:
+        intent = message.get(INTENT) or {}
+        ranking = message.get(INTENT_RANKING_KEY) or ([intent] if intent else [])
+        signals = ranking_signals(ranking)
+        novelty = self._novelty(message, intent.get(INTENT_NAME_KEY))
+        if novelty is None:
+            score = signals.uncertainty
+        else:
+            score = combined_uncertainty(signals, novelty, self._config[NOVELTY_WEIGHT])
+        threshold = self._config[THRESHOLD]
+        fallback = (
+            threshold is not None
+            and score >= threshold
+            and intent.get(INTENT_NAME_KEY) != DEFAULT_NLU_FALLBACK_INTENT_NAME
+        )
+        message.set(
+            OUTPUT_KEY,
+            {
+                "score": round(float(score), 4),
+                "novelty": None if novelty is None else round(float(novelty), 4),
+                "top_confidence": round(signals.top_confidence, 4),
+                "margin": round(signals.margin, 4),
+                "entropy": round(signals.entropy, 4),
+                "fallback": bool(fallback),
+            },
+            add_to_output=True,
+        )
+        if fallback:
+            fallback_intent = {
+                INTENT_NAME_KEY: DEFAULT_NLU_FALLBACK_INTENT_NAME,
+                PREDICTED_CONFIDENCE_KEY: float(np.round(score, 4)),
+            }
+            message.data[INTENT] = fallback_intent
+            message.data.setdefault(INTENT_RANKING_KEY, [])
+            message.data[INTENT_RANKING_KEY].insert(0, dict(fallback_intent))
+
+    def _novelty(self, message: Message, intent: Optional[str]) -> Optional[float]:
+        if self._index is None:
+            return None
+        vector = sentence_vector(message, self._config[FEATURIZERS])
+        if vector is None:
+            return None
+        return self._index.novelty(vector, intent)

@@ -1,0 +1,206 @@
+"""``FrustrationScorer``: how frustrated the customer is with the service, per message.
+
+A thin Rasa adapter over :mod:`handoff.frustration` (the cues) and
+:mod:`handoff.frustration_model` (the calibrated score). Training does not use the NLU data:
+it fits the model on a labelled CSV (``split == train`` rows) and persists it in the Rasa model.
+
+Output, in the parse result (and so in the tracker's ``latest_message``)::
+
+    "frustration": {"score": 0.93,
+                    "cues": [{"name": "escalation", "value": ["ridiculous"]},
+                             {"name": "waiting", "value": ["waiting three weeks"]},
+                             {"name": "repeated_punctuation", "value": ["!!!"]}]}
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+import rasa.shared.utils.io
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.exceptions import InvalidConfigException
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from handoff.frustration import find_cues
+from handoff.frustration_model import FrustrationModel, fit, read_labelled
+
+logger = logging.getLogger(__name__)
+
+OUTPUT_KEY = "frustration"
+CALIBRATION_PATH = "calibration_path"
+REGULARISATION = "regularisation"
+
+_MODEL_FILE = "frustration_model.json"
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class FrustrationScorer(GraphComponent):
+    """Adds ``frustration`` (``{"score", "cues"}``) to every parsed message.
+
+    Place it after the tokenizer and featurizers (it reads only the text). It is registered as
+    an intent classifier so Rasa trains it once and runs it at parse time, without running it
+    over every NLU training example; it never changes the intent.
+
+    Parameters (config.yml):
+        calibration_path: CSV with ``text,frustrated,split,kind`` rows, relative to the
+            directory ``rasa train`` runs in; the ``split == train`` rows calibrate the weights
+            and the threshold. ``null`` or a missing file: the documented default weights
+            (``handoff.frustration_model.DEFAULT_WEIGHTS``), with a warning. Default
+            ``data/frustration/labelled.csv``.
+        regularisation: inverse L2 strength (scikit-learn's ``C``) of the logistic model; lower
+            means smaller weights. Default 1.0.
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        """Return the defaults (see the class docstring)."""
+        return {
+            # labelled messages that calibrate the score; None or missing file: default weights
+            CALIBRATION_PATH: "data/frustration/labelled.csv",
+            # scikit-learn's C for the logistic model (smaller = stronger regularisation)
+            REGULARISATION: 1.0,
+        }
+
+    def __init__(
+        self,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        model: Optional[FrustrationModel] = None,
+    ) -> None:
+        self._config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self._model = model or FrustrationModel()
+
+    @classmethod
+    def validate_config(cls, config: Dict[str, Any]) -> None:
+        """Fail at graph build time, naming the component and the key.
+
+        A calibration file that does not exist is not an error (training warns and uses the
+        default weights), so designers can delete the data without breaking training.
+        """
+        path = config.get(CALIBRATION_PATH)
+        if path is not None and not (isinstance(path, str) and path.strip()):
+            raise InvalidConfigException(
+                f"{cls.__name__}: '{CALIBRATION_PATH}' must be a file path or null, got {path!r}"
+            )
+        value = config.get(REGULARISATION)
+        if isinstance(value, bool) or not (isinstance(value, (int, float)) and value > 0):
+            raise InvalidConfigException(
+                f"{cls.__name__}: '{REGULARISATION}' must be a number > 0, got {value!r}"
+            )
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        """Make Rasa retrain this component when the calibration file changes.
+
+        The file is not part of the NLU training data, so Rasa's cache would not notice it.
+        """
+        path = _calibration_file({**cls.get_default_config(), **config})
+        if path is None:
+            return "defaults"
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> FrustrationScorer:
+        """Create an untrained scorer (default weights until trained)."""
+        config = {**cls.get_default_config(), **config}
+        cls.validate_config(config)
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        """Fit the model on the calibration CSV's train rows (not on NLU data); persist it."""
+        self._model = self._calibrated_model()
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / _MODEL_FILE).write_text(json.dumps(self._model.to_dict(), indent=2))
+        return self._resource
+
+    def _calibrated_model(self) -> FrustrationModel:
+        path = _calibration_file(self._config)
+        if path is None:
+            rasa.shared.utils.io.raise_warning(
+                f"{type(self).__name__}: no calibration file "
+                f"('{CALIBRATION_PATH}': {self._config[CALIBRATION_PATH]!r}); "
+                f"using the default weights."
+            )
+            return FrustrationModel()
+        rows = read_labelled(path, split="train")
+        model = fit(
+            [row.text for row in rows],
+            [row.frustrated for row in rows],
+            regularisation=float(self._config[REGULARISATION]),
+        )
+        logger.info(
+            f"{type(self).__name__}: calibrated on {len(rows)} messages from {path}, "
+            f"threshold {model.threshold:.3f}"
+        )
+        return model
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> FrustrationScorer:
+        """Load the persisted model (default weights, with a warning, if there is none)."""
+        config = {**cls.get_default_config(), **config}
+        model = None
+        try:
+            with model_storage.read_from(resource) as directory:
+                model = FrustrationModel.from_dict(
+                    json.loads((directory / _MODEL_FILE).read_text())
+                )
+        except (ValueError, FileNotFoundError, KeyError):
+            logger.warning(f"{cls.__name__}: no trained model found; using the default weights")
+        return cls(config, model_storage, resource, model)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Nothing to add to training data."""
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Add ``frustration`` to each message; nothing else is changed."""
+        for message in messages:
+            score, cues = self._assess(message.get(TEXT) or "")
+            message.set(OUTPUT_KEY, {"score": score, "cues": cues}, add_to_output=True)
+        return messages
+
+    def _assess(self, text: str) -> Tuple[float, List[Dict[str, Any]]]:
+        """Return the score and the cues behind it (empty for an empty message)."""
+        if not text.strip():
+            return 0.0, []
+        cues = find_cues(text)
+        return round(self._model.score_cues(cues), 4), cues.as_signals()
+
+    @property
+    def model(self) -> FrustrationModel:
+        """The model in use (its ``threshold`` maximised F1 in cross-validation)."""
+        return self._model
+
+
+def _calibration_file(config: Dict[str, Any]) -> Optional[Path]:
+    """Return the configured calibration file if it exists, else None."""
+    path = config.get(CALIBRATION_PATH)
+    if not isinstance(path, str) or not path.strip():
+        return None
+    path = Path(path)
+    return path if path.is_file() else None
