@@ -8,17 +8,20 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.settings import handoff_settings
 from handoff import slots
-from handoff.decision import decide_handoff
+from handoff.policy import PolicyAction, evaluate
 from handoff.reasons import HandoffReason
 
 
 class ActionDecideHandoff(Action):
     """Decide why the conversation goes to a person, before the intake form runs.
 
-    The rules call it for the intents that hand over; a message the decision does not
-    recognise (a rule matched on a misclassified intent) is still treated as the customer
-    asking for a person, because the rule only fires on handoff intents.
+    The trigger policy (``handoff.policy``, configured under ``policy:`` in handoff.yml)
+    reads the whole session from the tracker and returns one primary reason plus every
+    signal that contributed. The rules call this action for the intents that hand over, so
+    a message the policy does not hand over on (a rule matched on a misclassified intent) is
+    still treated as the customer asking for a person.
     """
 
     def name(self) -> str:
@@ -29,13 +32,11 @@ class ActionDecideHandoff(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         """Set ``handoff_reason`` and ``handoff_signals``; reset what a previous handoff left."""
-        message = tracker.latest_message or {}
-        intent = message.get("intent") or {}
-        decision = decide_handoff(message.get("text"), intent.get("name"), intent.get("confidence"))
-        reason = decision.reason if decision else HandoffReason.EXPLICIT_REQUEST
-        signals = decision.signals if decision else []
+        decision = evaluate(tracker.events, handoff_settings().policy)
+        handing_over = decision.action is PolicyAction.HANDOFF and decision.reason is not None
+        reason = decision.reason if handing_over else HandoffReason.EXPLICIT_REQUEST
         return [
             SlotSet(slots.HANDOFF_REASON, reason.value),
-            SlotSet(slots.HANDOFF_SIGNALS, signals),
+            SlotSet(slots.HANDOFF_SIGNALS, decision.signals),
             SlotSet(slots.INTAKE_DECLINED, None),
         ]

@@ -23,7 +23,6 @@ from rasa_sdk.types import DomainDict
 
 from actions.settings import handoff_settings
 from handoff import slots
-from handoff.decision import EXPLICIT_REQUEST_INTENT
 from handoff.explicit_request import is_explicit_request
 from handoff.intake import (
     CustomerMessage,
@@ -148,7 +147,8 @@ class ValidateHandoffIntakeForm(FormValidationAction):
             return False
         message = tracker.latest_message or {}
         intent = (message.get("intent") or {}).get("name")
-        return intent == EXPLICIT_REQUEST_INTENT or is_explicit_request(message.get("text"))
+        explicit_intents = handoff_settings().policy.explicit_request.intents
+        return intent in explicit_intents or is_explicit_request(message.get("text"))
 
     def _from_history(self, tracker: Tracker, field: IntakeField) -> Dict[str, Any]:
         if tracker.get_slot(field.value) is not None:

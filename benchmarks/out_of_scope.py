@@ -101,8 +101,9 @@ def train_model(
     }
     config_text = yaml.safe_dump(config, sort_keys=False)
     data_text = _nlu_yaml(train)
-    component = (PROJECT_ROOT / "custom_components" / "bot_uncertainty.py").read_bytes()
-    key = hashlib.sha256(config_text.encode() + data_text.encode() + component).hexdigest()[:16]
+    from custom_components.bot_uncertainty import PERSISTED_FORMAT
+
+    key = hashlib.sha256((config_text + data_text + PERSISTED_FORMAT).encode()).hexdigest()[:16]
     out = PROJECT_ROOT / "models" / "benchmarks"
     model = out / f"clinc150-{key}.tar.gz"
     if model.exists():

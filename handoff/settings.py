@@ -16,7 +16,9 @@ import yaml
 from pydantic import BaseModel, Extra, Field, ValidationError, validator
 
 from handoff.intake import DEFAULT_ORDER_NUMBER_PATTERN, IntakeField, OrderNumberFormat
+from handoff.policy import PolicySettings
 from handoff.reasons import HandoffReason
+from handoff.routing import RoutingSettings
 
 SETTINGS_ENV = "HANDOFF_SETTINGS"
 DEFAULT_SETTINGS_PATH = Path("handoff.yml")
@@ -106,6 +108,8 @@ class HandoffSettings(_Section):
     """The whole ``handoff.yml``."""
 
     intake: IntakeSettings = Field(default_factory=IntakeSettings)
+    policy: PolicySettings = Field(default_factory=PolicySettings)
+    routing: RoutingSettings = Field(default_factory=RoutingSettings)
     desk: DeskSettings = Field(default_factory=DeskSettings)
     self_service: SelfServiceSettings
 

@@ -52,6 +52,7 @@ def test_a_sensitive_topic_records_the_topic(run_action, tracker_from):
             "handoff_signals",
             [
                 {"name": "intent", "value": {"name": "account_security", "confidence": 0.95}},
+                {"name": "triggers", "value": ["sensitive_topic"]},
                 {"name": "topic", "value": "account_security"},
             ],
         ),
@@ -66,15 +67,17 @@ def test_a_request_the_nlu_misread_as_a_greeting_is_still_a_request(run_action, 
     assert {"name": "explicit_phrase", "value": True} in events[1]["value"]
 
 
-def test_a_plain_greeting_that_reached_the_handoff_rule_hands_over_without_signals(
+def test_a_plain_greeting_that_reached_the_handoff_rule_hands_over_without_a_trigger(
     run_action, tracker_from
 ):
-    # The action only runs from the handoff rule; a message the decision does not recognise
-    # there is treated as a request for a person, but claims no signal it did not see.
+    # The action only runs from the handoff rule; a message the policy does not recognise
+    # there is treated as a request for a person, but claims no trigger it did not see.
     events = _decide(run_action, tracker_from, *said("hello", "greet"))
 
     assert events == [
         SdkSlotSet("handoff_reason", "explicit_request"),
-        SdkSlotSet("handoff_signals", []),
+        SdkSlotSet(
+            "handoff_signals", [{"name": "intent", "value": {"name": "greet", "confidence": 0.95}}]
+        ),
         SdkSlotSet("intake_declined", None),
     ]

@@ -3,8 +3,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from handoff.decision import INTENT_REASONS
 from handoff.reasons import HandoffReason
+from handoff.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 MIN_EXAMPLES = 15
@@ -30,7 +30,23 @@ def test_the_reason_slot_lists_exactly_the_reason_codes_in_order():
     assert slot["values"] == HandoffReason.codes()
 
 
-@pytest.mark.parametrize("intent", sorted(INTENT_REASONS))
+def _handoff_intents():
+    policy = load_settings(ROOT / "handoff.yml").policy
+    return sorted(
+        set(policy.explicit_request.intents)
+        | set(policy.sensitive_topic.intents)
+        | set(policy.high_value.intents)
+    )
+
+
+@pytest.mark.parametrize("intent", _handoff_intents())
 def test_each_handoff_intent_is_declared_and_trained(intent):
     assert intent in _yaml("domain.yml")["intents"]
     assert len(set(_nlu_examples().get(intent, []))) >= MIN_EXAMPLES
+
+
+def test_the_handoff_rule_lists_every_intent_the_policy_hands_over_on():
+    rules = _yaml("data/rules.yml")["rules"]
+    (handoff_rule,) = (rule for rule in rules if "action_decide_handoff" in str(rule["steps"]))
+    listed = sorted(step["intent"] for step in handoff_rule["steps"][0]["or"])
+    assert listed == _handoff_intents()

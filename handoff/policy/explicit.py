@@ -1,0 +1,27 @@
+"""Explicit request: the customer asks for a person (intent, button or words). Always immediate.
+
+A "yes" to the bot's offer of a person is an explicit request too: the customer was asked and
+said so.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from handoff.explicit_request import is_explicit_request
+from handoff.policy.settings import PolicySettings
+from handoff.policy.signals import Fired, SignalName, signal
+from handoff.policy.turns import CustomerTurn
+from handoff.reasons import HandoffReason
+
+
+def explicit_request(turn: CustomerTurn, settings: PolicySettings) -> Optional[Fired]:
+    """Return the explicit-request trigger for the latest turn, or None."""
+    signals = []
+    if is_explicit_request(turn.text):
+        signals.append(signal(SignalName.EXPLICIT_PHRASE, True))
+    if turn.after_offer and turn.intent in settings.low_confidence.accept_intents:
+        signals.append(signal(SignalName.OFFER_ACCEPTED, True))
+    if signals or turn.intent in settings.explicit_request.intents:
+        return Fired(HandoffReason.EXPLICIT_REQUEST, signals)
+    return None

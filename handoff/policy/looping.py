@@ -1,0 +1,42 @@
+"""Looping: the bot did not understand several customer turns in a row.
+
+A turn counts as not understood when its intent is a fallback intent (``nlu_fallback``) or the
+bot answered it with a rephrase/fallback action (``utter_default`` ...). Only the run ending at
+the latest turn counts — any turn the bot handled in between starts the count again — and the
+latest turn is part of it: at the second fallback in a row the customer goes to a person
+instead of being asked to rephrase once more.
+"""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+from handoff.policy.settings import LoopingSettings, PolicySettings
+from handoff.policy.signals import Fired, SignalName, signal
+from handoff.policy.turns import CustomerTurn
+from handoff.reasons import HandoffReason
+
+
+def not_understood(turn: CustomerTurn, section: LoopingSettings) -> bool:
+    """Tell whether the bot fell back on ``turn``."""
+    return turn.intent in section.fallback_intents or any(
+        action in section.rephrase_actions for action in turn.bot_actions
+    )
+
+
+def fallbacks_in_a_row(turns: List[CustomerTurn], section: LoopingSettings) -> int:
+    """Return how many turns, ending with the latest, the bot did not understand."""
+    count = 0
+    for turn in reversed(turns):
+        if not not_understood(turn, section):
+            break
+        count += 1
+    return count
+
+
+def looping(turns: List[CustomerTurn], settings: PolicySettings) -> Optional[Fired]:
+    """Return the looping trigger (``fallbacks_in_a_row``), or None."""
+    count = fallbacks_in_a_row(turns, settings.looping)
+    if count < settings.looping.max_fallbacks:
+        return None
+    return Fired(HandoffReason.LOOPING, [signal(SignalName.FALLBACKS_IN_A_ROW, count)])

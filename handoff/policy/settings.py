@@ -1,0 +1,222 @@
+"""``PolicySettings``: the trigger policy's thresholds and topic lists (``handoff.yml``).
+
+Every default here is the shipped behaviour, so a ``handoff.yml`` without a ``policy`` key
+behaves exactly as documented. Sections reject unknown keys and validate ranges with messages
+that say what to write instead, because a typo in a threshold silently changes who reaches a
+person.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, List
+
+from pydantic import BaseModel, Extra, Field, root_validator, validator
+
+DEFAULT_SENSITIVE_INTENTS = ["refund_request", "billing_dispute", "account_security", "complaint"]
+DEFAULT_INFORMATIONAL_INTENTS = [
+    "return_policy",
+    "shipping_times",
+    "payment_methods",
+    "opening_hours",
+]
+DEFAULT_LEGAL_PHRASES = [
+    "i'll sue",
+    "i will sue",
+    "i'm going to sue",
+    "sue you",
+    "my lawyer",
+    "my solicitor",
+    "my attorney",
+    "legal action",
+    "take you to court",
+    "see you in court",
+    "small claims court",
+]
+DEFAULT_NOT_ANSWERED_PHRASES = [
+    "not what i asked",
+    "not what i meant",
+    "not my question",
+    "you didn't answer my question",
+    "you did not answer my question",
+    "that doesn't answer my question",
+    "that does not answer my question",
+    "you're not answering my question",
+    "read my question",
+]
+DEFAULT_SMALLTALK_INTENTS = [
+    "greet",
+    "goodbye",
+    "thank",
+    "affirm",
+    "deny",
+    "bot_challenge",
+    "inform",
+    "handback",
+]
+
+
+class _Section(BaseModel):
+    class Config:
+        extra = Extra.forbid
+        allow_mutation = False
+
+
+def _intent_list(values: List[str]) -> List[str]:
+    """Strip the names; reject blanks and duplicates (a duplicate is usually a typo)."""
+    names = [str(value).strip() for value in values]
+    if any(not name for name in names):
+        raise ValueError("an intent name is empty")
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        raise ValueError(f"listed twice: {', '.join(duplicates)}")
+    return names
+
+
+def _phrase_list(values: List[str]) -> List[str]:
+    phrases = [str(value).strip().lower() for value in values]
+    if any(len(phrase) < 3 for phrase in phrases):
+        raise ValueError("a phrase must have at least 3 characters (short ones match everywhere)")
+    return phrases
+
+
+class ExplicitRequestSettings(_Section):
+    """The customer asks for a person: always handed over at once."""
+
+    intents: List[str] = Field(default_factory=lambda: ["human_handoff"])
+
+    _names = validator("intents", allow_reuse=True)(_intent_list)
+
+
+class SensitiveTopicSettings(_Section):
+    """Topics only a person may handle (``topic`` signal: the intent, or the phrase topic)."""
+
+    intents: List[str] = Field(default_factory=lambda: list(DEFAULT_SENSITIVE_INTENTS))
+    # topic -> phrases: a narrow safety net for what the NLU has no intent for (legal threats)
+    phrases: Dict[str, List[str]] = Field(default_factory=lambda: {"legal": DEFAULT_LEGAL_PHRASES})
+    # FAQ intents about the same topics ("how long do refunds take?"): never sensitive
+    informational_intents: List[str] = Field(
+        default_factory=lambda: list(DEFAULT_INFORMATIONAL_INTENTS)
+    )
+
+    _names = validator("intents", "informational_intents", allow_reuse=True)(_intent_list)
+
+    @validator("phrases")
+    def _phrases(cls, phrases: Dict[str, List[str]]) -> Dict[str, List[str]]:  # noqa: N805
+        return {topic: _phrase_list(values) for topic, values in phrases.items()}
+
+    @root_validator(skip_on_failure=True)
+    def _faq_is_not_sensitive(cls, values: Dict[str, List[str]]) -> Dict[str, List[str]]:  # noqa: N805
+        both = sorted(set(values["intents"]) & set(values["informational_intents"]))
+        if both:
+            raise ValueError(
+                f"{', '.join(both)}: listed both as sensitive and as informational; "
+                "keep each intent in one list"
+            )
+        return values
+
+
+class HighValueSettings(_Section):
+    """Requests that bypass the bot (the routing maps the ``topic`` signal to a team)."""
+
+    intents: List[str] = Field(default_factory=lambda: ["cancel_account", "enterprise_pricing"])
+
+    _names = validator("intents", allow_reuse=True)(_intent_list)
+
+
+class FrustrationSettings(_Section):
+    """When the customer's frustration (the NLU's ``frustration.score``) hands over."""
+
+    threshold: float = Field(0.75, ge=0, le=1)  # the current message alone
+    window: int = Field(3, ge=2, le=10)  # customer turns the trend looks at
+    trend_threshold: float = Field(0.55, ge=0, le=1)  # mean score over the window
+    trend_floor: float = Field(0.5, ge=0, le=1)  # a turn "counts" as frustrated from here
+    trend_min_turns: int = Field(2, ge=1)  # at least this many turns at or above the floor
+
+    @root_validator(skip_on_failure=True)
+    def _consistent(cls, values: Dict[str, float]) -> Dict[str, float]:  # noqa: N805
+        if values["trend_threshold"] > values["threshold"]:
+            raise ValueError(
+                f"trend_threshold ({values['trend_threshold']}) must not be above threshold "
+                f"({values['threshold']}): the trend catches what a single message does not"
+            )
+        if values["trend_min_turns"] > values["window"]:
+            raise ValueError(
+                f"trend_min_turns ({values['trend_min_turns']}) must not exceed window "
+                f"({values['window']})"
+            )
+        return values
+
+
+class LoopingSettings(_Section):
+    """The bot fell back or asked to rephrase several times in a row."""
+
+    max_fallbacks: int = Field(2, ge=1, le=10)
+    fallback_intents: List[str] = Field(default_factory=lambda: ["nlu_fallback"])
+    rephrase_actions: List[str] = Field(
+        default_factory=lambda: [
+            "utter_default",
+            "utter_ask_rephrase",
+            "action_default_fallback",
+            "action_default_ask_rephrase",
+        ]
+    )
+
+    _names = validator("fallback_intents", "rephrase_actions", allow_reuse=True)(_intent_list)
+
+
+class RepeatedQuestionSettings(_Section):
+    """The customer asks the same thing again, or says the answer missed the question."""
+
+    times: int = Field(3, ge=2, le=10)
+    similarity: float = Field(0.8, gt=0, le=1)  # token Jaccard of near-duplicate messages
+    phrases: List[str] = Field(default_factory=lambda: list(DEFAULT_NOT_ANSWERED_PHRASES))
+    # intents that are not a "request" (repeating "thanks" is not a repeated question)
+    ignore_intents: List[str] = Field(default_factory=lambda: list(DEFAULT_SMALLTALK_INTENTS))
+
+    _names = validator("ignore_intents", allow_reuse=True)(_intent_list)
+    _phrases = validator("phrases", allow_reuse=True)(_phrase_list)
+
+
+class LowConfidenceSettings(_Section):
+    """The bot is unsure: *offer* a person with buttons, do not force a handoff."""
+
+    offer_threshold: float = Field(0.5, ge=0, le=1)  # the NLU's ``bot_uncertainty.score``
+    accept_intents: List[str] = Field(default_factory=lambda: ["affirm"])
+    decline_intents: List[str] = Field(default_factory=lambda: ["deny"])
+
+    _names = validator("accept_intents", "decline_intents", allow_reuse=True)(_intent_list)
+
+
+class PolicySettings(_Section):
+    """The ``policy`` section of ``handoff.yml``: when the bot hands over, and why."""
+
+    explicit_request: ExplicitRequestSettings = Field(default_factory=ExplicitRequestSettings)
+    sensitive_topic: SensitiveTopicSettings = Field(default_factory=SensitiveTopicSettings)
+    high_value: HighValueSettings = Field(default_factory=HighValueSettings)
+    frustration: FrustrationSettings = Field(default_factory=FrustrationSettings)
+    looping: LoopingSettings = Field(default_factory=LoopingSettings)
+    repeated_question: RepeatedQuestionSettings = Field(default_factory=RepeatedQuestionSettings)
+    low_confidence: LowConfidenceSettings = Field(default_factory=LowConfidenceSettings)
+
+    @root_validator(skip_on_failure=True)
+    def _one_reason_per_intent(cls, values: Dict[str, _Section]) -> Dict[str, _Section]:  # noqa: N805
+        lists = {
+            "explicit_request.intents": values["explicit_request"].intents,
+            "sensitive_topic.intents": values["sensitive_topic"].intents,
+            "high_value.intents": values["high_value"].intents,
+        }
+        seen: Dict[str, str] = {}
+        for key, intents in lists.items():
+            for intent in intents:
+                if intent in seen:
+                    raise ValueError(
+                        f"{intent}: in both {seen[intent]} and {key}; an intent gives one reason"
+                    )
+                seen[intent] = key
+        faq = set(values["sensitive_topic"].informational_intents) & set(seen)
+        if faq:
+            raise ValueError(
+                f"{', '.join(sorted(faq))}: informational intents never hand over; "
+                "remove them from sensitive_topic.informational_intents"
+            )
+        return values

@@ -1,0 +1,40 @@
+"""Sensitive topics and high-value requests, read from the latest customer turn.
+
+The intent decides; a narrow phrase list per topic (default: legal threats) is the safety net
+for what the NLU has no intent for. Informational FAQ intents ("how long do refunds take?")
+are never sensitive, not even through a phrase.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from handoff.policy.settings import PolicySettings
+from handoff.policy.signals import Fired, SignalName, signal
+from handoff.policy.text import find_phrase
+from handoff.policy.turns import CustomerTurn
+from handoff.reasons import HandoffReason
+
+
+def sensitive_topic(turn: CustomerTurn, settings: PolicySettings) -> Optional[Fired]:
+    """Return the sensitive-topic trigger (``topic``: intent or phrase topic), or None."""
+    section = settings.sensitive_topic
+    if turn.intent in section.intents:
+        return Fired(HandoffReason.SENSITIVE_TOPIC, [signal(SignalName.TOPIC, turn.intent)])
+    if turn.intent in section.informational_intents:
+        return None
+    for topic, phrases in section.phrases.items():
+        phrase = find_phrase(turn.text, phrases, skip_negated=True)
+        if phrase:
+            return Fired(
+                HandoffReason.SENSITIVE_TOPIC,
+                [signal(SignalName.TOPIC, topic), signal(SignalName.SENSITIVE_PHRASE, phrase)],
+            )
+    return None
+
+
+def high_value(turn: CustomerTurn, settings: PolicySettings) -> Optional[Fired]:
+    """Return the high-value trigger (``topic``: the intent, mapped to a team by routing)."""
+    if turn.intent in settings.high_value.intents:
+        return Fired(HandoffReason.HIGH_VALUE, [signal(SignalName.TOPIC, turn.intent)])
+    return None

@@ -1,0 +1,754 @@
+"""The trigger policy over tracker events (plain dicts), with real frustration scores."""
+
+import json
+from functools import cache
+from typing import Any, Dict, List, Optional
+
+import pytest
+from pydantic import ValidationError
+
+from handoff.frustration import find_cues
+from handoff.frustration_model import FrustrationModel
+from handoff.policy import (
+    OFFER_METADATA_KEY,
+    PRIORITY,
+    PolicyAction,
+    PolicyDecision,
+    PolicySettings,
+    SignalName,
+    evaluate,
+)
+from handoff.reasons import HandoffReason
+
+_UNSET: Any = object()
+
+SESSION = {"event": "session_started"}
+PAUSE = {"event": "pause"}
+RESUME = {"event": "resume"}
+LISTEN = {"event": "action", "name": "action_listen"}
+HANDBACK = {
+    "event": "user",
+    "text": "EXTERNAL: handback",
+    "parse_data": {"intent": {"name": "handback", "confidence": 1.0}},
+}
+
+
+@cache
+def real_score(text: str) -> float:
+    """The FrustrationScorer's score with its default (calibrated, rounded) weights."""
+    return round(FrustrationModel().score(text), 4)
+
+
+def user(
+    text: str,
+    intent: Optional[str] = "order_status",
+    confidence: float = 0.93,
+    frustration: Optional[float] = _UNSET,
+    uncertainty: Optional[float] = 0.2,
+    fallback: bool = False,
+) -> Dict[str, Any]:
+    """A user event as rasa_sdk's tracker.events holds it; frustration from the real scorer."""
+    parse: Dict[str, Any] = {
+        "text": text,
+        "intent": {"name": intent, "confidence": confidence},
+        "intent_ranking": [{"name": intent, "confidence": confidence}],
+        "entities": [],
+    }
+    score = real_score(text) if frustration is _UNSET else frustration
+    if score is not None:
+        parse["frustration"] = {"score": score, "cues": find_cues(text).as_signals()}
+    if uncertainty is not None:
+        parse["bot_uncertainty"] = {
+            "score": uncertainty,
+            "novelty": uncertainty,
+            "top_confidence": confidence,
+            "margin": confidence / 2,
+            "entropy": 0.3,
+            "fallback": fallback,
+        }
+    return {"event": "user", "text": text, "parse_data": parse, "timestamp": 1_700_000_000.0}
+
+
+def bot(text: str = "Here you go.", utter: Optional[str] = None, offer: bool = False) -> Dict:
+    metadata: Dict[str, Any] = {}
+    if utter:
+        metadata["utter_action"] = utter
+    if offer:
+        metadata[OFFER_METADATA_KEY] = True
+    return {"event": "bot", "text": text, "metadata": metadata}
+
+
+def action(name: str) -> Dict[str, Any]:
+    return {"event": "action", "name": name}
+
+
+def answered(*turns: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """Customer turns, each answered by the bot (an FAQ answer, then listening)."""
+    events: List[Dict[str, Any]] = [SESSION, LISTEN]
+    for turn in turns:
+        events += [turn, action("utter_answer"), bot(utter="utter_answer"), LISTEN]
+    return events
+
+
+def fallback(text: str = "blorp the wardrobe gizmo") -> Dict[str, Any]:
+    return user(text, "nlu_fallback", 0.71, uncertainty=0.71, fallback=True)
+
+
+def fell_back(text: str = "blorp the wardrobe gizmo") -> List[Dict[str, Any]]:
+    """A turn the bot did not understand, answered with the rephrase request."""
+    return [fallback(text), action("utter_default"), bot("Sorry, could you rephrase?"), LISTEN]
+
+
+def offered(text: str = "flibber my ottoman") -> List[Dict[str, Any]]:
+    """An uncertain turn answered with the offer of a person."""
+    return [
+        user(text, "out_of_scope", 0.41, uncertainty=0.62),
+        action("utter_offer_handoff"),
+        bot("I'm not sure I got that. Shall I put you through to a person?", offer=True),
+        LISTEN,
+    ]
+
+
+def triggers(decision: PolicyDecision) -> List[str]:
+    return decision.signal(SignalName.TRIGGERS) or []
+
+
+def assert_none(decision: PolicyDecision) -> None:
+    assert decision.action is PolicyAction.NONE
+    assert decision.reason is None
+    assert triggers(decision) == []
+
+
+# --- explicit request ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, intent, phrase",
+    [
+        ("I want to talk to a human", "human_handoff", True),
+        ("/human_handoff", "human_handoff", False),  # the button's payload
+        ("can someone from your team call me back", "human_handoff", False),
+        ("let me speak to a real person please", "out_of_scope", True),  # NLU missed it
+        ("agent pls", "inform", True),
+        ("no, just get me a person", "deny", True),
+    ],
+)
+def test_an_explicit_request_hands_over_at_once(text, intent, phrase):
+    decision = evaluate([SESSION, user(text, intent)])
+
+    assert decision.action is PolicyAction.HANDOFF
+    assert decision.reason is HandoffReason.EXPLICIT_REQUEST
+    assert decision.signal(SignalName.INTENT)["name"] == intent
+    assert (decision.signal(SignalName.EXPLICIT_PHRASE) is True) is phrase
+
+
+def test_a_button_payload_without_parse_data_is_read_as_its_intent():
+    event = {"event": "user", "text": "/human_handoff", "parse_data": {}}
+
+    assert evaluate([SESSION, event]).reason is HandoffReason.EXPLICIT_REQUEST
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("do you sell cleaning agents?", "out_of_scope"),
+        ("are your cleaning agents eco friendly?", "out_of_scope"),
+        ("are you a real person?", "bot_challenge"),
+        ("how many people fit on the corner sofa", "out_of_scope"),
+        ("my colleague ordered the desk for me", "order_status"),
+    ],
+)
+def test_look_alikes_are_not_explicit_requests(text, intent):
+    assert_none(evaluate([SESSION, user(text, intent)]))
+
+
+def test_yes_to_an_offered_person_is_an_explicit_request():
+    decision = evaluate([SESSION, *offered(), user("/affirm", "affirm", 1.0)])
+
+    assert decision.reason is HandoffReason.EXPLICIT_REQUEST
+    assert decision.signal(SignalName.OFFER_ACCEPTED) is True
+
+
+def test_yes_without_an_offer_is_just_yes():
+    assert_none(
+        evaluate(answered(user("where is my order", "order_status"))[:-1] + [user("yes", "affirm")])
+    )
+
+
+# --- sensitive topics and high value -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("I want my money back for the broken lamp", "refund_request"),
+        ("you charged my card twice", "billing_dispute"),
+        ("someone logged into my account", "account_security"),
+        ("I want to make a formal complaint about the driver", "complaint"),
+    ],
+)
+def test_a_sensitive_topic_hands_over_with_its_topic(text, intent):
+    decision = evaluate([SESSION, user(text, intent)])
+
+    assert decision.reason is HandoffReason.SENSITIVE_TOPIC
+    assert decision.action is PolicyAction.HANDOFF
+    assert decision.signal(SignalName.TOPIC) == intent
+
+
+@pytest.mark.parametrize(
+    "text, intent, phrase",
+    [
+        ("my lawyer will hear about this", "order_status", "my lawyer"),
+        ("I'll sue you if the sofa doesn't come", "out_of_scope", "i'll sue"),
+        ("I won't hesitate to take legal action", "order_status", "legal action"),
+        ("see you in court", "goodbye", "see you in court"),
+    ],
+)
+def test_a_legal_threat_is_sensitive_whatever_the_intent(text, intent, phrase):
+    decision = evaluate([SESSION, user(text, intent)])
+
+    assert decision.reason is HandoffReason.SENSITIVE_TOPIC
+    assert decision.signal(SignalName.TOPIC) == "legal"
+    assert decision.signal(SignalName.SENSITIVE_PHRASE) == phrase
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("I'm not going to sue you, I just want my table", "order_status"),
+        ("do I need to issue a return label?", "return_policy"),
+        ("is the lawyer's desk in stock?", "out_of_scope"),
+        # informational FAQ intents never escalate, not even through a phrase
+        ("how long do refunds take?", "return_policy"),
+        ("my lawyer asked: what is your return policy?", "return_policy"),
+        ("can I return a chair after 30 days?", "return_policy"),
+        ("when will my refund show up on my card?", "return_policy"),
+    ],
+)
+def test_faqs_and_non_threats_stay_with_the_bot(text, intent):
+    assert_none(evaluate([SESSION, user(text, intent)]))
+
+
+def test_a_whole_faq_conversation_about_refunds_never_escalates():
+    turns = [
+        user("hi", "greet"),
+        user("how long do refunds take?", "return_policy"),
+        user("can I return a chair after 30 days?", "return_policy"),
+        user("which cards do you take?", "payment_methods"),
+        user("thanks, that helps", "thank"),
+    ]
+    events = answered(*turns)
+    for end in range(1, len(events) + 1):
+        assert evaluate(events[:end]).action is PolicyAction.NONE
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("I want to cancel my account", "cancel_account"),
+        ("we need pricing for 40 offices", "enterprise_pricing"),
+    ],
+)
+def test_high_value_requests_bypass_the_bot_with_their_topic(text, intent):
+    decision = evaluate([SESSION, user(text, intent)])
+
+    assert decision.reason is HandoffReason.HIGH_VALUE
+    assert decision.signal(SignalName.TOPIC) == intent
+
+
+def test_topic_lists_are_configurable():
+    settings = PolicySettings.parse_obj(
+        {
+            "sensitive_topic": {"intents": ["complaint"], "phrases": {}},
+            "high_value": {"intents": ["enterprise_pricing", "bulk_order"]},
+        }
+    )
+
+    assert (
+        evaluate(
+            [SESSION, user("money back now", "refund_request", frustration=0.3)], settings
+        ).action
+        is PolicyAction.NONE
+    )
+    assert (
+        evaluate([SESSION, user("my lawyer", "order_status")], settings).action is PolicyAction.NONE
+    )
+    assert (
+        evaluate([SESSION, user("200 chairs", "bulk_order")], settings).reason
+        is HandoffReason.HIGH_VALUE
+    )
+
+
+# --- frustration ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "this is ridiculous, I have been waiting three weeks!!!",
+        "USELESS BOT. WHERE IS MY SOFA",
+        "it's been two weeks and still no delivery",
+        "seriously?? still waiting",
+        "I have been waiting since Monday",
+    ],
+)
+def test_one_clearly_frustrated_message_is_enough(text):
+    assert real_score(text) >= 0.75  # the scorer's own view, not an invented number
+    decision = evaluate([SESSION, user(text, "order_status")])
+
+    assert decision.reason is HandoffReason.FRUSTRATION
+    assert decision.signal(SignalName.FRUSTRATION_SCORE) == real_score(text)
+    assert decision.signal(SignalName.FRUSTRATION_TREND) == [real_score(text)]
+    assert decision.signal(SignalName.FRUSTRATION_CUES) == find_cues(text).as_signals() != []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "unfortunately my parcel is a bit late",  # a single polite complaint
+        "I am not angry, just wondering where my order is",  # negation
+        "that's not a problem, no rush",
+        "I hate rainy Mondays, will the delivery still come?",  # negative, not at us
+        "my order hasn't arrived yet",
+        "unfortunately the lamp arrived damaged",
+    ],
+)
+def test_polite_or_negated_complaints_are_not_frustration(text):
+    assert_none(evaluate([SESSION, user(text, "order_status")]))
+
+
+def test_rising_frustration_over_three_turns_hands_over():
+    texts = [
+        "not happy with the delivery",
+        "it still hasn't arrived",
+        "are you kidding me? still no update",
+    ]
+    scores = [real_score(text) for text in texts]
+    assert max(scores) < 0.75  # no single message would do it
+    events = answered(*(user(text, "order_status") for text in texts))[:-3]
+
+    decision = evaluate(events)
+
+    assert decision.reason is HandoffReason.FRUSTRATION
+    assert decision.signal(SignalName.FRUSTRATION_TREND) == scores
+    assert evaluate(events[:-4]).action is PolicyAction.NONE  # two turns are not a trend
+
+
+def _scored(*scores: Optional[float]) -> List[Dict[str, Any]]:
+    return answered(*(user(f"message {i}", "inform", frustration=s) for i, s in enumerate(scores)))
+
+
+@pytest.mark.parametrize(
+    "scores, fires",
+    [
+        ((0.75,), True),  # the threshold itself counts
+        ((0.7499,), False),
+        ((0.5, 0.55, 0.6), True),  # mean exactly 0.55, two at or above 0.5, rising
+        ((0.5, 0.5497, 0.6), False),  # mean 0.5499
+        ((0.1, 0.2, 0.5, 0.55, 0.6), True),  # only the last three count
+        ((0.45, 0.49, 0.74), False),  # mean 0.56 but one turn above 0.5
+        ((0.7, 0.6, 0.55), False),  # sustained but calming down: not rising
+        ((0.6, 0.6, 0.6), False),  # flat
+        ((0.55, 0.7), False),  # not a full window yet
+        ((0.5, None, 0.55, 0.6), True),  # turns without a score (button payloads) are skipped
+        ((0.5, 0.55, 0.6, 0.1), False),  # the latest message calmed down
+    ],
+)
+def test_frustration_thresholds_and_trend_at_the_boundaries(scores, fires):
+    decision = evaluate(_scored(*scores))
+
+    assert (decision.reason is HandoffReason.FRUSTRATION) is fires
+
+
+def test_frustration_settings_change_the_thresholds():
+    settings = PolicySettings.parse_obj({"frustration": {"threshold": 0.9, "window": 2}})
+
+    assert evaluate(_scored(0.8), settings).action is PolicyAction.NONE
+    assert evaluate(_scored(0.55, 0.7), settings).reason is HandoffReason.FRUSTRATION
+
+
+# --- looping -------------------------------------------------------------------------------
+
+
+def test_two_fallbacks_in_a_row_hand_over():
+    decision = evaluate([SESSION, *fell_back(), fallback("grmbl the thingy on my delivery")])
+
+    assert decision.reason is HandoffReason.LOOPING
+    assert decision.signal(SignalName.FALLBACKS_IN_A_ROW) == 2
+    assert triggers(decision) == ["looping", "low_confidence"]
+
+
+def test_one_fallback_only_offers_a_person():
+    decision = evaluate([SESSION, fallback()])
+
+    assert decision.reason is HandoffReason.LOW_CONFIDENCE
+    assert decision.action is PolicyAction.OFFER
+
+
+def test_a_handled_turn_in_between_starts_the_count_again():
+    events = [SESSION, *fell_back(), *answered(user("where is my order", "order_status"))[1:]]
+
+    assert evaluate([*events, fallback("zorp")]).reason is HandoffReason.LOW_CONFIDENCE
+
+
+@pytest.mark.parametrize("rephrase", ["utter_default", "action_default_fallback"])
+def test_a_rephrase_action_after_a_confident_intent_counts_as_a_fallback(rephrase):
+    misunderstood = [
+        user("the thing with the legs wobbles", "out_of_scope", uncertainty=0.3),
+        action(rephrase),
+        bot("Sorry, could you rephrase?"),
+        LISTEN,
+    ]
+    events = [SESSION, *misunderstood, fallback("the wobbly leg thing")]
+
+    assert evaluate(events).reason is HandoffReason.LOOPING
+
+
+def test_the_utter_action_in_bot_metadata_counts_too():
+    events = [SESSION, user("mmh", "out_of_scope"), bot("Rephrase?", utter="utter_default")]
+
+    assert evaluate([*events, fallback()]).reason is HandoffReason.LOOPING
+
+
+def test_max_fallbacks_is_configurable():
+    settings = PolicySettings.parse_obj({"looping": {"max_fallbacks": 3}})
+    events = [SESSION, *fell_back(), fallback("grmbl")]
+
+    assert evaluate(events, settings).reason is HandoffReason.LOW_CONFIDENCE
+    assert evaluate([SESSION, *fell_back(), *fell_back("b"), fallback()], settings).reason is (
+        HandoffReason.LOOPING
+    )
+
+
+# --- repeated question ---------------------------------------------------------------------
+
+
+def test_the_same_request_three_times_hands_over():
+    texts = ["where is my order?", "I gave you the number, where is it", "so when does it come"]
+    events = answered(*(user(text, "order_status", frustration=0.3) for text in texts))
+
+    decision = evaluate(events[:-3])
+
+    assert decision.reason is HandoffReason.REPEATED_QUESTION
+    assert decision.signal(SignalName.REPEATED_INTENT) == {"name": "order_status", "times": 3}
+    assert evaluate(events[:-7]).action is PolicyAction.NONE  # twice is fine
+
+
+def test_near_duplicate_texts_count_whatever_the_intent():
+    texts = ["can you deliver to Spain", "CAN YOU DELIVER TO SPAIN??", "can you deliver to spain"]
+    turns = [user(t, "out_of_scope", frustration=0.2) for t in texts]
+
+    decision = evaluate(answered(*turns)[:-3])
+
+    assert decision.reason is HandoffReason.REPEATED_QUESTION
+    assert decision.signal(SignalName.REPEATED_TEXT) == {"times": 3, "similarity": 1.0}
+
+
+@pytest.mark.parametrize(
+    "third, fires",
+    [
+        ("where is my sofa order", True),  # Jaccard 4/5 = 0.8: the threshold itself counts
+        ("where is my big sofa order", False),  # 4/6
+    ],
+)
+def test_near_duplicates_at_the_similarity_boundary(third, fires):
+    turns = [user(t, "out_of_scope", frustration=0.2) for t in ("where is my order",) * 2]
+    events = answered(*turns)[:-3] + [user(third, "out_of_scope", frustration=0.2)]
+    # the intent is a catch-all, so only the texts can make this a repetition
+    decision = evaluate(events)
+
+    assert (decision.reason is HandoffReason.REPEATED_QUESTION) is fires
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["that's not what I asked", "you didn't answer my question", "Thats NOT what i meant!"],
+)
+def test_saying_the_answer_missed_the_question_hands_over(text):
+    decision = evaluate(
+        [*answered(user("can I pay in instalments", "payment_methods")), user(text, "deny")]
+    )
+
+    assert decision.reason is HandoffReason.REPEATED_QUESTION
+    assert decision.signal(SignalName.NOT_ANSWERED_PHRASE)
+
+
+@pytest.mark.parametrize(
+    "text", ["that's not what I asked", "can you answer my question about delivery to Spain?"]
+)
+def test_an_opening_message_cannot_miss_an_answer(text):
+    assert_none(evaluate([SESSION, user(text, "out_of_scope", frustration=0.3)]))
+
+
+@pytest.mark.parametrize(
+    "texts, intent",
+    [
+        (["thanks", "thanks", "thanks"], "thank"),
+        (["ok", "ok", "ok"], "affirm"),
+        (["hi", "hello", "hi"], "greet"),
+    ],
+)
+def test_repeated_small_talk_is_not_a_repeated_question(texts, intent):
+    assert_none(evaluate(answered(*(user(t, intent, frustration=0.1) for t in texts))))
+
+
+def test_the_latest_turn_must_be_one_of_the_repetitions():
+    turns = [user("where is my order", "order_status", frustration=0.2)] * 3
+    events = answered(*turns, user("thanks, bye", "goodbye"))
+
+    assert_none(evaluate(events))
+
+
+# --- low confidence and the offer ----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "uncertainty, fallback_flag, action",
+    [
+        (0.5, False, PolicyAction.OFFER),  # the threshold itself counts
+        (0.4999, False, PolicyAction.NONE),
+        (0.3, True, PolicyAction.OFFER),  # the scorer fell back
+        (None, False, PolicyAction.NONE),  # no uncertainty scorer in the pipeline
+    ],
+)
+def test_low_confidence_offers_a_person(uncertainty, fallback_flag, action):
+    event = user(
+        "my ottoman makes a noise", "out_of_scope", uncertainty=uncertainty, fallback=fallback_flag
+    )
+
+    decision = evaluate([SESSION, event])
+
+    assert decision.action is action
+    if action is PolicyAction.OFFER:
+        assert decision.reason is HandoffReason.LOW_CONFIDENCE
+        assert decision.signal(SignalName.BOT_UNCERTAINTY)["score"] == uncertainty
+
+
+def test_the_stock_fallback_intent_alone_offers_a_person():
+    event = user("gizmo", "nlu_fallback", uncertainty=None)
+
+    decision = evaluate([SESSION, event])
+
+    assert decision.action is PolicyAction.OFFER
+    assert decision.signal(SignalName.BOT_UNCERTAINTY) == {
+        "fallback": True,
+        "intent": "nlu_fallback",
+    }
+
+
+def test_a_declined_offer_is_recorded_and_not_repeated():
+    declined = [SESSION, *offered(), user("/deny", "deny", 1.0)]
+
+    at_decline = evaluate(declined)
+    later = evaluate(
+        [
+            *declined,
+            bot("OK, let's keep going."),
+            LISTEN,
+            user("frobnicate the couch", "out_of_scope", uncertainty=0.8),
+        ]
+    )
+
+    assert_none(at_decline)
+    assert at_decline.signal(SignalName.OFFER_DECLINED) is True
+    assert_none(later)
+    assert later.signal(SignalName.OFFER_DECLINED) is True
+
+
+def test_a_no_that_does_not_follow_an_offer_is_no_decline():
+    events = [*answered(user("can I pay by invoice", "payment_methods")), user("no", "deny")]
+
+    assert evaluate(events).signal(SignalName.OFFER_DECLINED) is None
+
+
+def test_declining_the_offer_does_not_block_stronger_triggers():
+    declined = [SESSION, *offered(), user("no", "deny"), bot("OK."), LISTEN]
+
+    assert evaluate([*declined, user("get me a human", "human_handoff")]).reason is (
+        HandoffReason.EXPLICIT_REQUEST
+    )
+    assert evaluate([*declined, fallback(), *fell_back()[1:], fallback("x y")]).reason is (
+        HandoffReason.LOOPING
+    )
+
+
+@pytest.mark.parametrize("fresh_start", [SESSION, RESUME, {"event": "restart"}])
+def test_a_new_session_or_a_handback_offers_again(fresh_start):
+    declined = [SESSION, *offered(), user("no", "deny"), bot("OK."), LISTEN]
+    uncertain = user("frobnicate the couch", "out_of_scope", uncertainty=0.8)
+
+    decision = evaluate([*declined, PAUSE, fresh_start, HANDBACK, LISTEN, uncertain])
+
+    assert decision.action is PolicyAction.OFFER
+    assert decision.signal(SignalName.OFFER_DECLINED) is None
+
+
+# --- what counts: session, resume, external messages, rewind -------------------------------
+
+
+@pytest.mark.parametrize("boundary", [SESSION, RESUME])
+def test_a_session_start_or_a_resume_resets_the_counts(boundary):
+    order = user("where is my order", "order_status", frustration=0.2)
+    before = [*answered(order, order), *fell_back()]
+    after = [PAUSE, boundary, HANDBACK, action("utter_welcome_back"), LISTEN]
+
+    assert evaluate([*before, fallback()]).reason is HandoffReason.LOOPING
+    assert evaluate([*before, order]).reason is HandoffReason.REPEATED_QUESTION
+    assert evaluate([*before, *after, fallback()]).action is PolicyAction.OFFER
+    assert_none(evaluate([*before, *after, order]))
+
+
+def test_a_frustration_trend_does_not_survive_a_handback():
+    events = [
+        *_scored(0.5, 0.55),
+        PAUSE,
+        RESUME,
+        HANDBACK,
+        LISTEN,
+        user("and now?", "inform", frustration=0.6),
+    ]
+
+    assert_none(evaluate(events))
+
+
+def test_external_messages_are_not_customer_turns():
+    assert_none(evaluate([SESSION, RESUME, HANDBACK, action("utter_welcome_back")]))
+    assert_none(evaluate([]))
+
+
+def test_a_rewound_message_does_not_count():
+    settings = PolicySettings.parse_obj({"looping": {"max_fallbacks": 3}})
+    rewound = [fallback("grr"), {"event": "rewind"}, LISTEN]
+
+    assert evaluate([SESSION, *fell_back(), *rewound, fallback("zzz")], settings).reason is (
+        HandoffReason.LOW_CONFIDENCE
+    )
+    assert evaluate([SESSION, *fell_back(), *rewound[:1], fallback("zzz")], settings).reason is (
+        HandoffReason.LOOPING
+    )
+
+
+# --- priority ------------------------------------------------------------------------------
+
+
+def test_the_priority_order_is_the_documented_one():
+    assert [reason.value for reason, _ in PRIORITY] == [
+        "explicit_request",
+        "sensitive_topic",
+        "high_value",
+        "frustration",
+        "repeated_question",
+        "looping",
+        "low_confidence",
+    ]
+
+
+_ANGRY_REFUND = "this is ridiculous, I want my money back NOW!!!"
+_ANGRY_CANCEL = "I'm fed up with you, cancel my account NOW!!!"
+
+
+@pytest.mark.parametrize(
+    "events, expected",
+    [
+        (
+            [SESSION, user("I want my money back, get me a human", "refund_request")],
+            ["explicit_request", "sensitive_topic"],
+        ),
+        (
+            [SESSION, user("cancel my account or I'll sue", "cancel_account")],
+            ["sensitive_topic", "high_value"],
+        ),
+        ([SESSION, user(_ANGRY_REFUND, "refund_request")], ["sensitive_topic", "frustration"]),
+        ([SESSION, user(_ANGRY_CANCEL, "cancel_account")], ["high_value", "frustration"]),
+        (
+            answered(*[user("WHERE IS MY ORDER", "order_status", frustration=0.8)] * 3)[:-3],
+            ["frustration", "repeated_question"],
+        ),
+        (
+            [
+                SESSION,
+                *fell_back("fix the wobbly leg thing"),
+                *fell_back("fix the wobbly leg thing"),
+                fallback("fix the wobbly leg thing"),
+            ],
+            ["repeated_question", "looping", "low_confidence"],
+        ),
+        ([SESSION, *fell_back(), fallback("wat")], ["looping", "low_confidence"]),
+    ],
+)
+def test_the_highest_priority_trigger_is_the_reason_and_all_are_signals(events, expected):
+    decision = evaluate(events)
+
+    assert triggers(decision) == expected
+    assert decision.reason is HandoffReason(expected[0])
+    assert decision.action is PolicyAction.HANDOFF
+
+
+def test_signals_are_json_ready_and_named_in_the_enum():
+    events = [SESSION, *offered(), user("no", "deny"), bot("OK."), LISTEN, *fell_back()]
+    decision = evaluate(
+        [*events, user("cancel my account or I'll sue, this is ridiculous!!!", "cancel_account")]
+    )
+
+    json.dumps(decision.signals)
+    assert {s["name"] for s in decision.signals} <= {name.value for name in SignalName}
+    assert decision.signals[0] == {
+        "name": "intent",
+        "value": {"name": "cancel_account", "confidence": 0.93},
+    }
+    topics = [s["value"] for s in decision.signals if s["name"] == "topic"]
+    assert topics == ["legal", "cancel_account"]  # the primary reason's topic first
+
+
+# --- settings ------------------------------------------------------------------------------
+
+
+def test_the_defaults_are_the_documented_ones():
+    settings = PolicySettings()
+
+    assert settings.frustration.threshold == 0.75
+    assert settings.frustration.window == 3
+    assert settings.frustration.trend_threshold == 0.55
+    assert settings.looping.max_fallbacks == 2
+    assert settings.repeated_question.times == 3
+    assert settings.repeated_question.similarity == 0.8
+    assert settings.low_confidence.offer_threshold == 0.5
+    assert settings.sensitive_topic.intents == [
+        "refund_request",
+        "billing_dispute",
+        "account_security",
+        "complaint",
+    ]
+    assert settings.high_value.intents == ["cancel_account", "enterprise_pricing"]
+
+
+@pytest.mark.parametrize(
+    "raw, problem",
+    [
+        ({"frustration": {"treshold": 0.8}}, "extra fields not permitted"),
+        ({"frustration": {"threshold": 1.5}}, "less than or equal to 1"),
+        ({"frustration": {"threshold": 0.5}}, "trend_threshold (0.55) must not be above threshold"),
+        ({"frustration": {"trend_min_turns": 4}}, "must not exceed window"),
+        ({"looping": {"max_fallbacks": 0}}, "greater than or equal to 1"),
+        ({"repeated_question": {"times": 1}}, "greater than or equal to 2"),
+        ({"repeated_question": {"phrases": ["no"]}}, "at least 3 characters"),
+        ({"high_value": {"intents": ["cancel_account", "cancel_account"]}}, "listed twice"),
+        (
+            {"high_value": {"intents": ["complaint"]}},
+            "in both sensitive_topic.intents and high_value",
+        ),
+        (
+            {"sensitive_topic": {"informational_intents": ["refund_request"]}},
+            "listed both as sensitive and as informational",
+        ),
+        (
+            {"sensitive_topic": {"informational_intents": ["cancel_account"]}},
+            "informational intents never hand over",
+        ),
+    ],
+)
+def test_invalid_settings_say_what_is_wrong(raw, problem):
+    with pytest.raises(ValidationError) as error:
+        PolicySettings.parse_obj(raw)
+
+    assert problem in str(error.value)

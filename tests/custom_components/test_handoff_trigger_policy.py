@@ -1,0 +1,449 @@
+"""HandoffTriggerPolicy with real DialogueStateTrackers, the real domain and handoff.yml.
+
+The events are the ones Rasa writes: ``UserUttered`` with the parse data of the bundled NLU
+(``frustration``, ``bot_uncertainty``), ``ActionExecuted`` with the predicting policy,
+``BotUttered`` from Rasa's own response action. The offer response is the one proposed for
+domain.yml; it is merged in here until domain.yml has it.
+"""
+
+import asyncio
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import pytest
+from rasa.core.actions.action import ActionBotResponse
+from rasa.core.channels.channel import CollectingOutputChannel
+from rasa.core.constants import RULE_POLICY_PRIORITY
+from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
+from rasa.core.policies.ensemble import DefaultPolicyPredictionEnsemble
+from rasa.core.policies.policy import PolicyPrediction
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.core.domain import Domain, InvalidDomain
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActiveLoop,
+    BotUttered,
+    ConversationPaused,
+    Event,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.exceptions import InvalidConfigException
+
+from custom_components.handoff_trigger_policy import (
+    DECISION_METADATA_KEY,
+    DEFERRED_PRIORITY,
+    HandoffTriggerPolicy,
+)
+from handoff.settings import SettingsError
+
+ROOT = Path(__file__).resolve().parents[2]
+POLICY = "HandoffTriggerPolicy"
+
+OFFER_RESPONSE_YAML = """
+version: "3.1"
+responses:
+  utter_offer_handoff:
+    - text: "Sorry, I'm not sure I understood that. You can rephrase it - or I can put you through to a person from our team."
+      buttons:
+        - title: "Talk to a person"
+          payload: /human_handoff
+        - title: "No thanks"
+          payload: /deny
+      metadata:
+        handoff_offer: true
+"""  # noqa: E501
+
+
+@pytest.fixture(scope="module")
+def domain() -> Domain:
+    domain = Domain.load(ROOT / "domain.yml")
+    if "utter_offer_handoff" in domain.responses:
+        return domain
+    return domain.merge(Domain.from_yaml(OFFER_RESPONSE_YAML))
+
+
+def _context() -> ExecutionContext:
+    return ExecutionContext(GraphSchema({}), "test")
+
+
+def _create(tmp_path: Path, **config: Any) -> HandoffTriggerPolicy:
+    return HandoffTriggerPolicy.create(
+        {"settings_path": str(ROOT / "handoff.yml"), **config},
+        LocalModelStorage(tmp_path),
+        Resource("handoff_trigger_policy"),
+        _context(),
+    )
+
+
+@pytest.fixture
+def policy(tmp_path) -> HandoffTriggerPolicy:
+    return _create(tmp_path)
+
+
+# --- real Rasa events ---
+
+
+def user(
+    text: str,
+    intent: str = "order_status",
+    confidence: float = 0.93,
+    frustration: Optional[float] = 0.1,
+    uncertainty: float = 0.2,
+) -> UserUttered:
+    """A customer message with the parse data the bundled NLU pipeline writes."""
+    fallback = intent == "nlu_fallback"
+    parse: Dict[str, Any] = {
+        "text": text,
+        "intent": {"name": intent, "confidence": confidence},
+        "intent_ranking": [{"name": intent, "confidence": confidence}],
+        "entities": [],
+        "bot_uncertainty": {
+            "score": uncertainty,
+            "novelty": uncertainty,
+            "top_confidence": confidence,
+            "margin": confidence / 2,
+            "entropy": 0.3,
+            "fallback": fallback,
+        },
+    }
+    if frustration is not None:
+        parse["frustration"] = {"score": frustration, "cues": []}
+    return UserUttered(text, parse["intent"], [], parse)
+
+
+def fallback(text: str = "blorp the wardrobe gizmo") -> UserUttered:
+    return user(text, "nlu_fallback", 0.71, uncertainty=0.71)
+
+
+def uttered(domain: Domain, response: str) -> BotUttered:
+    """The bot event Rasa's own response action writes for ``response``."""
+    tracker = DialogueStateTracker.from_events("nlg", [], slots=domain.slots)
+    nlg = TemplatedNaturalLanguageGenerator(domain.responses)
+    action = ActionBotResponse(response)
+    (event,) = asyncio.run(action.run(CollectingOutputChannel(), nlg, tracker, domain))
+    return event
+
+
+def answered(domain: Domain, response: str, policy: str = "RulePolicy") -> List[Event]:
+    """The bot answers with ``response`` (predicted by ``policy``) and listens."""
+    return [
+        ActionExecuted(response, policy=policy, confidence=1.0),
+        uttered(domain, response),
+        ActionExecuted("action_listen", policy=policy, confidence=1.0),
+    ]
+
+
+def session() -> List[Event]:
+    return [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")]
+
+
+def tracker(domain: Domain, *events: Event) -> DialogueStateTracker:
+    return DialogueStateTracker.from_events("customer-1", [*session(), *events], slots=domain.slots)
+
+
+def predicted(policy, tracker, domain) -> Optional[str]:
+    """The action the policy predicts, or None when it defers (all zeros)."""
+    prediction = policy.predict_action_probabilities(tracker, domain)
+    if prediction.max_confidence == 0:
+        assert prediction.policy_priority == DEFERRED_PRIORITY
+        return None
+    assert prediction.max_confidence == 1.0
+    assert prediction.policy_priority == RULE_POLICY_PRIORITY + 1  # 5
+    assert prediction.policy_name == POLICY
+    assert prediction.hide_rule_turn
+    return domain.action_names_or_texts[prediction.max_confidence_index]
+
+
+def decision(policy, tracker, domain) -> Dict[str, Any]:
+    metadata = policy.predict_action_probabilities(tracker, domain).action_metadata
+    return metadata[DECISION_METADATA_KEY]
+
+
+# --- every-turn triggers: hand over ---
+
+
+def test_a_rising_frustration_trend_hands_over(policy, domain):
+    # each message below the single-message threshold (0.75); mean 0.57, rising
+    t = tracker(
+        domain,
+        user("where is my sofa", frustration=0.45),
+        *answered(domain, "utter_order_status"),
+        user("it's been two weeks, where is it", frustration=0.58),
+        *answered(domain, "utter_order_status"),
+        user("this is ridiculous, still nothing", "shipping_times", frustration=0.68),
+    )
+    assert predicted(policy, t, domain) == "action_decide_handoff"
+    assert decision(policy, t, domain)["reason"] == "frustration"
+    assert decision(policy, t, domain)["action"] == "handoff"
+
+
+def test_one_polite_complaint_is_not_enough(policy, domain):
+    t = tracker(domain, user("unfortunately my parcel is a bit late", frustration=0.3))
+    assert predicted(policy, t, domain) is None
+
+
+def test_the_second_fallback_in_a_row_hands_over_instead_of_asking_again(policy, domain):
+    t = tracker(
+        domain,
+        fallback(),
+        *answered(domain, "utter_offer_handoff", policy=POLICY),
+        fallback("wibble the flange thingy"),
+    )
+    assert predicted(policy, t, domain) == "action_decide_handoff"
+    signals = decision(policy, t, domain)["signals"]
+    assert decision(policy, t, domain)["reason"] == "looping"
+    assert {"name": "fallbacks_in_a_row", "value": 2} in signals
+
+
+def test_the_same_question_a_third_time_hands_over(policy, domain):
+    t = tracker(
+        domain,
+        user("where is my order"),
+        *answered(domain, "utter_order_status"),
+        user("ok but where is my order now"),
+        *answered(domain, "utter_order_status"),
+        user("WHERE is the order"),
+    )
+    assert predicted(policy, t, domain) == "action_decide_handoff"
+    assert decision(policy, t, domain)["reason"] == "repeated_question"
+
+
+def test_an_explicit_phrase_under_another_intent_hands_over(policy, domain):
+    # the rules answer bot_challenge with utter_iamabot; the customer asked for a person
+    t = tracker(domain, user("are you a bot? I want to talk to a human", "bot_challenge"))
+    assert predicted(policy, t, domain) == "action_decide_handoff"
+    assert decision(policy, t, domain)["reason"] == "explicit_request"
+
+
+# --- low confidence: offer ---
+
+
+def test_low_confidence_offers_a_person(policy, domain):
+    t = tracker(domain, user("flibber my ottoman", "out_of_scope", 0.41, uncertainty=0.55))
+    assert predicted(policy, t, domain) == "utter_offer_handoff"
+    assert decision(policy, t, domain)["reason"] == "low_confidence"
+    assert decision(policy, t, domain)["action"] == "offer"
+
+
+def test_the_first_fallback_offers_a_person(policy, domain):
+    t = tracker(domain, fallback())
+    assert predicted(policy, t, domain) == "utter_offer_handoff"
+
+
+def test_the_offer_is_marked_in_the_bot_event_rasa_writes(domain):
+    event = uttered(domain, "utter_offer_handoff").as_dict()
+    # Rasa 3.6 nests the response's metadata in the bot event's metadata
+    assert event["metadata"]["metadata"] == {"handoff_offer": True}
+    assert event["metadata"]["utter_action"] == "utter_offer_handoff"
+    assert [b["payload"] for b in event["data"]["buttons"]] == ["/human_handoff", "/deny"]
+
+
+def test_a_declined_offer_is_not_made_again(policy, domain):
+    t = tracker(
+        domain,
+        user("flibber my ottoman", "out_of_scope", 0.41, uncertainty=0.55),
+        *answered(domain, "utter_offer_handoff", policy=POLICY),
+        user("/deny", "deny", 1.0, frustration=None, uncertainty=0.0),
+    )
+    assert predicted(policy, t, domain) is None  # the rule answers the "no"
+    t = tracker(
+        domain,
+        *t.events,
+        *answered(domain, "utter_deny_ack"),
+        user("zorp the couch cushions", "out_of_scope", 0.38, uncertainty=0.56),
+    )
+    assert predicted(policy, t, domain) is None
+
+
+def test_yes_to_the_offer_hands_over(policy, domain):
+    # the rule for a bare "affirm" would only say "Great. What else can I help with?"
+    t = tracker(
+        domain,
+        user("flibber my ottoman", "out_of_scope", 0.41, uncertainty=0.55),
+        *answered(domain, "utter_offer_handoff", policy=POLICY),
+        user("yes please", "affirm", 0.97),
+    )
+    assert predicted(policy, t, domain) == "action_decide_handoff"
+    assert decision(policy, t, domain)["reason"] == "explicit_request"
+
+
+# --- the steps after its own prediction ---
+
+
+def test_after_its_handoff_decision_the_intake_form_runs(policy, domain):
+    t = tracker(
+        domain,
+        fallback(),
+        ActionExecuted("action_decide_handoff", policy=POLICY, confidence=1.0),
+        SlotSet("handoff_reason", "looping"),
+    )
+    assert predicted(policy, t, domain) == "handoff_intake_form"
+
+
+def test_after_its_offer_the_bot_listens(policy, domain):
+    t = tracker(
+        domain,
+        fallback(),
+        ActionExecuted("utter_offer_handoff", policy=POLICY, confidence=1.0),
+        uttered(domain, "utter_offer_handoff"),
+    )
+    assert predicted(policy, t, domain) == "action_listen"
+
+
+def test_the_rules_own_handoff_chain_is_left_to_the_rules(policy, domain):
+    t = tracker(
+        domain,
+        user("I want to talk to a human", "human_handoff"),
+        ActionExecuted("action_decide_handoff", policy="RulePolicy", confidence=1.0),
+    )
+    assert predicted(policy, t, domain) is None
+
+
+def test_nothing_after_the_intake_form_which_the_rules_finish(policy, domain):
+    t = tracker(
+        domain,
+        fallback(),
+        ActionExecuted("action_decide_handoff", policy=POLICY, confidence=1.0),
+        ActionExecuted("handoff_intake_form", policy=POLICY, confidence=1.0),
+        ActiveLoop("handoff_intake_form"),
+        ActiveLoop(None),
+        SlotSet("requested_slot", None),
+    )
+    assert predicted(policy, t, domain) is None
+
+
+# --- no prediction ---
+
+
+def test_a_plain_faq_turn_is_left_to_the_rules(policy, domain):
+    t = tracker(domain, user("how long does shipping take", "shipping_times"))
+    assert predicted(policy, t, domain) is None
+
+
+@pytest.mark.parametrize(
+    "intent", ["human_handoff", "refund_request", "complaint", "cancel_account"]
+)
+def test_the_intents_the_rules_hand_over_on_are_left_to_the_rules(policy, domain, intent):
+    t = tracker(domain, user("I want a person, this is a joke", intent, frustration=0.9))
+    assert predicted(policy, t, domain) is None
+
+
+def test_nothing_while_the_intake_form_is_active(policy, domain):
+    t = tracker(
+        domain,
+        user("I want to talk to a human", "human_handoff"),
+        ActionExecuted("action_decide_handoff"),
+        ActionExecuted("handoff_intake_form"),
+        ActiveLoop("handoff_intake_form"),
+        SlotSet("requested_slot", "order_number"),
+        ActionExecuted("action_listen"),
+        fallback("this is useless!!! useless bot"),
+    )
+    assert predicted(policy, t, domain) is None
+
+
+def test_nothing_while_paused(policy, domain):
+    t = tracker(domain, ConversationPaused(), fallback(), fallback("still there??"))
+    assert predicted(policy, t, domain) is None
+
+
+def test_nothing_once_the_bot_answered(policy, domain):
+    t = tracker(
+        domain,
+        user("this is ridiculous", frustration=0.9),
+        ActionExecuted("utter_order_status", policy="RulePolicy", confidence=1.0),
+    )
+    assert predicted(policy, t, domain) is None
+
+
+def test_slots_extracted_after_the_message_do_not_hide_it(policy, domain):
+    # action_extract_slots appends SlotSet events after the message, before the prediction
+    t = tracker(domain, user("you are useless", frustration=0.9), SlotSet("email", None))
+    assert predicted(policy, t, domain) == "action_decide_handoff"
+
+
+def test_restart_is_left_to_rasa(policy, domain):
+    t = tracker(domain, fallback(), *answered(domain, "utter_default"), user("/restart", "restart"))
+    assert predicted(policy, t, domain) is None
+
+
+# --- the ensemble: above RulePolicy when predicting, never winning when deferring ---
+
+
+def _rule(domain: Domain, action: str, confidence: float = 1.0) -> PolicyPrediction:
+    prediction = PolicyPrediction.for_action_name(domain, action, "RulePolicy", confidence)
+    prediction.policy_priority = RULE_POLICY_PRIORITY
+    return prediction
+
+
+def _winner(domain, tracker, *predictions) -> str:
+    best = DefaultPolicyPredictionEnsemble().combine_predictions(list(predictions), tracker, domain)
+    return domain.action_names_or_texts[best.max_confidence_index]
+
+
+def test_a_handoff_wins_over_the_rules_answer(policy, domain):
+    t = tracker(domain, fallback(), *answered(domain, "utter_default"), fallback("huh? gizmo"))
+    ours = policy.predict_action_probabilities(t, domain)
+    assert _winner(domain, t, _rule(domain, "utter_default"), ours) == "action_decide_handoff"
+
+
+def test_a_deferring_prediction_never_wins(policy, domain):
+    t = tracker(domain, user("how long does shipping take", "shipping_times"))
+    ours = policy.predict_action_probabilities(t, domain)
+    assert _winner(domain, t, _rule(domain, "utter_shipping_times"), ours) == "utter_shipping_times"
+    # even against a policy that has nothing either (RulePolicy without fallback prediction)
+    nothing = PolicyPrediction([0.0] * domain.num_actions, "RulePolicy", RULE_POLICY_PRIORITY)
+    nothing.probabilities[domain.index_for_action("utter_default")] = 0.0
+    best = DefaultPolicyPredictionEnsemble().combine_predictions([ours, nothing], t, domain)
+    assert best.policy_name == "RulePolicy"
+
+
+# --- configuration, training, loading ---
+
+
+def test_the_priority_must_be_above_rule_policy(tmp_path):
+    with pytest.raises(InvalidConfigException, match="HandoffTriggerPolicy: priority: 4"):
+        _create(tmp_path, priority=RULE_POLICY_PRIORITY)
+
+
+def test_an_invalid_settings_file_fails_when_the_policy_is_built(tmp_path):
+    bad = tmp_path / "handoff.yml"
+    bad.write_text(
+        (ROOT / "handoff.yml").read_text().replace("max_fallbacks: 2", "max_fallbacks: 0")
+    )
+    with pytest.raises(SettingsError, match="policy.looping.max_fallbacks"):
+        _create(tmp_path, settings_path=str(bad))
+
+
+def test_the_settings_file_decides(tmp_path, domain):
+    lenient = tmp_path / "handoff.yml"
+    lenient.write_text(
+        (ROOT / "handoff.yml").read_text().replace("max_fallbacks: 2", "max_fallbacks: 3")
+    )
+    policy = _create(tmp_path, settings_path=str(lenient))
+    t = tracker(
+        domain,
+        fallback(),
+        *answered(domain, "utter_offer_handoff", policy=POLICY),
+        fallback("wibble the flange thingy"),
+    )
+    assert predicted(policy, t, domain) == "utter_offer_handoff"
+
+
+def test_train_checks_the_domain_and_load_needs_nothing_persisted(tmp_path, domain):
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("train_HandoffTriggerPolicy3")
+    config = {"settings_path": str(ROOT / "handoff.yml")}
+    trained = HandoffTriggerPolicy.create(config, storage, resource, _context())
+    assert trained.train([], domain) == resource
+    without_offer = Domain.load(ROOT / "domain.yml")
+    if "utter_offer_handoff" not in without_offer.responses:
+        with pytest.raises(InvalidDomain, match="utter_offer_handoff"):
+            trained.train([], without_offer)
+    loaded = HandoffTriggerPolicy.load(config, storage, resource, _context())
+    assert predicted(loaded, tracker(domain, fallback()), domain) == "utter_offer_handoff"
