@@ -119,7 +119,8 @@ class HandoffTriggerPolicy(Policy):
     def get_default_config() -> Dict[str, Any]:
         """Return the policy's default config."""
         return {
-            # Above RulePolicy (4 in Rasa 3.6): a handoff or offer wins over the FAQ rule of the same turn.
+            # Above RulePolicy (4 in Rasa 3.6): a handoff or offer wins over the FAQ rule
+            # of the same turn.
             # Predictions that defer use priority 0 whatever this says.
             POLICY_PRIORITY: RULE_POLICY_PRIORITY + 1,
             # The handoff settings file; None: $HANDOFF_SETTINGS or handoff.yml in the working
@@ -283,7 +284,7 @@ class HandoffTriggerPolicy(Policy):
         return NextStep(DECIDE_ACTION, f"hand over: {reason}", decision)
 
     def _rule_intents(self) -> Set[str]:
-        """The intents the rules hand over on (README: they match the rule's ``or:`` list)."""
+        """Return the intents the rules hand over on (README: the rule's ``or:`` list)."""
         return {
             *self.settings.explicit_request.intents,
             *self.settings.sensitive_topic.intents,

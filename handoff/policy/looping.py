@@ -1,10 +1,12 @@
 """Looping: the bot did not understand several customer turns in a row.
 
-A turn counts as not understood when its intent is a fallback intent (``nlu_fallback``) or the
-bot answered it with a rephrase/fallback action (``utter_default`` ...). Only the run ending at
-the latest turn counts — any turn the bot handled in between starts the count again — and the
-latest turn is part of it: at the second fallback in a row the customer goes to a person
-instead of being asked to rephrase once more.
+A turn counts as not understood when its intent is a fallback intent (``nlu_fallback``), the
+bot answered it with a rephrase/fallback action (``utter_default``, an offer of a person ...),
+or — for the latest turn, which the bot has not answered yet — the NLU is as unsure as the
+low-confidence offer threshold. Only the run ending at the latest turn counts (any turn the
+bot handled in between starts the count again), and the latest turn is part of it: at the
+second fallback in a row the customer goes to a person instead of being asked to rephrase
+once more.
 """
 
 from __future__ import annotations
@@ -24,11 +26,20 @@ def not_understood(turn: CustomerTurn, section: LoopingSettings) -> bool:
     )
 
 
-def fallbacks_in_a_row(turns: List[CustomerTurn], section: LoopingSettings) -> int:
+def unsure_now(turn: CustomerTurn, offer_threshold: Optional[float]) -> bool:
+    """Tell whether the NLU is as unsure about ``turn`` as the low-confidence offer needs."""
+    score = (turn.uncertainty or {}).get("score")
+    return offer_threshold is not None and score is not None and score >= offer_threshold
+
+
+def fallbacks_in_a_row(
+    turns: List[CustomerTurn], section: LoopingSettings, offer_threshold: Optional[float] = None
+) -> int:
     """Return how many turns, ending with the latest, the bot did not understand."""
     count = 0
-    for turn in reversed(turns):
-        if not not_understood(turn, section):
+    for position, turn in enumerate(reversed(turns)):
+        latest = position == 0
+        if not (not_understood(turn, section) or (latest and unsure_now(turn, offer_threshold))):
             break
         count += 1
     return count
@@ -36,7 +47,7 @@ def fallbacks_in_a_row(turns: List[CustomerTurn], section: LoopingSettings) -> i
 
 def looping(turns: List[CustomerTurn], settings: PolicySettings) -> Optional[Fired]:
     """Return the looping trigger (``fallbacks_in_a_row``), or None."""
-    count = fallbacks_in_a_row(turns, settings.looping)
+    count = fallbacks_in_a_row(turns, settings.looping, settings.low_confidence.offer_threshold)
     if count < settings.looping.max_fallbacks:
         return None
     return Fired(HandoffReason.LOOPING, [signal(SignalName.FALLBACKS_IN_A_ROW, count)])

@@ -752,3 +752,24 @@ def test_invalid_settings_say_what_is_wrong(raw, problem):
         PolicySettings.parse_obj(raw)
 
     assert problem in str(error.value)
+
+
+def test_an_unsure_turn_right_after_a_fallback_is_the_second_in_a_row():
+    unsure = user("zzkq frumble wibble", "out_of_scope", 0.45, uncertainty=0.57)
+    decision = evaluate([SESSION, LISTEN, *fell_back(), unsure])
+    assert decision.reason is HandoffReason.LOOPING
+    assert {"name": "fallbacks_in_a_row", "value": 2} in decision.signals
+
+
+def test_with_the_shipped_settings_an_ignored_offer_counts_as_not_understood():
+    from pathlib import Path
+
+    from handoff.settings import load_settings
+
+    shipped = load_settings(Path(__file__).resolve().parents[2] / "handoff.yml").policy
+    unsure = user("zzkq frumble wibble", "out_of_scope", 0.45, uncertainty=0.57)
+    decision = evaluate([SESSION, LISTEN, *offered(), unsure], shipped)
+    assert decision.reason is HandoffReason.LOOPING
+    # a confident question after the offer is not a loop
+    confident = user("how long does delivery take", "shipping_times", 0.97, uncertainty=0.1)
+    assert evaluate([SESSION, LISTEN, *offered(), confident], shipped).reason is None

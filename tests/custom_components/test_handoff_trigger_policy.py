@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import pytest
+import rasa.shared.utils.io
 from rasa.core.actions.action import ActionBotResponse
 from rasa.core.channels.channel import CollectingOutputChannel
 from rasa.core.constants import RULE_POLICY_PRIORITY
@@ -18,8 +19,10 @@ from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.core.policies.ensemble import DefaultPolicyPredictionEnsemble
 from rasa.core.policies.policy import PolicyPrediction
 from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
+from rasa.engine.validation import validate
 from rasa.shared.core.domain import Domain, InvalidDomain
 from rasa.shared.core.events import (
     ActionExecuted,
@@ -32,6 +35,7 @@ from rasa.shared.core.events import (
     UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.data import TrainingType
 from rasa.shared.exceptions import InvalidConfigException
 
 from custom_components.handoff_trigger_policy import (
@@ -139,7 +143,11 @@ def answered(domain: Domain, response: str, policy: str = "RulePolicy") -> List[
 
 
 def session() -> List[Event]:
-    return [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen")]
+    return [
+        ActionExecuted("action_session_start"),
+        SessionStarted(),
+        ActionExecuted("action_listen"),
+    ]
 
 
 def tracker(domain: Domain, *events: Event) -> DialogueStateTracker:
@@ -215,7 +223,7 @@ def test_the_same_question_a_third_time_hands_over(policy, domain):
 
 def test_an_explicit_phrase_under_another_intent_hands_over(policy, domain):
     # the rules answer bot_challenge with utter_iamabot; the customer asked for a person
-    t = tracker(domain, user("are you a bot? I want to talk to a human", "bot_challenge"))
+    t = tracker(domain, user("stop it, let me speak to a real person", "bot_challenge"))
     assert predicted(policy, t, domain) == "action_decide_handoff"
     assert decision(policy, t, domain)["reason"] == "explicit_request"
 
@@ -447,3 +455,17 @@ def test_train_checks_the_domain_and_load_needs_nothing_persisted(tmp_path, doma
             trained.train([], without_offer)
     loaded = HandoffTriggerPolicy.load(config, storage, resource, _context())
     assert predicted(loaded, tracker(domain, fallback()), domain) == "utter_offer_handoff"
+
+
+def test_the_policy_fits_rasas_default_recipe():
+    """config.yml plus the policy builds a valid graph (nothing is trained)."""
+    config = rasa.shared.utils.io.read_yaml_file(ROOT / "config.yml")
+    name = "custom_components.handoff_trigger_policy.HandoffTriggerPolicy"
+    if name not in [policy["name"] for policy in config["policies"]]:
+        config["policies"].append({"name": name})
+    graph = DefaultV1Recipe().graph_config_for_recipe(config, {}, TrainingType.BOTH)
+    validate(graph)
+    (train,) = (n for key, n in graph.train_schema.nodes.items() if name in key)
+    (run,) = (n for key, n in graph.predict_schema.nodes.items() if name in key)
+    assert (train.constructor_name, train.fn) == ("create", "train")
+    assert (run.constructor_name, run.fn) == ("load", "predict_action_probabilities")

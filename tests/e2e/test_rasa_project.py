@@ -19,7 +19,11 @@ EXTERNAL_INTENTS = {"handback"}
 
 
 def _responses_uttered_by_actions() -> set:
-    code = "\n".join(path.read_text() for path in (PROJECT_ROOT / "actions").glob("*.py"))
+    code = "\n".join(
+        path.read_text()
+        for folder in ("actions", "custom_components")
+        for path in (PROJECT_ROOT / folder).glob("*.py")
+    )
     uttered = set(re.findall(r'"(utter_\w+)"', code))
     # f-string responses: utter_invalid_{field.value}
     for stem in re.findall(r'response=f"(utter_\w+_)\{', code):
