@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-from typing import Any, Dict, List
+from datetime import datetime, timezone
+from typing import Any, Callable, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, SlotSet
@@ -13,7 +14,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.settings import handoff_settings
 from handoff import slots
-from handoff.context import build_context_package
+from handoff.availability import check_availability
+from handoff.context import RouteInfo, build_context_package
 from handoff.desk_client import (
     DEFAULT_DESK_URL,
     DESK_TOKEN_ENV,
@@ -22,6 +24,8 @@ from handoff.desk_client import (
     DeskUnavailable,
 )
 from handoff.reasons import HandoffReason
+from handoff.routing import Route, route_to_team
+from handoff.settings import HandoffSettings
 
 logger = logging.getLogger(__name__)
 
@@ -34,9 +38,18 @@ class ActionHandoff(Action):
     take it, the customer is told where to reach a person (``handoff.yml`` ``self_service``)
     and the bot stays active: nobody is left waiting for an agent who will never come.
 
+    Routing (``handoff.yml`` ``routing:``) picks the team, queue and priority from the reason,
+    the topic signal, the customer's tier and language (message metadata ``customer_tier``,
+    ``language``, ``timezone``). Outside that team's business hours the desk stores the handoff
+    as a ticket, the customer hears when the team is back (a concrete local time) and gets the
+    reference, and the bot stays active.
+
     Environment: ``DESK_URL`` (default ``http://localhost:5005/webhooks/agent_desk``) and
     ``DESK_API_TOKEN``.
     """
+
+    clock: Callable[[], datetime] = staticmethod(lambda: datetime.now(timezone.utc))
+    """The time routing checks business hours against (tests set it)."""
 
     def name(self) -> str:
         """Return the action's name, as listed in domain.yml."""
@@ -47,14 +60,17 @@ class ActionHandoff(Action):
     ) -> List[Dict[str, Any]]:
         """Open the handoff at the desk and pause, or fall back to self-service."""
         settings = handoff_settings()
+        reason = self._reason(tracker)
+        route, route_info = self._route(tracker, reason, settings)
         package = build_context_package(
             conversation_id=tracker.sender_id,
             events=tracker.events,
-            reason=self._reason(tracker),
+            reason=reason,
             signals=tracker.get_slot(slots.HANDOFF_SIGNALS) or [],
             slots=tracker.current_slot_values(),
             latest_message=tracker.latest_message,
             channel=tracker.get_latest_input_channel(),
+            route=route_info,
         )
         client = DeskClient(
             os.environ.get(DESK_URL_ENV, DEFAULT_DESK_URL),
@@ -67,14 +83,52 @@ class ActionHandoff(Action):
         except DeskUnavailable as error:
             logger.warning("Handoff (%s) not accepted by the agent desk: %s", package.reason, error)
             dispatcher.utter_message(
-                response="utter_handoff_unavailable", contact=settings.self_service.contact
+                response="utter_handoff_unavailable",
+                contact=route.contact or settings.self_service.contact,
             )
             return [SlotSet(slots.HANDOFF_ID, None)]
+        if queued.status == "ticket":
+            dispatcher.utter_message(
+                response="utter_handoff_ticket",
+                team=route.team,
+                back_at=route_info.back_at or "as soon as they are available",
+                reference=queued.handoff_id[:8].upper(),
+            )
+            return [SlotSet(slots.HANDOFF_ID, queued.handoff_id)]
         dispatcher.utter_message(
             response="utter_handoff_queued" if queued.created else "utter_handoff_already_queued",
             queue_position=queued.queue_position or 1,
         )
         return [SlotSet(slots.HANDOFF_ID, queued.handoff_id), ConversationPaused()]
+
+    def _route(
+        self, tracker: Tracker, reason: HandoffReason, settings: HandoffSettings
+    ) -> tuple[Route, RouteInfo]:
+        metadata: Dict[str, Any] = (tracker.latest_message or {}).get("metadata") or {}
+        topic: Optional[str] = next(
+            (
+                signal.get("value")
+                for signal in tracker.get_slot(slots.HANDOFF_SIGNALS) or []
+                if signal.get("name") == "topic"
+            ),
+            None,
+        )
+        route = route_to_team(
+            reason, topic, metadata.get("customer_tier"), metadata.get("language"), settings.routing
+        )
+        availability = check_availability(
+            route, settings.routing.team(route.team).hours, self.clock(), metadata.get("timezone")
+        )
+        return route, RouteInfo(
+            team=route.team,
+            queue=route.queue,
+            priority=route.priority,
+            language=route.language,
+            why=route.why,
+            open=availability.open,
+            next_opening=availability.next_opening,
+            back_at=availability.back_at,
+        )
 
     @staticmethod
     def _reason(tracker: Tracker) -> HandoffReason:

@@ -73,6 +73,19 @@ class Customer(BaseModel):
     name: Optional[str] = None
 
 
+class RouteInfo(BaseModel):
+    """Where the handoff goes (``handoff.routing``) and whether that team is there now."""
+
+    team: str
+    queue: str = "standard"
+    priority: int = 0
+    language: str = "en"
+    why: List[str] = Field(default_factory=list)
+    open: bool = True
+    next_opening: Optional[datetime] = None
+    back_at: Optional[str] = None
+
+
 class ContextPackage(BaseModel):
     """The handoff's context, as the agent desk receives and stores it."""
 
@@ -88,6 +101,7 @@ class ContextPackage(BaseModel):
     language: str = "en"
     customer: Customer
     transcript: List[Turn] = Field(default_factory=list)
+    route: Optional[RouteInfo] = None
 
 
 def _timestamp(event: Mapping[str, Any]) -> datetime:
@@ -178,6 +192,7 @@ def build_context_package(
     channel: Optional[str] = None,
     customer_name: Optional[str] = None,
     now: Optional[datetime] = None,
+    route: Optional[RouteInfo] = None,
 ) -> ContextPackage:
     """Assemble the context package from tracker data (plain dicts, as Rasa serialises them).
 
@@ -192,6 +207,7 @@ def build_context_package(
         channel: the input channel the customer writes on.
         customer_name: the display name the channel reported, if any.
         now: the time of the handoff (defaults to now, UTC).
+        route: the team, queue and priority routing chose, and the team's availability.
     """
     slots = slots or {}
     transcript = transcript_from_events(events)
@@ -214,6 +230,7 @@ def build_context_package(
         language=language,
         customer=Customer(id=conversation_id, name=customer_name),
         transcript=transcript,
+        route=route,
     )
 
 

@@ -59,20 +59,27 @@ def open_handoff(
     team: Optional[str] = None,
     priority: int = 0,
     now: Optional[datetime] = None,
+    ticket: bool = False,
 ) -> OpenedHandoff:
     """Queue a handoff for the conversation, unless it already has an open one.
 
     Idempotent per conversation, also across desk replicas and threads: when two submissions
     race, the store's unique index lets one insert win, and the loser rolls back and returns
     the winner's handoff with ``created=False``.
+
+    With ``ticket`` (the team is outside its business hours) the handoff is stored as a
+    ticket instead of joining the live queue; a conversation that already has an open
+    handoff or an unanswered ticket gets that one back.
     """
-    existing = uow.handoffs.open_for_conversation(conversation_id)
+    existing = uow.handoffs.open_for_conversation(conversation_id) or (
+        uow.handoffs.ticket_for_conversation(conversation_id) if ticket else None
+    )
     if existing is not None:
         return _opened(uow, existing, created=False)
     moment = _aware(now)
     handoff = Handoff(
         conversation_id=conversation_id,
-        status=HandoffStatus.QUEUED,
+        status=HandoffStatus.TICKET if ticket else HandoffStatus.QUEUED,
         reason=reason,
         team=team,
         priority=priority,

@@ -103,6 +103,7 @@ class AgentDeskInput(InputChannel):
             if problem is not None:
                 return problem
             assert package is not None
+            route = package.route
 
             def submit() -> desk_service.OpenedHandoff:
                 with unit_of_work() as uow:
@@ -112,6 +113,9 @@ class AgentDeskInput(InputChannel):
                         reason=package.reason.value,
                         context=package_to_json_dict(package),
                         channel=package.channel,
+                        team=route.team if route else None,
+                        priority=route.priority if route else 0,
+                        ticket=bool(route and not route.open),
                     )
 
             opened = await asyncio.to_thread(submit)

@@ -49,6 +49,19 @@ class HandoffRepository:
         """Reload ``handoff`` from the store (after a bulk UPDATE)."""
         self._session.refresh(handoff)
 
+    def ticket_for_conversation(self, conversation_id: str) -> Optional[Handoff]:
+        """Return the conversation's unanswered ticket (status ticket, not closed), if any."""
+        query = (
+            select(Handoff)
+            .where(
+                Handoff.conversation_id == conversation_id,
+                Handoff.status == HandoffStatus.TICKET,
+                Handoff.closed_at.is_(None),
+            )
+            .order_by(Handoff.created_at.desc())
+        )
+        return self._session.execute(query).scalars().first()
+
     def open_for_conversation(self, conversation_id: str) -> Optional[Handoff]:
         """Return the conversation's open (queued or assigned) handoff, or ``None``.
 

@@ -1,3 +1,6 @@
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, SlotSet
 from rasa_sdk.events import ConversationPaused
@@ -8,7 +11,23 @@ from handoff.desk_client import DESK_TOKEN_ENV, DESK_URL_ENV
 from tests.conversation import said
 from tests.fake_desk import FakeDesk, closed_port_url
 
-CONTACT = "e-mail support@northwind-home.example or call +1 555 0100 (Mon-Fri 9:00-18:00)"
+# The general team's contact in handoff.yml (explicit requests route to `general`).
+CONTACT = "e-mail support@northwind-home.example or call +1 555 0100"
+TUESDAY_MORNING = datetime(2026, 11, 24, 10, 30, tzinfo=ZoneInfo("Europe/Berlin"))
+SATURDAY_EVENING = datetime(2026, 11, 28, 19, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+
+
+@pytest.fixture(autouse=True)
+def office_hours(monkeypatch):
+    """Business hours are checked against a fixed time, Tuesday 10:30 in Berlin."""
+
+    def at(moment):
+        monkeypatch.setattr(ActionHandoff, "clock", staticmethod(lambda: moment))
+
+    at(TUESDAY_MORNING)
+    return at
+
+
 SIGNALS = [{"name": "intent", "value": {"name": "human_handoff", "confidence": 0.95}}]
 
 
@@ -110,3 +129,43 @@ def test_when_the_desk_cannot_take_it_the_customer_gets_the_contact_and_the_bot_
         "I'm sorry - I can't reach our team from this chat right now. "
         f"You can get a person directly: {CONTACT}."
     ]
+
+
+def test_the_package_says_which_team_and_queue(run_action, tracker_from, desk_env):
+    refund = tracker_from(
+        [
+            *said("I want my money back for order 1234567", "refund_request"),
+            ActionExecuted("action_decide_handoff"),
+            SlotSet("handoff_reason", "sensitive_topic"),
+            SlotSet("handoff_signals", [{"name": "topic", "value": "refund_request"}]),
+        ],
+        sender_id="conv-refund",
+    )
+    with FakeDesk() as desk:
+        desk_env(desk.url)
+        run_action(ActionHandoff(), refund)
+
+    route = desk.received[0].body["route"]
+    assert route["team"] == "billing"
+    assert route["queue"] == "standard"
+    assert route["priority"] == 1  # sensitive topics go first
+    assert route["open"] is True
+
+
+def test_outside_business_hours_a_ticket_is_opened_and_the_time_is_given(
+    run_action, handed_over, desk_env, customer_reads, office_hours
+):
+    office_hours(SATURDAY_EVENING)
+    with FakeDesk(
+        reply={"id": "9f3c2a1b" + "0" * 24, "status": "ticket", "queue_position": None}
+    ) as desk:
+        desk_env(desk.url)
+        events = run_action(ActionHandoff(), handed_over)
+
+    route = desk.received[0].body["route"]
+    assert route["open"] is False
+    assert route["back_at"] == "Monday 30 November at 09:00 (CET)"
+    assert events == [SdkSlotSet("handoff_id", "9f3c2a1b" + "0" * 24)]  # the bot stays active
+    (message,) = customer_reads()
+    assert "back Monday 30 November at 09:00 (CET)" in message
+    assert "reference 9F3C2A1B" in message

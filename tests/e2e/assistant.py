@@ -16,8 +16,10 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Dict, List, Optional
+from zoneinfo import ZoneInfo
 
 import requests
 import yaml
@@ -138,7 +140,33 @@ def _wait_for(url: str, server: ServerProcess, assistant: RunningAssistant) -> N
     )
 
 
-def start_assistant(model: Path, workdir: Path, extra_env: Optional[Dict[str, str]] = None):
+ALWAYS = {day: ["00:00-24:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+
+
+def write_settings(workdir: Path, closed_this_week: bool = False) -> Path:
+    """Write the shipped handoff.yml with team hours that do not depend on the wall clock.
+
+    Every team is open around the clock, or (``closed_this_week``) on holiday for the next
+    seven days in Berlin, so it reopens on the eighth day at midnight.
+    """
+    settings = yaml.safe_load((PROJECT_ROOT / "handoff.yml").read_text())
+    hours: Dict[str, Any] = {"timezone": "Europe/Berlin", "weekly": ALWAYS, "holidays": []}
+    if closed_this_week:
+        today = datetime.now(ZoneInfo("Europe/Berlin")).date()
+        hours["holidays"] = [(today + timedelta(days=n)).isoformat() for n in range(7)]
+    for team in settings["routing"]["teams"].values():
+        team["hours"] = hours
+    path = workdir / "handoff.yml"
+    path.write_text(yaml.safe_dump(settings, sort_keys=False))
+    return path
+
+
+def start_assistant(
+    model: Path,
+    workdir: Path,
+    extra_env: Optional[Dict[str, str]] = None,
+    closed_this_week: bool = False,
+):
     """Start an action server and a Rasa server serving ``model``; return a RunningAssistant."""
     rasa_port, action_port = free_port(), free_port()
     assistant = RunningAssistant(
@@ -168,7 +196,7 @@ def start_assistant(model: Path, workdir: Path, extra_env: Optional[Dict[str, st
             "DESK_API_TOKEN": assistant.desk_token,
             "DESK_STORE_URL": f"sqlite:///{workdir / 'handoff.db'}",
             "DESK_URL": f"{assistant.rasa_url}/webhooks/agent_desk",
-            "HANDOFF_SETTINGS": str(PROJECT_ROOT / "handoff.yml"),
+            "HANDOFF_SETTINGS": str(write_settings(workdir, closed_this_week)),
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
             "PYTHONUNBUFFERED": "1",
         }

@@ -124,3 +124,27 @@ def test_naive_now_is_refused(unit_of_work) -> None:
         desk_service.open_handoff(
             uow, conversation_id="c1", reason="looping", context={}, now=datetime(2024, 5, 1)
         )
+
+
+def test_outside_hours_a_ticket_is_stored_once_and_stays_out_of_the_live_queue(unit_of_work):
+    def submit(**kwargs):
+        with unit_of_work() as uow:
+            return desk_service.open_handoff(
+                uow,
+                conversation_id="after-hours",
+                reason="sensitive_topic",
+                context={"summary": "refund"},
+                team="billing",
+                priority=1,
+                **kwargs,
+            )
+
+    first = submit(ticket=True)
+    again = submit(ticket=True)
+
+    assert (first.status, first.created, first.queue_position) == ("ticket", True, None)
+    assert (again.handoff_id, again.created) == (first.handoff_id, False)
+    with unit_of_work() as uow:
+        assert desk_service.queue(uow) == []
+        stored = uow.handoffs.get(first.handoff_id)
+        assert (stored.team, stored.priority) == ("billing", 1)
