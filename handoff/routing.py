@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Optional
 from pydantic import BaseModel, Extra, Field, validator
 
 from handoff.hours import HoursSettings
-from handoff.reasons import HandoffReason
+from handoff.reasons import HandoffReason, reject_unknown_reason_keys
 
 DEFAULT_TEAMS = ("sales", "retention", "billing", "technical", "general")
 _TEAM_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
@@ -73,7 +73,7 @@ class PrioritySettings(_Section):
 
     @validator("reasons", pre=True)
     def _reason_keys(cls, reasons: object) -> object:  # noqa: N805 - pydantic validator
-        return _known_reasons(reasons)
+        return reject_unknown_reason_keys(reasons)
 
     @validator("tiers")
     def _tier_keys(cls, tiers: Dict[str, int]) -> Dict[str, int]:  # noqa: N805
@@ -143,7 +143,7 @@ class RoutingSettings(_Section):
 
     @validator("reasons", pre=True)
     def _reason_keys(cls, reasons: object) -> object:  # noqa: N805
-        return _known_reasons(reasons)
+        return reject_unknown_reason_keys(reasons)
 
     @validator("reasons")
     def _reason_teams_known(
@@ -178,18 +178,6 @@ def _check_team(team: str, values: Dict[str, Any], key: Optional[str] = None) ->
 def _lower_keys(mapping: Dict[str, Any]) -> Dict[str, Any]:
     """Tiers are matched case-insensitively: the caller's tier is lower-cased too."""
     return {key.strip().lower(): value for key, value in mapping.items()}
-
-
-def _known_reasons(mapping: object) -> object:
-    # pydantic reports a bad mapping key only as "__key__"; name the key the designer wrote.
-    if isinstance(mapping, dict):
-        unknown = [str(key) for key in mapping if key not in HandoffReason.codes()]
-        if unknown:
-            raise ValueError(
-                f"unknown handoff reason {', '.join(map(repr, unknown))}; "
-                f"use one of: {', '.join(HandoffReason.codes())}"
-            )
-    return mapping
 
 
 @dataclass(frozen=True)

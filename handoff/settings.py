@@ -17,7 +17,7 @@ from pydantic import BaseModel, Extra, Field, ValidationError, validator
 
 from handoff.intake import DEFAULT_ORDER_NUMBER_PATTERN, IntakeField, OrderNumberFormat
 from handoff.policy import PolicySettings
-from handoff.reasons import HandoffReason
+from handoff.reasons import HandoffReason, reject_unknown_reason_keys
 from handoff.routing import RoutingSettings
 
 SETTINGS_ENV = "HANDOFF_SETTINGS"
@@ -53,17 +53,7 @@ class IntakeSettings(_Section):
             raise ValueError(f"not a valid regular expression ({error})") from error
         return pattern
 
-    @validator("questions", pre=True)
-    def _known_reasons(cls, questions: object) -> object:  # noqa: N805
-        # pydantic reports a bad mapping key only as "__key__"; name the key the designer wrote.
-        if isinstance(questions, dict):
-            unknown = [str(key) for key in questions if key not in HandoffReason.codes()]
-            if unknown:
-                raise ValueError(
-                    f"unknown handoff reason {', '.join(map(repr, unknown))}; "
-                    f"use one of: {', '.join(HandoffReason.codes())}"
-                )
-        return questions
+    _known_reasons = validator("questions", pre=True, allow_reuse=True)(reject_unknown_reason_keys)
 
     @validator("questions")
     def _at_most_two(
