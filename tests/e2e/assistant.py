@@ -166,8 +166,13 @@ def start_assistant(
     workdir: Path,
     extra_env: Optional[Dict[str, str]] = None,
     closed_this_week: bool = False,
+    extra_credentials: Optional[Dict[str, Any]] = None,
 ):
-    """Start an action server and a Rasa server serving ``model``; return a RunningAssistant."""
+    """Start an action server and a Rasa server serving ``model``; return a RunningAssistant.
+
+    ``extra_credentials`` adds input channels to credentials.yml (e.g. Telegram pointed at a
+    fake Bot API); ``extra_env`` adds environment variables for both servers.
+    """
     rasa_port, action_port = free_port(), free_port()
     assistant = RunningAssistant(
         rasa_url=f"http://127.0.0.1:{rasa_port}",
@@ -188,6 +193,7 @@ def start_assistant(
             "store_url": "${DESK_STORE_URL}",
         },
     }
+    credentials.update(extra_credentials or {})
     (workdir / "endpoints.yml").write_text(yaml.safe_dump(endpoints))
     (workdir / "credentials.yml").write_text(yaml.safe_dump(credentials))
     env = dict(os.environ)

@@ -1,0 +1,141 @@
+"""The live-agent bridge, shared by every messaging channel and the agent desk.
+
+While a conversation is handed off, Rasa itself keeps the bot silent (the tracker is paused by
+``ConversationPaused``) but still parses and logs each customer message, so NLU signals keep
+flowing. This module adds the two things Rasa does not do:
+
+- ``relay_customer_message``: after a channel handed a customer message to Rasa, publish it to
+  the desk's live events when the conversation is handed off, with intent, confidence,
+  frustration and any media reference the channel put in the message metadata.
+- ``deliver_agent_message``: send an agent's words (or "Anna joined") through the customer's
+  own channel and log them into the tracker as a ``bot`` event whose metadata names the human
+  agent, so the tracker stays the whole history and the bot knows on handback what was said.
+
+Channels that can push messages (Telegram, WhatsApp) deliver through their output channel,
+which persists the message in their outbox before trying; the REST channel cannot push, so
+there the agent's words only land in the tracker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Dict, Iterable, Optional
+
+from rasa.core.agent import Agent
+from rasa.core.channels.channel import InputChannel
+from rasa.shared.core.events import BotUttered, UserUttered
+
+from connectors.agent_desk.handback import output_channel_for
+from handoff.live_events import DeskEvent, DeskEventType, LiveEvents, live_events
+from handoff.slots import HANDOFF_ID
+
+AGENT_METADATA_KEY = "handoff_agent"
+"""BotUttered metadata key naming the human who wrote the message: {"id": ..., "name": ...}."""
+
+MEDIA_METADATA_KEY = "media"
+"""UserUttered metadata key channels use for a media reference (kind, id, mime type, caption)."""
+
+
+@dataclass(frozen=True)
+class HumanAgent:
+    """The person behind a message sent from the desk."""
+
+    id: str
+    name: str
+
+
+class AgentMessageKind:
+    """What an agent-side message is; stored in the BotUttered metadata as ``kind``."""
+
+    MESSAGE = "message"  # the agent's own words
+    JOINED = "joined"  # "Anna from our team has joined the chat"
+    LEFT = "left"  # "Anna has left the chat; the assistant is back"
+
+
+async def deliver_agent_message(
+    agent: Agent,
+    input_channels: Iterable[InputChannel],
+    conversation_id: str,
+    text: str,
+    human: HumanAgent,
+    *,
+    kind: str = AgentMessageKind.MESSAGE,
+    handoff_id: Optional[str] = None,
+    team: Optional[str] = None,
+    events: LiveEvents = live_events,
+) -> Dict[str, Any]:
+    """Send ``text`` from ``human`` to the customer and log it in the tracker.
+
+    Runs under the conversation's lock, like Rasa's own message handling, so it cannot
+    interleave with a customer message. The output channel is the one of the customer's
+    latest input channel. Returns the logged event as a dict (what the desk shows).
+    """
+    processor = agent.processor
+    assert processor is not None, "the Rasa server has no model loaded"
+    metadata = {AGENT_METADATA_KEY: {"id": human.id, "name": human.name}, "kind": kind}
+    async with agent.lock_store.lock(conversation_id):
+        tracker = await processor.get_tracker(conversation_id)
+        output = output_channel_for(input_channels, tracker.get_latest_input_channel())
+        await output.send_text_message(conversation_id, text)
+        event = BotUttered(text=text, metadata=metadata)
+        tracker.update(event)
+        await processor.save_tracker(tracker)
+    logged = event.as_dict()
+    events.publish(
+        DeskEvent(
+            type=DeskEventType.AGENT_MESSAGE,
+            conversation_id=conversation_id,
+            handoff_id=handoff_id or tracker.get_slot(HANDOFF_ID),
+            team=team,
+            data=logged,
+        )
+    )
+    return logged
+
+
+async def relay_customer_message(
+    agent: Agent,
+    conversation_id: str,
+    *,
+    events: LiveEvents = live_events,
+) -> bool:
+    """Publish the conversation's latest customer message if a person has the conversation.
+
+    Call after the channel's ``on_new_message`` returned. Returns True when the message was
+    relayed (the conversation is paused), False when the bot handled it.
+    """
+    processor = agent.processor
+    assert processor is not None, "the Rasa server has no model loaded"
+    tracker = await processor.get_tracker(conversation_id)
+    if not tracker.is_paused():
+        return False
+    latest = tracker.latest_message
+    if latest is None or not isinstance(latest, UserUttered):
+        return False
+    events.publish(
+        DeskEvent(
+            type=DeskEventType.CUSTOMER_MESSAGE,
+            conversation_id=conversation_id,
+            handoff_id=tracker.get_slot(HANDOFF_ID),
+            data=customer_message_view(latest),
+        )
+    )
+    return True
+
+
+def customer_message_view(message: UserUttered) -> Dict[str, Any]:
+    """Return what the desk shows of a customer message: text, time, signals, media."""
+    parse = message.parse_data or {}
+    intent = parse.get("intent") or {}
+    metadata = message.metadata or {}
+    return {
+        "event": "user",
+        "text": message.text,
+        "timestamp": message.timestamp,
+        "message_id": message.message_id,
+        "intent": intent.get("name"),
+        "confidence": intent.get("confidence"),
+        "frustration": (parse.get("frustration") or {}).get("score"),
+        "media": metadata.get(MEDIA_METADATA_KEY),
+        "input_channel": message.input_channel,
+    }
