@@ -61,15 +61,15 @@ class DeskEvent:
 class Subscription:
     """One subscriber's ordered view of the events; iterate with ``async for``."""
 
-    def __init__(self, hub: "LiveEvents", loop: asyncio.AbstractEventLoop, max_queue: int):
+    def __init__(self, hub: LiveEvents, loop: asyncio.AbstractEventLoop, max_queue: int):
         self._hub = hub
         self._loop = loop
-        self._queue: "asyncio.Queue[Optional[DeskEvent]]" = asyncio.Queue()
+        self._queue: asyncio.Queue[Optional[DeskEvent]] = asyncio.Queue()
         self._max_queue = max_queue
         self.closed = False
 
     def _offer(self, event: Optional[DeskEvent]) -> None:
-        """Runs on the subscriber's loop."""
+        """Queue ``event`` for this subscriber (called on its own loop)."""
         if self.closed:
             return
         if event is not None and self._queue.qsize() >= self._max_queue:
@@ -104,7 +104,7 @@ class Subscription:
             self.closed = True
             self._queue.put_nowait(None)
 
-    async def __aenter__(self) -> "Subscription":
+    async def __aenter__(self) -> Subscription:
         return self
 
     async def __aexit__(self, *exc: Any) -> None:
