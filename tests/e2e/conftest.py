@@ -1,13 +1,6 @@
 import pytest
 
-from ops.model import ensure_model
 from tests.e2e.assistant import RunningAssistant, start_assistant
-
-
-@pytest.fixture(scope="session")
-def trained_model():
-    """The model for the current data/config/domain: trained once, then reused by hash."""
-    return ensure_model(quiet=True)
 
 
 @pytest.fixture(scope="session")
