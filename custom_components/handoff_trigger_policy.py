@@ -12,6 +12,9 @@ right after each customer message and predicts, with confidence 1.0 and a priori
   "Intake done - hand over" runs ``action_handoff`` when the form ends;
 - ``offer`` → ``utter_offer_handoff`` (buttons "Talk to a person" / "No thanks"), then
   ``action_listen``;
+- an informational question about a sensitive topic ("how long do refunds take?" read as
+  ``refund_request``) → its FAQ response (``sensitive_topic.faq_answers``), then
+  ``action_listen`` - before the rules could hand it over;
 - otherwise nothing: all-zero probabilities at priority 0, so RulePolicy, MemoizationPolicy or
   TEDPolicy decide as before.
 
@@ -44,6 +47,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import InvalidConfigException
 
 from handoff.policy import PolicyAction, PolicyDecision, PolicySettings, evaluate
+from handoff.policy.signals import SignalName
 from handoff.policy.turns import EXTERNAL_MESSAGE_PREFIX
 from handoff.settings import load_settings
 
@@ -209,9 +213,10 @@ class HandoffTriggerPolicy(Policy):
         Raises:
             InvalidDomain: naming the missing actions or responses.
         """
+        faq_answers = self.settings.sensitive_topic.faq_answers.values()
         missing = [
             name
-            for name in (DECIDE_ACTION, INTAKE_FORM, OFFER_RESPONSE)
+            for name in (DECIDE_ACTION, INTAKE_FORM, OFFER_RESPONSE, *faq_answers)
             if name not in domain.action_names_or_texts
         ]
         if missing:
@@ -257,6 +262,8 @@ class HandoffTriggerPolicy(Policy):
             return NextStep(INTAKE_FORM, "the intake follows the handoff decision")
         if latest.action_name == OFFER_RESPONSE:
             return NextStep(ACTION_LISTEN_NAME, "the customer answers the offer")
+        if latest.action_name in self.settings.sensitive_topic.faq_answers.values():
+            return NextStep(ACTION_LISTEN_NAME, "the FAQ answer was given")
         return None
 
     def _after_customer_turn(self, tracker: DialogueStateTracker) -> NextStep:
@@ -274,6 +281,9 @@ class HandoffTriggerPolicy(Policy):
         if intent in DEFAULT_ACTION_MAPPINGS:
             return NextStep(None, f"Rasa's default action answers {intent}")
         decision = evaluate([event.as_dict() for event in tracker.events], self.settings)
+        answer = decision.signal(SignalName.FAQ_ANSWER)
+        if decision.action is PolicyAction.NONE and answer:
+            return NextStep(answer, f"an informational question about {intent}", decision)
         if decision.action is PolicyAction.OFFER:
             return NextStep(OFFER_RESPONSE, "low confidence: offer a person", decision)
         if decision.action is not PolicyAction.HANDOFF:

@@ -21,7 +21,7 @@ from handoff.policy.looping import looping
 from handoff.policy.repeated import repeated_question
 from handoff.policy.settings import PolicySettings
 from handoff.policy.signals import Fired, SignalName, signal
-from handoff.policy.topics import high_value, sensitive_topic
+from handoff.policy.topics import faq_answer, high_value, sensitive_topic
 from handoff.policy.turns import CustomerTurn, customer_turns
 from handoff.reasons import HandoffReason
 
@@ -95,6 +95,9 @@ def evaluate(
     if fired and fired[0].reason is HandoffReason.LOW_CONFIDENCE and declined:
         fired = []
     signals = [_intent_signal(turns[-1])]
+    answer = faq_answer(turns[-1], settings)
+    if answer:
+        signals.append(signal(SignalName.FAQ_ANSWER, answer))
     if fired:
         signals.append(signal(SignalName.TRIGGERS, [result.reason.value for result in fired]))
     if turns[-1].frustration is not None:

@@ -2,8 +2,9 @@
 
 The scores come from the NLU's ``FrustrationScorer`` (``parse_data["frustration"]["score"]``).
 One polite complaint scores low and is not enough; the trend catches a customer whose patience
-runs out over several messages without any single one crossing the threshold. Turns without a
-score (button payloads) are skipped.
+runs out over several messages without any single one crossing the threshold. A message the
+NLU reads as venting (``frustration.intents``, default ``complaint``) counts whatever its
+score. Turns without a score (button payloads) are skipped.
 """
 
 from __future__ import annotations
@@ -43,13 +44,20 @@ def frustration(turns: List[CustomerTurn], settings: PolicySettings) -> Optional
     """
     section = settings.frustration
     latest = turns[-1]
-    if latest.frustration is None:
+    venting = latest.intent in section.intents
+    if latest.frustration is None and not venting:
         return None
     scores = [turn.frustration for turn in turns if turn.frustration is not None]
-    if latest.frustration < section.threshold and not trend_fires(scores, section):
+    if (
+        not venting
+        and latest.frustration is not None
+        and latest.frustration < section.threshold
+        and not trend_fires(scores, section)
+    ):
         return None
     signals = [
         signal(SignalName.FRUSTRATION_SCORE, latest.frustration),
+        *([signal(SignalName.VENTING_INTENT, latest.intent)] if venting else []),
         signal(SignalName.FRUSTRATION_TREND, scores[-section.window :]),
     ]
     if latest.frustration_cues:

@@ -8,7 +8,7 @@ person.
 
 from __future__ import annotations
 
-from typing import Dict, List
+from typing import Any, Dict, List
 
 from pydantic import BaseModel, Extra, Field, root_validator, validator
 
@@ -32,6 +32,35 @@ DEFAULT_LEGAL_PHRASES = [
     "see you in court",
     "small claims court",
 ]
+DEFAULT_FORMAL_COMPLAINT_PHRASES = [
+    "formal complaint",
+    "official complaint",
+    "file a complaint",
+    "lodge a complaint",
+    "make a complaint",
+    "consumer protection",
+    "trading standards",
+    "ombudsman",
+]
+DEFAULT_PHRASE_ONLY_INTENTS = ["complaint"]
+DEFAULT_QUESTION_OPENERS = [
+    "how long", "how many", "how much", "how do i", "how can i", "how does", "how do refunds",
+    "when will", "when do", "when does", "what is your", "whats your", "what are your",
+    "what is the", "is it possible", "can i", "could i", "do you", "do i", "where can i",
+    "is there a way",
+]  # fmt: skip
+DEFAULT_PROBLEM_PHRASES = [
+    "i want", "i need", "id like", "i would like", "give me", "charged me", "charged my",
+    "charged twice", "twice", "i never", "never made", "never ordered", "wasnt me", "not me",
+    "hacked", "stolen", "someone", "broken", "damaged", "wrong", "missing", "my money back",
+    "refund me", "dispute", "unauthorised", "unauthorized", "fraud", "still not", "still no",
+]  # fmt: skip
+DEFAULT_FAQ_ANSWERS = {
+    "refund_request": "utter_return_policy",
+    "billing_dispute": "utter_payment_methods",
+    "account_security": "utter_account_help",
+}
+DEFAULT_VENTING_INTENTS = ["complaint"]
 DEFAULT_NOT_ANSWERED_PHRASES = [
     "not what i asked",
     "not what i meant",
@@ -87,18 +116,67 @@ class ExplicitRequestSettings(_Section):
     _names = validator("intents", allow_reuse=True)(_intent_list)
 
 
+class InformationalQuestionSettings(_Section):
+    """What makes a message about a sensitive topic an FAQ question (``policy.informational``)."""
+
+    # the message opens with one of these (after a greeting): it asks how something works
+    openers: List[str] = Field(default_factory=lambda: list(DEFAULT_QUESTION_OPENERS))
+    # ... unless it also states a problem of the customer's own
+    problem_phrases: List[str] = Field(default_factory=lambda: list(DEFAULT_PROBLEM_PHRASES))
+
+    _lists = validator("openers", "problem_phrases", allow_reuse=True)(_phrase_list)
+
+
 class SensitiveTopicSettings(_Section):
     """Topics only a person may handle (``topic`` signal: the intent, or the phrase topic)."""
 
     intents: List[str] = Field(default_factory=lambda: list(DEFAULT_SENSITIVE_INTENTS))
     # topic -> phrases: a narrow safety net for what the NLU has no intent for (legal threats)
-    phrases: Dict[str, List[str]] = Field(default_factory=lambda: {"legal": DEFAULT_LEGAL_PHRASES})
+    phrases: Dict[str, List[str]] = Field(
+        default_factory=lambda: {
+            "legal": DEFAULT_LEGAL_PHRASES,
+            "formal_complaint": DEFAULT_FORMAL_COMPLAINT_PHRASES,
+        }
+    )
+    # intents that are sensitive only together with one of the phrases: a complaint is a
+    # formal complaint or a legal threat only when it says so; otherwise the customer is
+    # venting, and frustration decides (``frustration.intents``)
+    phrase_only_intents: List[str] = Field(
+        default_factory=lambda: list(DEFAULT_PHRASE_ONLY_INTENTS)
+    )
+    # sensitive intent -> the FAQ response the bot gives when the message is only a question
+    # about the topic ("how long do refunds take?"); intents not listed always go to a person
+    faq_answers: Dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_FAQ_ANSWERS))
+    informational: InformationalQuestionSettings = Field(
+        default_factory=InformationalQuestionSettings
+    )
     # FAQ intents about the same topics ("how long do refunds take?"): never sensitive
     informational_intents: List[str] = Field(
         default_factory=lambda: list(DEFAULT_INFORMATIONAL_INTENTS)
     )
 
-    _names = validator("intents", "informational_intents", allow_reuse=True)(_intent_list)
+    _names = validator("intents", "informational_intents", "phrase_only_intents", allow_reuse=True)(
+        _intent_list
+    )
+
+    @root_validator(pre=True)
+    def _defaults_follow_intents(cls, values: Dict[str, Any]) -> Dict[str, Any]:  # noqa: N805
+        """Apply the default FAQ answers and phrase-only intents only to listed intents.
+
+        A designer who narrows ``intents`` should not have to clear defaults that name the
+        intents they removed; values they write themselves are checked strictly.
+        """
+        if "intents" not in values:
+            return values
+        listed = set(values["intents"] or [])
+        values = dict(values)
+        if "faq_answers" not in values:
+            values["faq_answers"] = {
+                intent: answer for intent, answer in DEFAULT_FAQ_ANSWERS.items() if intent in listed
+            }
+        if "phrase_only_intents" not in values:
+            values["phrase_only_intents"] = [i for i in DEFAULT_PHRASE_ONLY_INTENTS if i in listed]
+        return values
 
     @validator("phrases")
     def _phrases(cls, phrases: Dict[str, List[str]]) -> Dict[str, List[str]]:  # noqa: N805
@@ -111,6 +189,16 @@ class SensitiveTopicSettings(_Section):
             raise ValueError(
                 f"{', '.join(both)}: listed both as sensitive and as informational; "
                 "keep each intent in one list"
+            )
+        unanswerable = sorted(set(values["faq_answers"]) - set(values["intents"]))
+        if unanswerable:
+            raise ValueError(
+                f"faq_answers: {', '.join(unanswerable)} must also be listed in intents"
+            )
+        stray = sorted(set(values["phrase_only_intents"]) - set(values["intents"]))
+        if stray:
+            raise ValueError(
+                f"phrase_only_intents: {', '.join(stray)} must also be listed in intents"
             )
         return values
 
@@ -127,10 +215,15 @@ class FrustrationSettings(_Section):
     """When the customer's frustration (the NLU's ``frustration.score``) hands over."""
 
     threshold: float = Field(0.75, ge=0, le=1)  # the current message alone
+    # intents that mean the customer is venting ("worst service ever"): frustrated whatever
+    # the score (a formal complaint or legal threat is a sensitive topic first)
+    intents: List[str] = Field(default_factory=lambda: list(DEFAULT_VENTING_INTENTS))
     window: int = Field(3, ge=2, le=10)  # customer turns the trend looks at
     trend_threshold: float = Field(0.55, ge=0, le=1)  # mean score over the window
     trend_floor: float = Field(0.5, ge=0, le=1)  # a turn "counts" as frustrated from here
     trend_min_turns: int = Field(2, ge=1)  # at least this many turns at or above the floor
+
+    _names = validator("intents", allow_reuse=True)(_intent_list)
 
     @root_validator(skip_on_failure=True)
     def _consistent(cls, values: Dict[str, float]) -> Dict[str, float]:  # noqa: N805

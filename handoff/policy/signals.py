@@ -26,6 +26,8 @@ class SignalName(str, Enum):
     FRUSTRATION_SCORE = "frustration_score"  # the latest message's score
     FRUSTRATION_TREND = "frustration_trend"  # the scores of the last `window` turns, oldest first
     FRUSTRATION_CUES = "frustration_cues"  # the latest message's cues, as the NLU gave them
+    FAQ_ANSWER = "faq_answer"  # an informational question on a sensitive topic: its FAQ response
+    VENTING_INTENT = "venting_intent"  # the latest intent is one of frustration.intents
     FALLBACKS_IN_A_ROW = "fallbacks_in_a_row"  # consecutive turns the bot did not understand
     REPEATED_INTENT = "repeated_intent"  # {"name", "times"}
     REPEATED_TEXT = "repeated_text"  # {"times", "similarity"} (lowest similarity among them)

@@ -1,14 +1,17 @@
 """Sensitive topics and high-value requests, read from the latest customer turn.
 
-The intent decides; a narrow phrase list per topic (default: legal threats) is the safety net
-for what the NLU has no intent for. Informational FAQ intents ("how long do refunds take?")
-are never sensitive, not even through a phrase.
+The intent decides; a narrow phrase list per topic (default: legal threats and formal
+complaints) is the safety net for what the NLU has no intent for. Informational FAQ intents
+("how long do refunds take?") are never sensitive, not even through a phrase. A
+``phrase_only`` intent (default: ``complaint``) is sensitive only with one of the phrases:
+"I want to file a formal complaint" is, "worst service ever" is venting (frustration).
 """
 
 from __future__ import annotations
 
 from typing import Optional
 
+from handoff.policy.informational import is_informational_question
 from handoff.policy.settings import PolicySettings
 from handoff.policy.signals import Fired, SignalName, signal
 from handoff.policy.text import find_phrase
@@ -16,10 +19,27 @@ from handoff.policy.turns import CustomerTurn
 from handoff.reasons import HandoffReason
 
 
+def faq_answer(turn: CustomerTurn, settings: PolicySettings) -> Optional[str]:
+    """Return the FAQ response for an informational question about a sensitive topic, or None.
+
+    "how long do refunds take?" read as ``refund_request`` gets ``utter_return_policy``
+    (``sensitive_topic.faq_answers``); "I want a refund for the broken lamp" gets None.
+    """
+    section = settings.sensitive_topic
+    answer = section.faq_answers.get(turn.intent or "")
+    if answer and is_informational_question(turn.text, section.informational):
+        return answer
+    return None
+
+
 def sensitive_topic(turn: CustomerTurn, settings: PolicySettings) -> Optional[Fired]:
     """Return the sensitive-topic trigger (``topic``: intent or phrase topic), or None."""
     section = settings.sensitive_topic
-    if turn.intent in section.intents:
+    if (
+        turn.intent in section.intents
+        and turn.intent not in section.phrase_only_intents
+        and faq_answer(turn, settings) is None
+    ):
         return Fired(HandoffReason.SENSITIVE_TOPIC, [signal(SignalName.TOPIC, turn.intent)])
     if turn.intent in section.informational_intents:
         return None

@@ -184,7 +184,6 @@ def test_yes_without_an_offer_is_just_yes():
         ("I want my money back for the broken lamp", "refund_request"),
         ("you charged my card twice", "billing_dispute"),
         ("someone logged into my account", "account_security"),
-        ("I want to make a formal complaint about the driver", "complaint"),
     ],
 )
 def test_a_sensitive_topic_hands_over_with_its_topic(text, intent):
@@ -193,6 +192,52 @@ def test_a_sensitive_topic_hands_over_with_its_topic(text, intent):
     assert decision.reason is HandoffReason.SENSITIVE_TOPIC
     assert decision.action is PolicyAction.HANDOFF
     assert decision.signal(SignalName.TOPIC) == intent
+
+
+@pytest.mark.parametrize(
+    "text, phrase",
+    [
+        ("I want to make a formal complaint about the driver", "formal complaint"),
+        ("how do I lodge a complaint with you", "lodge a complaint"),
+        ("I'm reporting you to consumer protection", "consumer protection"),
+    ],
+)
+def test_a_formal_complaint_is_a_sensitive_topic(text, phrase):
+    decision = evaluate([SESSION, user(text, "complaint", frustration=0.2)])
+
+    assert decision.reason is HandoffReason.SENSITIVE_TOPIC
+    assert decision.signal(SignalName.TOPIC) == "formal_complaint"
+    assert decision.signal(SignalName.SENSITIVE_PHRASE) == phrase
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "this is the worst service i've ever had",
+        "it's been three weeks, this is ridiculous",
+        "the sofa arrived broken and I'm furious",
+    ],
+)
+def test_a_complaint_without_formal_words_is_venting_so_frustration(text):
+    # scored low on purpose: the NLU reading the message as a complaint is enough
+    decision = evaluate([SESSION, user(text, "complaint", frustration=0.3)])
+
+    assert decision.reason is HandoffReason.FRUSTRATION
+    assert decision.signal(SignalName.VENTING_INTENT) == "complaint"
+    assert HandoffReason.SENSITIVE_TOPIC.value not in triggers(decision)
+
+
+def test_phrase_only_intents_must_be_sensitive_intents():
+    with pytest.raises(ValueError, match="phrase_only_intents: order_status must also be listed"):
+        PolicySettings.parse_obj(
+            {
+                "sensitive_topic": {
+                    "intents": ["refund_request"],
+                    "phrase_only_intents": ["order_status"],
+                    "faq_answers": {},
+                }
+            }
+        )
 
 
 @pytest.mark.parametrize(
@@ -227,6 +272,62 @@ def test_a_legal_threat_is_sensitive_whatever_the_intent(text, intent, phrase):
 )
 def test_faqs_and_non_threats_stay_with_the_bot(text, intent):
     assert_none(evaluate([SESSION, user(text, intent)]))
+
+
+@pytest.mark.parametrize(
+    "text, intent, answer",
+    [
+        ("how long do refunds take?", "refund_request", "utter_return_policy"),
+        ("roughly how many days until a refund shows up on my card?", "refund_request",
+         "utter_return_policy"),
+        ("can I send back a lamp I bought two weeks ago?", "refund_request",
+         "utter_return_policy"),
+        ("hi, how do I change the password on my account?", "account_security",
+         "utter_account_help"),
+        ("what is your policy on double charges?", "billing_dispute", "utter_payment_methods"),
+    ],
+)  # fmt: skip
+def test_an_informational_question_on_a_sensitive_intent_gets_the_faq_answer(
+    text, intent, answer
+):
+    decision = evaluate([SESSION, user(text, intent, frustration=0.1)])
+
+    assert decision.action is PolicyAction.NONE
+    assert decision.signal(SignalName.FAQ_ANSWER) == answer
+
+
+@pytest.mark.parametrize(
+    "text, intent",
+    [
+        ("I want a refund for the broken mirror", "refund_request"),
+        ("can I get my money back? the chair arrived damaged", "refund_request"),
+        ("how do I stop someone using my account, it was hacked", "account_security"),
+        ("you charged me twice for order 55120934", "billing_dispute"),
+        ("do I really have to wait, I never ordered this", "billing_dispute"),
+        # no opener: a statement about the customer's own case
+        ("my refund hasn't arrived", "refund_request"),
+    ],
+)
+def test_a_question_that_states_a_problem_stays_a_sensitive_topic(text, intent):
+    decision = evaluate([SESSION, user(text, intent, frustration=0.1)])
+
+    assert decision.reason is HandoffReason.SENSITIVE_TOPIC
+    assert decision.signal(SignalName.FAQ_ANSWER) is None
+
+
+def test_a_legal_threat_inside_a_question_is_still_sensitive():
+    text = "how long until my lawyer hears about the refund?"
+    decision = evaluate([SESSION, user(text, "refund_request", frustration=0.1)])
+
+    assert decision.reason is HandoffReason.SENSITIVE_TOPIC
+    assert decision.signal(SignalName.TOPIC) == "legal"
+
+
+def test_faq_answers_must_name_sensitive_intents():
+    with pytest.raises(ValueError, match="faq_answers: order_status must also be listed"):
+        PolicySettings.parse_obj(
+            {"sensitive_topic": {"faq_answers": {"order_status": "utter_order_status"}}}
+        )
 
 
 def test_a_whole_faq_conversation_about_refunds_never_escalates():

@@ -325,6 +325,40 @@ def test_nothing_after_the_intake_form_which_the_rules_finish(policy, domain):
     assert predicted(policy, t, domain) is None
 
 
+# --- informational questions about sensitive topics ---
+
+
+@pytest.mark.parametrize(
+    "text, intent, answer",
+    [
+        ("how long do refunds take?", "refund_request", "utter_return_policy"),
+        ("how do I change the password on my account?", "account_security",
+         "utter_account_help"),
+    ],
+)  # fmt: skip
+def test_an_informational_question_gets_the_faq_answer_before_the_rules_hand_over(
+    policy, domain, text, intent, answer
+):
+    t = tracker(domain, user(text, intent))
+    assert predicted(policy, t, domain) == answer
+    assert decision(policy, t, domain)["action"] == "none"
+
+
+def test_after_the_faq_answer_the_bot_listens(policy, domain):
+    t = tracker(
+        domain,
+        user("how long do refunds take?", "refund_request"),
+        ActionExecuted("utter_return_policy", policy=POLICY, confidence=1.0),
+        uttered(domain, "utter_return_policy"),
+    )
+    assert predicted(policy, t, domain) == "action_listen"
+
+
+def test_the_same_topic_as_a_problem_is_left_to_the_rules_handoff(policy, domain):
+    t = tracker(domain, user("I want a refund for the broken mirror", "refund_request"))
+    assert predicted(policy, t, domain) is None
+
+
 # --- no prediction ---
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from handoff.settings import load_settings
 from ops.model import PROJECT_ROOT
 
 pytestmark = pytest.mark.integration
@@ -15,7 +16,8 @@ pytestmark = pytest.mark.integration
 # - `handback` (triggered by the agent desk) and `send_media` (by the messaging channels) are
 #   external intents; they must have no NLU examples, or the model could guess them from a
 #   customer's words;
-# - responses uttered by custom actions or asked by the form do not appear in stories/rules.
+# - responses uttered by custom actions, asked by the form or given by HandoffTriggerPolicy as
+#   FAQ answers (handoff.yml faq_answers) do not appear in stories/rules.
 EXTERNAL_INTENTS = {"handback", "send_media"}
 
 
@@ -29,6 +31,10 @@ def _responses_uttered_by_actions() -> set:
     # f-string responses: utter_invalid_{field.value}
     for stem in re.findall(r'response=f"(utter_\w+_)\{', code):
         uttered |= {f"{stem}order_number", f"{stem}email"}
+    # FAQ answers HandoffTriggerPolicy gives to informational questions (handoff.yml)
+    uttered |= set(
+        load_settings(PROJECT_ROOT / "handoff.yml").policy.sensitive_topic.faq_answers.values()
+    )
     return uttered
 
 
