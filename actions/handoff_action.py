@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.settings import handoff_settings
 from handoff import slots
 from handoff.availability import check_availability
-from handoff.context import RouteInfo, build_context_package
+from handoff.context import ContextPackage, RouteInfo, build_context_package
 from handoff.desk_client import (
     DEFAULT_DESK_URL,
     DESK_TOKEN_ENV,
@@ -23,6 +23,7 @@ from handoff.desk_client import (
     DeskClient,
     DeskUnavailable,
 )
+from handoff.expected_wait import describe_wait
 from handoff.reasons import HandoffReason
 from handoff.routing import Route, route_to_team
 from handoff.settings import HandoffSettings
@@ -86,6 +87,7 @@ class ActionHandoff(Action):
                 response="utter_handoff_unavailable",
                 contact=route.contact or settings.self_service.contact,
             )
+            await self._record(client, package, tracker, "self_service")
             return [SlotSet(slots.HANDOFF_ID, None)]
         if queued.status == "ticket":
             dispatcher.utter_message(
@@ -94,12 +96,41 @@ class ActionHandoff(Action):
                 back_at=route_info.back_at or "as soon as they are available",
                 reference=queued.handoff_id[:8].upper(),
             )
+            await self._record(client, package, tracker, "ticket")
             return [SlotSet(slots.HANDOFF_ID, queued.handoff_id)]
         dispatcher.utter_message(
             response="utter_handoff_queued" if queued.created else "utter_handoff_already_queued",
             queue_position=queued.queue_position or 1,
+            expected_wait=describe_wait(queued.expected_wait_seconds),
         )
+        if queued.created:
+            await self._record(client, package, tracker, "handoff")
         return [SlotSet(slots.HANDOFF_ID, queued.handoff_id), ConversationPaused()]
+
+    @staticmethod
+    async def _record(
+        client: DeskClient, package: ContextPackage, tracker: Tracker, decision: str
+    ) -> None:
+        """Report the decision for analytics; a desk that cannot take it only costs a log line.
+
+        The customer has been answered already, so a failure here must not change the turn.
+        """
+        intent = (tracker.latest_message or {}).get("intent") or {}
+        record = {
+            "conversation_id": tracker.sender_id,
+            "decision": decision,
+            "reason": package.reason.value,
+            "signals": tracker.get_slot(slots.HANDOFF_SIGNALS) or [],
+            "intent": intent.get("name"),
+            "channel": package.channel,
+            "team": package.route.team if package.route else None,
+        }
+        try:
+            await asyncio.to_thread(client.record_decision, record)
+        except DeskUnavailable as error:
+            logger.warning(
+                "Decision %s (%s) not recorded at the desk: %s", decision, package.reason, error
+            )
 
     def _route(
         self, tracker: Tracker, reason: HandoffReason, settings: HandoffSettings

@@ -36,6 +36,7 @@ class QueuedHandoff:
     status: str
     queue_position: Optional[int]
     created: bool
+    expected_wait_seconds: Optional[float] = None
 
 
 class DeskClient:
@@ -72,7 +73,19 @@ class DeskClient:
             status=body["status"],
             queue_position=body.get("queue_position"),
             created=bool(body.get("created", True)),
+            expected_wait_seconds=body.get("expected_wait_seconds"),
         )
+
+    def record_decision(self, record: Dict[str, Any]) -> None:
+        """Report one handoff decision for the desk's analytics (``POST /api/decisions``).
+
+        ``record`` holds conversation_id, decision (handoff, ticket, self_service, offer, ...),
+        reason, signals, intent, channel and team.
+
+        Raises:
+            DeskUnavailable: on connection errors, time-outs and non-2xx answers.
+        """
+        self._request("POST", "/api/decisions", json=record)
 
     def _request(self, method: str, path: str, **kwargs: Any) -> Dict[str, Any]:
         try:

@@ -69,16 +69,23 @@ def test_hands_over_pauses_and_tells_the_queue_position(
     run_action, handed_over, desk_env, customer_reads
 ):
     with FakeDesk() as desk:
+        desk.reply["expected_wait_seconds"] = 230.0
         desk_env(desk.url)
         events = run_action(ActionHandoff(), handed_over)
 
     assert events == [SdkSlotSet("handoff_id", "h-0001"), ConversationPaused()]
     assert customer_reads() == [
         "Thanks - I've passed our conversation, with everything you've told me, to a person "
-        "from our team. You're number 3 in the queue. They'll reply right here; "
-        "I'll stay quiet until then."
+        "from our team. You're number 3 in the queue; the expected wait is about 4 minutes. "
+        "They'll reply right here; I'll stay quiet until then."
     ]
-    (request,) = desk.received
+    request, recorded = desk.received
+    assert request.path.endswith("/api/handoffs")
+    assert recorded.path.endswith("/api/decisions")
+    assert recorded.body["decision"] == "handoff"
+    assert recorded.body["reason"] == "explicit_request"
+    assert recorded.body["conversation_id"] == "conv-77"
+    assert recorded.body["signals"] == SIGNALS
     assert request.headers["Authorization"] == "Bearer desk-token-1"
     package = request.body
     assert package["conversation_id"] == "conv-77"
