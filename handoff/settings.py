@@ -82,10 +82,25 @@ class IntakeSettings(_Section):
         return list(self.questions.get(reason, []))
 
 
+def _agent_template(template: str) -> str:
+    try:
+        template.format(agent="Anna")
+    except (KeyError, IndexError, ValueError) as error:
+        raise ValueError(f"only the placeholder {{agent}} is allowed ({error!r})") from None
+    return template
+
+
 class DeskSettings(_Section):
-    """How the action server talks to the agent desk."""
+    """How the action server talks to the agent desk, and what the desk tells customers."""
 
     timeout_seconds: float = Field(5.0, gt=0, le=30)
+    # Sent to the customer when an agent claims the conversation / hands it back.
+    joined_message: str = Field("{agent} from our team has joined the chat.", min_length=1)
+    left_message: str = Field(
+        "{agent} has left the chat. You're talking to the assistant again.", min_length=1
+    )
+
+    _templates = validator("joined_message", "left_message", allow_reuse=True)(_agent_template)
 
 
 class SelfServiceSettings(_Section):

@@ -13,7 +13,9 @@ Environment (all optional):
     DESK_API_TOKEN: the agent desk's service token; generated and printed when unset.
     DESK_STORE_URL: SQLAlchemy URL of the handoff store (default ``sqlite:///var/handoff.db``).
     DESK_URL: where the action server reaches the desk (default: this Rasa server).
+    DESK_ADMIN_USER, DESK_ADMIN_PASSWORD: create this admin agent of the desk if missing.
     RASA_PORT, ACTION_PORT: the two ports.
+    TELEGRAM_*, WHATSAPP_*: turn the messaging channels on (see :mod:`ops.channels`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import urllib.request
 from pathlib import Path
 from typing import Dict, List
 
+from ops.channels import webhook_lines, write_credentials
 from ops.model import PROJECT_ROOT, ensure_model
 
 DATA_DIR = PROJECT_ROOT / "var"
@@ -57,9 +60,24 @@ def server_commands(model: Path, env: Dict[str, str]) -> Dict[str, List[str]]:
         "rasa server": rasa + [
             "run", "--enable-api", "--auth-token", env["RASA_AUTH_TOKEN"],
             "--model", str(model), "--endpoints", "endpoints.yml",
-            "--credentials", "credentials.yml", "--port", env["RASA_PORT"],
+            "--credentials", env.get("RASA_CREDENTIALS", "credentials.yml"),
+            "--port", env["RASA_PORT"],
         ],
     }  # fmt: skip
+
+
+def desk_admin_line(env: Dict[str, str]) -> str:
+    """Create the desk admin from DESK_ADMIN_USER/PASSWORD (idempotent); say how to log in."""
+    from ops.desk import ensure_admin  # the store's code; not needed to start the servers
+
+    user, password = env.get("DESK_ADMIN_USER"), env.get("DESK_ADMIN_PASSWORD")
+    if not (user and password):
+        return (
+            "  desk agents    none created here: set DESK_ADMIN_USER and DESK_ADMIN_PASSWORD, or"
+            " run python -m ops.desk agent create --username anna --team general"
+        )
+    created = ensure_admin(user, password, env["DESK_STORE_URL"])
+    return f"  desk admin     {user} ({'created' if created else 'exists'})"
 
 
 def wait_until_ready(url: str, process: subprocess.Popen, timeout: float) -> bool:
@@ -99,6 +117,11 @@ def main() -> int:
     model = ensure_model()
     DATA_DIR.mkdir(exist_ok=True)
     env = launch_environment(dict(os.environ))
+    # Telegram/WhatsApp are on when their variables are set (ops/channels.py).
+    channels_file = DATA_DIR / "credentials.yml"
+    write_credentials(PROJECT_ROOT / "credentials.yml", channels_file, env)
+    env["RASA_CREDENTIALS"] = str(channels_file)
+    admin = desk_admin_line(env)
     processes: Dict[str, subprocess.Popen] = {}
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     # Even when started in the background (where SIGINT is ignored), Ctrl-C means stop.
@@ -128,6 +151,9 @@ def main() -> int:
                     f"  action server  http://localhost:{env['ACTION_PORT']}/webhook",
                     "  tracker store  var/tracker.db (SQLite)",
                     f"  handoff store  {env['DESK_STORE_URL']}",
+                    *webhook_lines(env, rasa_url),
+                    f"  agent inbox    {env['DESK_URL']}/",
+                    admin,
                     "Try: curl -s -XPOST "
                     f"{rasa_url}/webhooks/rest/webhook "
                     '-d \'{"sender": "me", "message": "I want to talk to a human"}\'',

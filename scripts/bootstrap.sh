@@ -45,5 +45,16 @@ fi
 .venv/bin/python -m pip install --disable-pip-version-check --quiet \
   -c requirements.lock -e ".[test]"
 # Marks the install as matching these dependency files (the Makefile compares timestamps).
+# The inbox's browser test drives Debian's Chromium through Playwright (no browser download).
+if [ -z "${CHROMIUM_PATH:-}" ] && ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing Debian's chromium for the inbox browser test ..."
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+      || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+  else
+    echo "warning: no chromium found; install Debian's chromium package (or set CHROMIUM_PATH)" \
+      "for the inbox browser test" >&2
+  fi
+fi
 touch .venv/.installed
 echo "Installed into .venv"

@@ -1,16 +1,15 @@
 """``AgentDeskInput``: the agent desk as a Rasa input channel.
 
 It owns the handoff store (SQLite by default, PostgreSQL by URL; migrated with Alembic when
-the server starts) and serves the desk API under ``/webhooks/agent_desk/api/``:
+the server starts), seeds its teams from handoff.yml's ``routing.teams``, and serves under
+``/webhooks/agent_desk/``:
 
-- ``POST /api/handoffs`` — the action server submits a context package; idempotent per
-  conversation (201 created, 200 already open).
-- ``GET /api/handoffs?status=queued,assigned`` — the queue, oldest first within priority.
-- ``GET /api/handoffs/<id>`` — one handoff with its context package.
-- ``POST /api/handoffs/<id>/handback`` — give the conversation back to the bot.
-- ``GET /api/health`` — liveness (no token needed).
+- the desk API under ``/api/`` (handoffs, login, agents, teams, decisions, live events);
+  the contract is the OpenAPI document at ``/openapi.json``;
+- the static web inbox (``connectors/agent_desk/inbox/``) at ``/`` and ``/inbox/<file>``.
 
-Every other call needs ``Authorization: Bearer <api_token>``: missing → 401, wrong → 403.
+Every API call except ``/api/health`` and ``/api/login`` needs ``Authorization: Bearer
+<token>``: an agent's login token or the desk's service token. Missing or invalid → 401.
 
 credentials.yml keys:
     api_token: the desk's service token (required; the channel refuses to start without it).
@@ -19,38 +18,37 @@ credentials.yml keys:
 
 from __future__ import annotations
 
-import asyncio
 import logging
+from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, Optional
 
 from pydantic import ValidationError
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint
 from sanic.request import Request
-from sanic.response import HTTPResponse, json
+from sanic.response import HTTPResponse, file, json, text
 
-from connectors.agent_desk.auth import refuse_unless_authorised
-from connectors.agent_desk.handback import resume_conversation
-from connectors.agent_desk.views import handoff_view
-from handoff import desk_service
+from connectors.agent_desk.account_api import register_account_routes
+from connectors.agent_desk.auth import identify, request_token, unauthorised
+from connectors.agent_desk.events import register_event_routes
+from connectors.agent_desk.handoff_api import register_handoff_routes
+from connectors.agent_desk.http import DeskContext, desk_call, error
+from connectors.agent_desk.openapi import openapi_document
+from connectors.agent_desk.views import desk_view
+from handoff import agents, desk_service
 from handoff.context import ContextPackage, package_to_json_dict
-from handoff.store import (
-    HandoffStatus,
-    SqlUnitOfWork,
-    create_store_engine,
-    session_factory,
-    upgrade_to_head,
-)
+from handoff.desk_errors import DeskError, NotAllowed
+from handoff.live_events import DeskEventType, live_events
+from handoff.settings import SettingsError, load_settings
+from handoff.store import SqlUnitOfWork, create_store_engine, session_factory, upgrade_to_head
 
 logger = logging.getLogger(__name__)
 
 API_TOKEN = "api_token"
 STORE_URL = "store_url"
 DEFAULT_STORE_URL = "sqlite:///var/handoff.db"
-
-
-def _error(message: str, status: int) -> HTTPResponse:
-    return json({"error": message}, status=status)
+INBOX_DIRECTORY = Path(__file__).resolve().parent / "inbox"
+PUBLIC_API = ("/api/health", "/api/login")
 
 
 class AgentDeskInput(InputChannel):
@@ -76,132 +74,131 @@ class AgentDeskInput(InputChannel):
         self.api_token = api_token
         self.store_url = store_url
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        """Create the store (migrating it to the latest schema) and the API routes."""
+    def _context(self) -> DeskContext:
         engine = create_store_engine(self.store_url)
         upgrade_to_head(engine)
         sessions = session_factory(engine)
+        ctx = DeskContext(
+            unit_of_work=lambda: SqlUnitOfWork(sessions),
+            service_token=self.api_token,
+            events=live_events,
+        )
+        try:
+            settings = load_settings()
+        except SettingsError as problem:  # the action server reports it; keep defaults here
+            logger.warning("Agent desk uses default texts and no teams: %s", problem)
+            return ctx
+        ctx.joined_message = settings.desk.joined_message
+        ctx.left_message = settings.desk.left_message
+        teams = {name: list(team.languages) for name, team in settings.routing.teams.items()}
+        with ctx.unit_of_work() as uow:
+            agents.ensure_teams(uow, teams)
+        return ctx
 
-        def unit_of_work() -> SqlUnitOfWork:
-            return SqlUnitOfWork(sessions)
-
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        """Create the store (migrating it to the latest schema) and the routes."""
+        ctx = self._context()
         desk = Blueprint("agent_desk", __name__)
 
         @desk.middleware("request")
         async def authenticate(request: Request) -> Optional[HTTPResponse]:
-            if request.path.rstrip("/").endswith("/api/health"):
-                return None
-            return refuse_unless_authorised(request, self.api_token)
+            path = request.path.rstrip("/")
+            if "/api/" not in path or path.endswith(PUBLIC_API):
+                return None  # the inbox's static files, the OpenAPI document, health, login
+            token = request_token(request, allow_query=path.endswith("/api/events"))
+            try:
+                request.ctx.principal = await identify(token, self.api_token, ctx.unit_of_work)
+            except DeskError as problem:
+                return unauthorised(str(problem))
+            return None
 
         @desk.get("/api/health")
         async def health(request: Request) -> HTTPResponse:
             return json({"status": "ok"})
 
+        @desk.get("/openapi.json")
+        async def openapi(request: Request) -> HTTPResponse:
+            return json(openapi_document())
+
+        @desk.get("/")
+        async def inbox_index(request: Request) -> HTTPResponse:
+            return await _inbox_file("index.html")
+
+        @desk.get("/inbox/<name:path>")
+        async def inbox_file(request: Request, name: str) -> HTTPResponse:
+            return await _inbox_file(name)
+
         @desk.post("/api/handoffs")
+        @desk_call
         async def open_handoff(request: Request) -> HTTPResponse:
+            if request.ctx.principal.id is not None:
+                raise NotAllowed("handoffs are submitted with the service token")
             package, problem = _parse_package(request)
             if problem is not None:
                 return problem
             assert package is not None
             route = package.route
 
-            def submit() -> desk_service.OpenedHandoff:
-                with unit_of_work() as uow:
-                    return desk_service.open_handoff(
-                        uow,
-                        conversation_id=package.conversation_id,
-                        reason=package.reason.value,
-                        context=package_to_json_dict(package),
-                        channel=package.channel,
-                        team=route.team if route else None,
-                        priority=route.priority if route else 0,
-                        ticket=bool(route and not route.open),
-                    )
+            def submit(uow: Any) -> desk_service.OpenedHandoff:
+                return desk_service.open_handoff(
+                    uow,
+                    conversation_id=package.conversation_id,
+                    reason=package.reason.value,
+                    context=package_to_json_dict(package),
+                    channel=package.channel,
+                    team=route.team if route else None,
+                    priority=route.priority if route else 0,
+                    ticket=bool(route and not route.open),
+                    language=route.language if route else package.language,
+                )
 
-            opened = await asyncio.to_thread(submit)
+            opened = await ctx.run(submit)
+            if opened.created:
+                view = await ctx.run(lambda uow: _view_of(uow, opened.handoff_id))
+                ctx.publish(DeskEventType.HANDOFF_OPENED, view)
             return json(
                 {
                     "id": opened.handoff_id,
                     "status": opened.status,
                     "queue_position": opened.queue_position,
+                    "expected_wait_seconds": opened.expected_wait_seconds,
                     "created": opened.created,
                 },
                 status=201 if opened.created else 200,
             )
 
-        @desk.get("/api/handoffs")
-        async def list_handoffs(request: Request) -> HTTPResponse:
-            statuses_arg = request.args.get("status", "queued,assigned")
-            try:
-                statuses = [HandoffStatus(value) for value in statuses_arg.split(",") if value]
-            except ValueError:
-                valid = ", ".join(status.value for status in HandoffStatus)
-                return _error(f"unknown status in {statuses_arg!r}; use one of: {valid}", 400)
-
-            def read() -> list:
-                with unit_of_work() as uow:
-                    return [
-                        handoff_view(h, queue_position=uow.handoffs.queue_position(h))
-                        for h in uow.handoffs.list(statuses=statuses)
-                    ]
-
-            return json({"handoffs": await asyncio.to_thread(read)})
-
-        @desk.get("/api/handoffs/<handoff_id>")
-        async def show_handoff(request: Request, handoff_id: str) -> HTTPResponse:
-            def read() -> Optional[Dict[str, Any]]:
-                with unit_of_work() as uow:
-                    handoff = uow.handoffs.get(handoff_id)
-                    return handoff_view(handoff, with_context=True) if handoff else None
-
-            view = await asyncio.to_thread(read)
-            return json(view) if view else _error(f"no handoff {handoff_id}", 404)
-
-        @desk.post("/api/handoffs/<handoff_id>/handback")
-        async def hand_back(request: Request, handoff_id: str) -> HTTPResponse:
-            def find_open() -> Optional[str]:
-                with unit_of_work() as uow:
-                    handoff = uow.handoffs.get(handoff_id)
-                    if handoff is None:
-                        raise desk_service.HandoffNotFound(handoff_id)
-                    if HandoffStatus(handoff.status) not in desk_service.OPEN_STATUSES:
-                        raise desk_service.HandoffNotOpen(handoff_id)
-                    return handoff.conversation_id
-
-            try:
-                conversation_id = await asyncio.to_thread(find_open)
-            except desk_service.HandoffNotFound:
-                return _error(f"no handoff {handoff_id}", 404)
-            except desk_service.HandoffNotOpen:
-                return _error(f"handoff {handoff_id} is already closed", 409)
-            assert conversation_id is not None
-            await resume_conversation(
-                request.app.ctx.agent, conversation_id, request.app.ctx.input_channels
-            )
-
-            def close() -> Dict[str, Any]:
-                with unit_of_work() as uow:
-                    return handoff_view(desk_service.hand_back(uow, handoff_id))
-
-            try:
-                return json(await asyncio.to_thread(close))
-            except desk_service.HandoffNotOpen:  # a simultaneous hand-back won
-                return _error(f"handoff {handoff_id} is already closed", 409)
-
+        register_handoff_routes(desk, ctx)
+        register_account_routes(desk, ctx)
+        register_event_routes(desk, ctx)
         return desk
+
+
+def _view_of(uow: Any, handoff_id: str) -> Dict[str, Any]:
+    return desk_view(uow, uow.handoffs.get(handoff_id))
+
+
+async def _inbox_file(name: str) -> HTTPResponse:
+    """Serve a static file of the web inbox; nothing outside its folder."""
+    root = INBOX_DIRECTORY
+    path = (root / name).resolve()
+    if not path.is_relative_to(root) or not path.is_file():
+        if not root.is_dir():
+            return text("The agent inbox is not installed (connectors/agent_desk/inbox/).", 404)
+        return error(f"no inbox file {name}", 404)
+    return await file(path)
 
 
 def _parse_package(request: Request) -> tuple[Optional[ContextPackage], Optional[HTTPResponse]]:
     try:
         body = request.json
     except Exception:  # Sanic raises InvalidUsage on malformed JSON
-        return None, _error("the body is not valid JSON", 400)
+        return None, error("the body is not valid JSON", 400)
     if not isinstance(body, dict):
-        return None, _error("the body must be a JSON object (a context package)", 400)
+        return None, error("the body must be a JSON object (a context package)", 400)
     try:
         return ContextPackage.parse_obj(body), None
-    except ValidationError as error:
+    except ValidationError as problem:
         details = "; ".join(
-            f"{'.'.join(str(p) for p in item['loc'])}: {item['msg']}" for item in error.errors()
+            f"{'.'.join(str(p) for p in item['loc'])}: {item['msg']}" for item in problem.errors()
         )
-        return None, _error(f"invalid context package: {details}", 422)
+        return None, error(f"invalid context package: {details}", 422)

@@ -5,6 +5,20 @@ Open an engine with ``create_store_engine``, migrate it with ``upgrade_to_head``
 ``handoff.desk_service``.
 """
 
+from handoff.store.channel_models import InboundDelivery, OutboundMessage, OutboundStatus
+from handoff.store.channel_repository import ChannelUnitOfWork
+from handoff.store.desk_models import (
+    Agent,
+    AgentRole,
+    AgentTeam,
+    AgentToken,
+    AuditEntry,
+    Decision,
+    DecisionKind,
+    Note,
+    Presence,
+    Team,
+)
 from handoff.store.engine import create_store_engine, session_factory
 from handoff.store.migrate import upgrade_to_head
 from handoff.store.models import OPEN_STATUSES, Handoff, HandoffStatus
@@ -12,7 +26,21 @@ from handoff.store.repository import HandoffRepository
 from handoff.store.unit_of_work import SqlUnitOfWork
 
 __all__ = [
+    "ChannelUnitOfWork",
+    "InboundDelivery",
+    "OutboundMessage",
+    "OutboundStatus",
     "OPEN_STATUSES",
+    "Agent",
+    "AgentRole",
+    "AgentTeam",
+    "AgentToken",
+    "AuditEntry",
+    "Decision",
+    "DecisionKind",
+    "Note",
+    "Presence",
+    "Team",
     "Handoff",
     "HandoffRepository",
     "HandoffStatus",

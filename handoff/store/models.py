@@ -1,5 +1,8 @@
 """The handoff table: one row per time the bot handed a conversation to a person.
 
+The desk's other tables (agents, teams, tokens, notes, decisions, audit log) are in
+``handoff.store.desk_models`` on the same ``metadata``.
+
 Framework-free (SQLAlchemy only). The schema itself is created by the Alembic migrations in
 ``handoff/store/migrations``; these mappings must match them, which a test checks with
 Alembic's ``compare_metadata`` on SQLite and PostgreSQL.
@@ -115,6 +118,12 @@ class Handoff(Base):
     created_at = Column(UtcDateTime, nullable=False, default=utc_now)
     updated_at = Column(UtcDateTime, nullable=False, default=utc_now, onupdate=utc_now)
     closed_at = Column(UtcDateTime, nullable=True)
+    # The agent who has the conversation (claim or transfer); ids of ``agents`` rows, which
+    # are deactivated, never deleted. ``offered_agent_id``: whom routing suggests for it.
+    assigned_agent_id = Column(String(32), nullable=True, index=True)
+    offered_agent_id = Column(String(32), nullable=True)
+    claimed_at = Column(UtcDateTime, nullable=True)
+    language = Column(String(16), nullable=True)
 
     __table_args__ = (
         # At most one open handoff per conversation, even with several desk replicas.

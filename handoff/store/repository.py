@@ -7,7 +7,7 @@ priority (highest first), then oldest first, then by id so the order is total.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Iterable, List, Optional
+from typing import Dict, Iterable, List, Optional, Sequence
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -44,6 +44,117 @@ class HandoffRepository:
             .execution_options(synchronize_session=False)
         )
         return result.rowcount == 1
+
+    def close_ticket(self, handoff_id: str, status: HandoffStatus, moment: datetime) -> bool:
+        """Close an unanswered ticket (status ticket, not closed) in one conditional UPDATE."""
+        result = self._session.execute(
+            update(Handoff)
+            .where(
+                Handoff.id == handoff_id,
+                Handoff.status == HandoffStatus.TICKET,
+                Handoff.closed_at.is_(None),
+            )
+            .values(status=status, closed_at=moment, updated_at=moment)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1
+
+    def claim(self, handoff_id: str, agent_id: str, moment: datetime) -> bool:
+        """Give an unclaimed handoff to ``agent_id`` in one conditional UPDATE.
+
+        A queued handoff becomes assigned; an open ticket keeps its status and gets the
+        agent. Returns False when somebody else has it or it is closed: of any number of
+        simultaneous claims exactly one wins, on SQLite and PostgreSQL alike.
+        """
+        unclaimed = (Handoff.id == handoff_id, Handoff.assigned_agent_id.is_(None))
+        claimed = dict(
+            assigned_agent_id=agent_id, offered_agent_id=None, claimed_at=moment, updated_at=moment
+        )
+        result = self._session.execute(
+            update(Handoff)
+            .where(*unclaimed, Handoff.status == HandoffStatus.QUEUED)
+            .values(status=HandoffStatus.ASSIGNED, **claimed)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount == 1:
+            return True
+        result = self._session.execute(
+            update(Handoff)
+            .where(*unclaimed, Handoff.status == HandoffStatus.TICKET, Handoff.closed_at.is_(None))
+            .values(**claimed)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1
+
+    def update_if(
+        self,
+        handoff_id: str,
+        status: HandoffStatus,
+        owner: Optional[str],
+        values: Dict[str, object],
+    ) -> bool:
+        """Change the handoff only if it still has ``status`` and ``owner`` (assigned agent).
+
+        One conditional UPDATE, so a change decided on a stale read (a transfer while
+        somebody claims) fails instead of overwriting the other change.
+        """
+        owner = (
+            Handoff.assigned_agent_id.is_(None)
+            if owner is None
+            else Handoff.assigned_agent_id == owner
+        )
+        result = self._session.execute(
+            update(Handoff)
+            .where(Handoff.id == handoff_id, Handoff.status == status, owner)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1
+
+    def for_teams(
+        self, statuses: Iterable[HandoffStatus], teams: Optional[Sequence[str]]
+    ) -> List[Handoff]:
+        """Return handoffs in queue order; ``teams=None`` means every team.
+
+        Handoffs without a team are everybody's. Tickets already closed are left out.
+        """
+        query = (
+            select(Handoff)
+            .where(
+                Handoff.status.in_([HandoffStatus(s) for s in statuses]),
+                or_(Handoff.status != HandoffStatus.TICKET, Handoff.closed_at.is_(None)),
+            )
+            .order_by(*QUEUE_ORDER)
+        )
+        if teams is not None:
+            query = query.where(or_(Handoff.team.in_(list(teams)), Handoff.team.is_(None)))
+        return list(self._session.execute(query).scalars())
+
+    def queued_for_team(self, team: Optional[str]) -> List[Handoff]:
+        """Return the team's queued handoffs in queue order."""
+        query = (
+            select(Handoff)
+            .where(Handoff.status == HandoffStatus.QUEUED, _same_team(team))
+            .order_by(*QUEUE_ORDER)
+        )
+        return list(self._session.execute(query).scalars())
+
+    def recent_waits(self, team: Optional[str], limit: int = 50) -> List[float]:
+        """Return how long (seconds) the team's latest ``limit`` claimed live handoffs waited."""
+        query = (
+            select(Handoff.created_at, Handoff.claimed_at)
+            .where(
+                _same_team(team),
+                Handoff.claimed_at.is_not(None),
+                Handoff.status != HandoffStatus.TICKET,
+            )
+            .order_by(Handoff.claimed_at.desc())
+            .limit(limit)
+        )
+        return [
+            max(0.0, (claimed - created).total_seconds())
+            for created, claimed in self._session.execute(query)
+        ]
 
     def refresh(self, handoff: Handoff) -> None:
         """Reload ``handoff`` from the store (after a bulk UPDATE)."""
@@ -88,7 +199,7 @@ class HandoffRepository:
         return list(self._session.execute(query).scalars())
 
     def queue_position(self, handoff: Handoff) -> Optional[int]:
-        """Return the handoff's 1-based place among queued handoffs; ``None`` if not queued.
+        """Return the handoff's 1-based place in its team's queue; ``None`` if not queued.
 
         Counted in the database (handoffs ahead of this one in queue order), so it is right
         however long the queue is.
@@ -107,6 +218,10 @@ class HandoffRepository:
         query = (
             select(func.count())
             .select_from(Handoff)
-            .where(Handoff.status == HandoffStatus.QUEUED, ahead)
+            .where(Handoff.status == HandoffStatus.QUEUED, _same_team(handoff.team), ahead)
         )
         return int(self._session.execute(query).scalar_one()) + 1
+
+
+def _same_team(team: Optional[str]):  # noqa: ANN202 - a SQL expression
+    return Handoff.team.is_(None) if team is None else Handoff.team == team

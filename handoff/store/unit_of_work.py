@@ -12,13 +12,27 @@ from typing import Optional, Type
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from handoff.store.desk_repository import (
+    AgentRepository,
+    AuditLog,
+    DecisionRepository,
+    NoteRepository,
+    TeamRepository,
+    TokenRepository,
+)
 from handoff.store.repository import HandoffRepository
 
 
 class SqlUnitOfWork:
-    """A transaction over the handoff store, exposing ``handoffs`` (a repository)."""
+    """A transaction over the handoff store, with one repository per kind of record."""
 
     handoffs: HandoffRepository
+    agents: AgentRepository
+    teams: TeamRepository
+    tokens: TokenRepository
+    notes: NoteRepository
+    decisions: DecisionRepository
+    audit: AuditLog
 
     def __init__(self, sessions: sessionmaker) -> None:
         self._sessions = sessions
@@ -27,6 +41,12 @@ class SqlUnitOfWork:
     def __enter__(self) -> SqlUnitOfWork:
         self._session = self._sessions()
         self.handoffs = HandoffRepository(self._session)
+        self.agents = AgentRepository(self._session)
+        self.teams = TeamRepository(self._session)
+        self.tokens = TokenRepository(self._session)
+        self.notes = NoteRepository(self._session)
+        self.decisions = DecisionRepository(self._session)
+        self.audit = AuditLog(self._session)
         return self
 
     def __exit__(

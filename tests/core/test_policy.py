@@ -287,9 +287,7 @@ def test_faqs_and_non_threats_stay_with_the_bot(text, intent):
         ("what is your policy on double charges?", "billing_dispute", "utter_payment_methods"),
     ],
 )  # fmt: skip
-def test_an_informational_question_on_a_sensitive_intent_gets_the_faq_answer(
-    text, intent, answer
-):
+def test_an_informational_question_on_a_sensitive_intent_gets_the_faq_answer(text, intent, answer):
     decision = evaluate([SESSION, user(text, intent, frustration=0.1)])
 
     assert decision.action is PolicyAction.NONE

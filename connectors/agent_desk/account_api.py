@@ -1,0 +1,140 @@
+"""The desk API's people routes: login/logout, me and presence, agents, teams, decisions."""
+
+from __future__ import annotations
+
+from typing import Any, Dict
+
+from sanic import Blueprint
+from sanic.request import Request
+from sanic.response import HTTPResponse, json
+
+from connectors.agent_desk.auth import request_token
+from connectors.agent_desk.http import DeskContext, desk_call, json_body
+from handoff import agents, desk_admin, desk_records, desk_routing
+from handoff.agents import Principal
+from handoff.desk_errors import InvalidField, NotAllowed
+from handoff.store.models import utc_now
+
+
+def _string(body: Dict[str, Any], name: str) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not value:
+        raise InvalidField(name, "required, a non-empty string")
+    return value
+
+
+def _require_manager(principal: Principal) -> None:
+    """Refuse plain agents before their body is even looked at."""
+    if not principal.manages_agents:
+        raise NotAllowed("only supervisors and admins manage agents and teams")
+
+
+def register_account_routes(desk: Blueprint, ctx: DeskContext) -> None:
+    """Add the login, profile, admin and decision routes to the desk's blueprint."""
+
+    @desk.post("/api/login")
+    @desk_call
+    async def login(request: Request) -> HTTPResponse:
+        body = json_body(request)
+        username, password = _string(body, "username"), _string(body, "password")
+
+        def enter(uow: Any) -> Dict[str, Any]:
+            token, agent, teams = agents.login(uow, username, password)
+            for team in teams:  # somebody came online: re-offer the waiting handoffs
+                desk_routing.refresh_offers(uow, team, utc_now())
+            return {"token": token, "agent": agents.agent_view(agent, teams)}
+
+        return json(await ctx.run(enter))
+
+    @desk.post("/api/logout")
+    @desk_call
+    async def logout(request: Request) -> HTTPResponse:
+        principal: Principal = request.ctx.principal
+        if principal.id is None:
+            raise InvalidField("token", "the service token cannot log out")
+        token = request_token(request)
+
+        def leave(uow: Any) -> None:
+            agents.logout(uow, token)
+            for team in principal.teams:
+                desk_routing.refresh_offers(uow, team, utc_now())
+
+        await ctx.run(leave)
+        return json({"status": "logged out"})
+
+    @desk.get("/api/me")
+    @desk_call
+    async def me(request: Request) -> HTTPResponse:
+        principal: Principal = request.ctx.principal
+        return json(await ctx.run(lambda uow: agents.me(uow, principal)))
+
+    @desk.post("/api/me/presence")
+    @desk_call
+    async def presence(request: Request) -> HTTPResponse:
+        principal: Principal = request.ctx.principal
+        status = json_body(request).get("status")
+
+        def change(uow: Any) -> Dict[str, Any]:
+            agent = agents.set_presence(uow, principal, status)
+            for team in principal.teams:
+                desk_routing.refresh_offers(uow, team, utc_now())
+            return agents.agent_view(agent, principal.teams)
+
+        return json(await ctx.run(change))
+
+    @desk.get("/api/agents")
+    @desk_call
+    async def list_agents(request: Request) -> HTTPResponse:
+        principal: Principal = request.ctx.principal
+        return json({"agents": await ctx.run(lambda uow: desk_admin.list_agents(uow, principal))})
+
+    @desk.post("/api/agents")
+    @desk_call
+    async def create_agent(request: Request) -> HTTPResponse:
+        principal: Principal = request.ctx.principal
+        _require_manager(principal)
+        new = desk_admin.parse_body(desk_admin.NewAgent, json_body(request))
+        view = await ctx.run(lambda uow: desk_admin.create_agent(uow, principal, new))
+        return json(view, status=201)
+
+    @desk.patch("/api/agents/<agent_id>")
+    @desk_call
+    async def update_agent(request: Request, agent_id: str) -> HTTPResponse:
+        principal: Principal = request.ctx.principal
+        _require_manager(principal)
+        changes = desk_admin.parse_body(desk_admin.AgentChanges, json_body(request))
+        return json(
+            await ctx.run(lambda uow: desk_admin.update_agent(uow, principal, agent_id, changes))
+        )
+
+    @desk.get("/api/teams")
+    @desk_call
+    async def list_teams(request: Request) -> HTTPResponse:
+        def read(uow: Any) -> list:
+            return [desk_admin.team_view(team) for team in uow.teams.list()]
+
+        return json({"teams": await ctx.run(read)})
+
+    @desk.post("/api/teams")
+    @desk_call
+    async def create_team(request: Request) -> HTTPResponse:
+        principal: Principal = request.ctx.principal
+        _require_manager(principal)
+        new = desk_admin.parse_body(desk_admin.NewTeam, json_body(request))
+        return json(
+            await ctx.run(lambda uow: desk_admin.create_team(uow, principal, new)), status=201
+        )
+
+    @desk.post("/api/decisions")
+    @desk_call
+    async def record_decision(request: Request) -> HTTPResponse:
+        principal: Principal = request.ctx.principal
+        if principal.id is not None:
+            raise NotAllowed("decisions are reported with the service token")
+        record = desk_admin.parse_body(desk_records.DecisionRecord, json_body(request))
+
+        def store(uow: Any) -> Dict[str, Any]:
+            decision = desk_records.record_decision(uow, principal, record)
+            return {"id": decision.id, "conversation_id": decision.conversation_id}
+
+        return json(await ctx.run(store), status=201)

@@ -1,0 +1,93 @@
+"""Plumbing shared by the desk's HTTP handlers: the desk context, errors, JSON bodies.
+
+Handlers raise the core's typed errors (``handoff.desk_errors``); ``desk_call`` turns them into
+``{"error": "<message naming the field>"}`` with the matching status. Store work runs in a
+worker thread (``DeskContext.run``), one unit of work per call, so the event loop never blocks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable, TypeVar
+
+from sanic.request import Request
+from sanic.response import HTTPResponse, json
+
+from handoff.desk_errors import DeskError
+from handoff.live_events import DeskEvent, LiveEvents
+from handoff.store import SqlUnitOfWork
+
+T = TypeVar("T")
+DEFAULT_JOINED = "{agent} from our team has joined the chat."
+DEFAULT_LEFT = "{agent} has left the chat. You're talking to the assistant again."
+
+
+class MalformedJson(DeskError):
+    """The body is not JSON at all (400)."""
+
+    status = 400
+
+
+@dataclass
+class DeskContext:
+    """What every handler needs: the store, the service token, the events hub, the texts."""
+
+    unit_of_work: Callable[[], SqlUnitOfWork]
+    service_token: str
+    events: LiveEvents
+    joined_message: str = DEFAULT_JOINED
+    left_message: str = DEFAULT_LEFT
+
+    async def run(self, work: Callable[[SqlUnitOfWork], T]) -> T:
+        """Run ``work(uow)`` in a worker thread inside a fresh unit of work."""
+
+        def in_thread() -> T:
+            with self.unit_of_work() as uow:
+                return work(uow)
+
+        return await asyncio.to_thread(in_thread)
+
+    def publish(self, event_type: str, view: dict, **extra: Any) -> None:
+        """Publish a handoff event to the live stream, with the handoff's view as data."""
+        self.events.publish(
+            DeskEvent(
+                type=event_type,
+                conversation_id=view["conversation_id"],
+                handoff_id=view["id"],
+                team=view.get("team"),
+                data={**view, **extra},
+            )
+        )
+
+
+def error(message: str, status: int) -> HTTPResponse:
+    """Return the desk's JSON error answer."""
+    return json({"error": message}, status=status)
+
+
+def desk_call(
+    handler: Callable[..., Awaitable[HTTPResponse]],
+) -> Callable[..., Awaitable[HTTPResponse]]:
+    """Answer the core's typed errors with their status and message."""
+
+    @functools.wraps(handler)
+    async def wrapped(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
+        try:
+            return await handler(request, *args, **kwargs)
+        except DeskError as problem:
+            return error(str(problem), problem.status)
+
+    return wrapped
+
+
+def json_body(request: Request) -> Any:
+    """Return the parsed JSON body; 400 when it is not JSON, 422 when it is not an object."""
+    try:
+        body = request.json
+    except Exception:  # Sanic raises InvalidUsage on malformed JSON
+        raise MalformedJson("the body is not valid JSON") from None
+    if not isinstance(body, dict):
+        raise MalformedJson("the body must be a JSON object")
+    return body

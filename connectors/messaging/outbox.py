@@ -1,0 +1,285 @@
+"""The outbox: every message to a customer is persisted, then sent with retries, in order.
+
+``OutboxWorker.enqueue`` writes the message (``channel_outbox``) and returns at once — a bot
+turn never waits for retries. One drain task per conversation sends that conversation's
+pending messages oldest first, so order is kept even while one of them is being retried;
+conversations do not wait for each other. On start, ``resume()`` drains every conversation
+with pending rows, so nothing accepted is lost across a restart.
+
+A send returns a ``SendOutcome``: sent (with the platform's message id), retry (rate limits,
+5xx, network errors — after ``retry_after`` when the platform says so, else exponential
+backoff up to ``max_delay``), or failed (permanent 4xx, or ``max_attempts`` reached). A
+failed message is marked ``failed`` and published as the desk event ``message.failed``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Awaitable, Callable, Dict, Optional, Set
+
+from sqlalchemy.orm import sessionmaker
+
+from connectors.messaging.inbound import mask
+from handoff.live_events import DeskEvent, DeskEventType, LiveEvents, live_events
+from handoff.store.channel_models import OutboundMessage, OutboundOrigin, OutboundStatus
+from handoff.store.channel_repository import ChannelUnitOfWork
+from handoff.store.models import utc_now
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently a message is retried (credentials keys in brackets)."""
+
+    max_attempts: int = 6  # (send_max_attempts)
+    base_delay: float = 1.0  # seconds before the 2nd attempt, doubled each time (send_retry_delay)
+    max_delay: float = 60.0  # cap of the backoff and of a platform's retry_after (send_max_delay)
+
+    def delay(self, attempts: int, retry_after: Optional[float]) -> float:
+        """Return the wait before the next attempt, after ``attempts`` failed ones."""
+        if retry_after is not None:
+            return min(max(retry_after, 0.0), self.max_delay)
+        return min(self.base_delay * (2 ** max(attempts - 1, 0)), self.max_delay)
+
+    @classmethod
+    def from_credentials(cls, credentials: Dict[str, Any]) -> RetryPolicy:
+        """Read the optional retry settings of a channel's credentials."""
+        default = cls()
+        return cls(
+            max_attempts=int(credentials.get("send_max_attempts") or default.max_attempts),
+            base_delay=float(credentials.get("send_retry_delay") or default.base_delay),
+            max_delay=float(credentials.get("send_max_delay") or default.max_delay),
+        )
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    """What one attempt achieved."""
+
+    sent: bool
+    retry: bool = False
+    provider_message_id: Optional[str] = None
+    retry_after: Optional[float] = None
+    error: Optional[str] = None
+
+    @classmethod
+    def ok(cls, provider_message_id: Optional[str]) -> SendOutcome:
+        """Return the outcome of a message the platform accepted."""
+        return cls(sent=True, provider_message_id=provider_message_id)
+
+    @classmethod
+    def later(cls, error: str, retry_after: Optional[float] = None) -> SendOutcome:
+        """Return the outcome of a transient failure: try again."""
+        return cls(sent=False, retry=True, error=error, retry_after=retry_after)
+
+    @classmethod
+    def failed(cls, error: str) -> SendOutcome:
+        """Return the outcome of a permanent failure: do not try again."""
+        return cls(sent=False, error=error)
+
+
+DEFAULT_RETRY = RetryPolicy()
+
+Sender = Callable[[OutboundMessage], Awaitable[SendOutcome]]
+
+
+class OutboxWorker:
+    """Persists and sends one channel's outbound messages (see the module docstring)."""
+
+    def __init__(
+        self,
+        channel: str,
+        sessions: sessionmaker,
+        send: Sender,
+        retry: RetryPolicy = DEFAULT_RETRY,
+        events: LiveEvents = live_events,
+    ) -> None:
+        self.channel = channel
+        self._sessions = sessions
+        self._send = send
+        self.retry = retry
+        self._events = events
+        self._drains: Dict[str, asyncio.Task] = {}
+        self._woken: Set[str] = set()
+        self._stopping = False
+
+    async def enqueue(
+        self,
+        conversation_id: str,
+        request: Dict[str, Any],
+        text: Optional[str],
+        origin: str = OutboundOrigin.BOT,
+    ) -> int:
+        """Persist a message for ``conversation_id`` and start sending; returns its id."""
+
+        def write() -> int:
+            with ChannelUnitOfWork(self._sessions) as uow:
+                message = OutboundMessage(
+                    channel=self.channel,
+                    conversation_id=conversation_id,
+                    origin=origin,
+                    request=request,
+                    text=text,
+                )
+                uow.outbox.add(message)
+                uow.commit()
+                return int(message.id)
+
+        message_id = await asyncio.to_thread(write)
+        self.wake(conversation_id)
+        return message_id
+
+    async def resume(self) -> None:
+        """Start draining every conversation with undelivered messages (call on start)."""
+
+        def read() -> list:
+            with ChannelUnitOfWork(self._sessions) as uow:
+                return uow.outbox.conversations_with_pending(self.channel)
+
+        for conversation_id in await asyncio.to_thread(read):
+            self.wake(conversation_id)
+
+    def wake(self, conversation_id: str) -> None:
+        """Make sure a drain task is sending ``conversation_id``'s pending messages."""
+        self._woken.add(conversation_id)
+        task = self._drains.get(conversation_id)
+        if task is None or task.done():
+            self._drains[conversation_id] = asyncio.get_running_loop().create_task(
+                self._drain(conversation_id)
+            )
+
+    async def idle(self) -> None:
+        """Wait until no conversation has a drain task running (tests, shutdown)."""
+        while any(not task.done() for task in self._drains.values()):
+            await asyncio.gather(*self._drains.values(), return_exceptions=True)
+
+    async def shutdown(self, grace: float = 5.0) -> None:
+        """Let in-flight sends finish (up to ``grace`` seconds), then cancel the rest.
+
+        Pending rows stay in the store for the next start. A send cut off between the
+        platform's answer and recording it is sent again after the restart (the outbox is
+        at-least-once in that crash window; the platforms offer no idempotency key).
+        """
+        self._stopping = True
+        running = [task for task in self._drains.values() if not task.done()]
+        if running:
+            await asyncio.wait(running, timeout=grace)
+        for task in running:
+            task.cancel()
+
+    async def mark_failed(self, message: OutboundMessage, reason: str) -> None:
+        """Mark ``message`` failed (unless it already is) and tell the desk."""
+
+        def write() -> bool:
+            with ChannelUnitOfWork(self._sessions) as uow:
+                row = uow.outbox.get(message.id)
+                if row is None or row.status == OutboundStatus.FAILED:
+                    return False
+                row.status = OutboundStatus.FAILED
+                row.last_error = reason[:500]
+                uow.commit()
+                return True
+
+        if await asyncio.to_thread(write):
+            logger.warning(
+                "%s message %s to %s failed: %s",
+                self.channel,
+                message.id,
+                mask(message.conversation_id),
+                reason,
+            )
+            self._events.publish(
+                DeskEvent(
+                    type=DeskEventType.MESSAGE_FAILED,
+                    conversation_id=message.conversation_id,
+                    data={
+                        "channel": self.channel,
+                        "outbox_id": message.id,
+                        "origin": message.origin,
+                        "text": message.text,
+                        "reason": reason,
+                    },
+                )
+            )
+
+    async def _drain(self, conversation_id: str) -> None:
+        try:
+            while not self._stopping:
+                self._woken.discard(conversation_id)
+                message = await asyncio.to_thread(self._next_pending, conversation_id)
+                if message is None:
+                    if conversation_id in self._woken:
+                        continue  # enqueued while we looked: look again
+                    return
+                wait = (message.next_attempt_at - utc_now()).total_seconds()
+                if wait > 0:
+                    if self._stopping:
+                        return
+                    await asyncio.sleep(wait)
+                await self._attempt(message)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # never let one conversation's bug kill the worker silently
+            logger.exception("outbox drain of %s stopped", mask(conversation_id))
+
+    def _next_pending(self, conversation_id: str) -> Optional[OutboundMessage]:
+        with ChannelUnitOfWork(self._sessions) as uow:
+            return uow.outbox.next_pending(self.channel, conversation_id)
+
+    async def _attempt(self, message: OutboundMessage) -> None:
+        try:
+            outcome = await self._send(message)
+        except Exception as error:  # a bug in a sender: fail the message, keep the order
+            logger.exception("sending %s message %s raised", self.channel, message.id)
+            outcome = SendOutcome.failed(f"internal error: {type(error).__name__}")
+        attempts = message.attempts + 1
+        if outcome.sent:
+            await asyncio.to_thread(self._record_sent, message.id, attempts, outcome)
+            return
+        error = outcome.error or "unknown error"
+        if outcome.retry and attempts < self.retry.max_attempts:
+            delay = self.retry.delay(attempts, outcome.retry_after)
+            next_at = utc_now() + timedelta(seconds=delay)
+            await asyncio.to_thread(self._record_retry, message.id, attempts, error, next_at)
+            logger.info(
+                "%s message %s: %s; attempt %s in %.1fs",
+                self.channel,
+                message.id,
+                error,
+                attempts + 1,
+                delay,
+            )
+            return
+        if outcome.retry:
+            error = f"gave up after {attempts} attempts: {error}"
+        await asyncio.to_thread(self._record_attempts, message.id, attempts)
+        await self.mark_failed(message, error)
+
+    def _record_sent(self, message_id: int, attempts: int, outcome: SendOutcome) -> None:
+        with ChannelUnitOfWork(self._sessions) as uow:
+            row = uow.outbox.get(message_id)
+            assert row is not None
+            row.status = OutboundStatus.SENT
+            row.attempts = attempts
+            row.provider_message_id = outcome.provider_message_id
+            uow.commit()
+
+    def _record_retry(self, message_id: int, attempts: int, error: str, at: datetime) -> None:
+        with ChannelUnitOfWork(self._sessions) as uow:
+            row = uow.outbox.get(message_id)
+            assert row is not None
+            row.attempts = attempts
+            row.last_error = error[:500]
+            row.next_attempt_at = at
+            uow.commit()
+
+    def _record_attempts(self, message_id: int, attempts: int) -> None:
+        with ChannelUnitOfWork(self._sessions) as uow:
+            row = uow.outbox.get(message_id)
+            assert row is not None
+            row.attempts = attempts
+            uow.commit()

@@ -1,0 +1,163 @@
+"""Reading Telegram ``Update`` objects (https://core.telegram.org/bots/api#update).
+
+Decisions (README "Messaging channels"):
+
+- private chat → conversation ``telegram:<chat id>``; the customer's ``language_code`` goes to
+  the message metadata as ``language`` (it feeds routing).
+- groups, supergroups and channels → not served: a polite notice ("please write to me
+  directly") and no Rasa turn, so nobody's handoff is discussed in front of a group.
+- ``message`` with text → the text, escaped (``/start`` is the Telegram client's own greeting
+  and is read as the ``greet`` intent).
+- ``message`` with media (photo, voice, video, document, sticker, location, contact, ...) →
+  ``/send_media{"media_kind": ...}`` with ``metadata.media`` = kind, file id, mime type, caption.
+- ``callback_query`` (a button of ours pressed) → its ``callback_data`` (may be an intent).
+- ``edited_message``, ``message_reaction`` and every other update type → acknowledged and
+  ignored: re-running a turn for an edit or an emoji would confuse the customer.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Dict, List, Optional
+
+from connectors.messaging.inbound import (
+    InboundTurn,
+    MalformedDelivery,
+    escape_customer_text,
+    media_turn_text,
+)
+
+CONVERSATION_PREFIX = "telegram:"
+GROUP_NOTICE = (
+    "Hi! I can only help in a private chat, so nothing about your order is shared here. "
+    "Please send me a direct message."
+)
+
+# (message field, media kind the customer hears about, where the file id is)
+MEDIA_FIELDS = (
+    ("photo", "photo"),
+    ("voice", "voice message"),
+    ("video_note", "video message"),
+    ("video", "video"),
+    ("animation", "GIF"),
+    ("audio", "audio file"),
+    ("document", "document"),
+    ("sticker", "sticker"),
+    ("location", "location"),
+    ("venue", "location"),
+    ("contact", "contact card"),
+    ("poll", "poll"),
+    ("dice", "dice"),
+)
+
+
+def conversation_id(chat_id: Any) -> str:
+    """Return the conversation id of a private chat."""
+    return f"{CONVERSATION_PREFIX}{chat_id}"
+
+
+def chat_id_of(conversation: str) -> str:
+    """Return the chat id of a conversation id."""
+    return conversation[len(CONVERSATION_PREFIX) :]
+
+
+def parse_update(update: Any) -> List[InboundTurn]:
+    """Return the turn of one Update ([] for ignored update types)."""
+    if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+        raise MalformedDelivery("not a Telegram Update: an object with an integer update_id")
+    key = str(update["update_id"])
+    if "message" in update:
+        turn = _message_turn(key, _object(update, "message"))
+    elif "callback_query" in update:
+        turn = _callback_turn(key, _object(update, "callback_query"))
+    else:
+        turn = None  # edited_message, message_reaction, my_chat_member, ...: ignored
+    return [turn] if turn else []
+
+
+def _object(parent: Dict[str, Any], name: str) -> Dict[str, Any]:
+    value = parent.get(name)
+    if not isinstance(value, dict):
+        raise MalformedDelivery(f"{name} must be an object")
+    return value
+
+
+def _chat(message: Dict[str, Any]) -> Dict[str, Any]:
+    chat = _object(message, "chat")
+    if not isinstance(chat.get("id"), int) or not isinstance(chat.get("type"), str):
+        raise MalformedDelivery("message.chat needs an integer id and a type")
+    return chat
+
+
+def _metadata(update_key: str, message: Dict[str, Any], sender: Any) -> Dict[str, Any]:
+    metadata: Dict[str, Any] = {
+        "telegram": {"update_id": int(update_key), "message_id": message.get("message_id")}
+    }
+    if isinstance(sender, dict) and sender.get("language_code"):
+        metadata["language"] = str(sender["language_code"])
+    return metadata
+
+
+def _sent_at(message: Dict[str, Any]) -> Optional[datetime]:
+    date = message.get("date")
+    return datetime.fromtimestamp(date, timezone.utc) if isinstance(date, int) else None
+
+
+def _message_turn(key: str, message: Dict[str, Any]) -> Optional[InboundTurn]:
+    chat = _chat(message)
+    conversation = conversation_id(chat["id"])
+    if chat["type"] != "private":
+        return InboundTurn(key, conversation, action="notice", text=GROUP_NOTICE)
+    metadata = _metadata(key, message, message.get("from"))
+    if isinstance(message.get("text"), str):
+        text = message["text"]
+        command = text.split(maxsplit=1)[0] if text.strip() else ""
+        text = "/greet" if command in ("/start", "/start@") else escape_customer_text(text)
+        sent_at = _sent_at(message)
+        return InboundTurn(key, conversation, text=text, metadata=metadata, sent_at=sent_at)
+    media = _media(message)
+    if media is None:
+        return None  # service messages (members joined, pinned, ...)
+    metadata["media"] = media
+    return InboundTurn(
+        key, conversation, text=media_turn_text(media["kind"]), metadata=metadata,
+        sent_at=_sent_at(message),
+    )  # fmt: skip
+
+
+def _media(message: Dict[str, Any]) -> Optional[Dict[str, Any]]:
+    for field, kind in MEDIA_FIELDS:
+        value = message.get(field)
+        if value is None:
+            continue
+        item = value[-1] if isinstance(value, list) and value else value  # largest photo
+        item = item if isinstance(item, dict) else {}
+        media = {
+            "kind": kind,
+            "id": item.get("file_id"),
+            "mime_type": item.get("mime_type"),
+            "caption": message.get("caption"),
+        }
+        if field in ("location", "venue"):
+            location = item.get("location", item)
+            media["latitude"] = location.get("latitude")
+            media["longitude"] = location.get("longitude")
+        return media
+    return None
+
+
+def _callback_turn(key: str, query: Dict[str, Any]) -> Optional[InboundTurn]:
+    message = query.get("message")
+    if not isinstance(message, dict) or not isinstance(query.get("id"), str):
+        return None  # a button of an inline-mode message: not ours
+    chat = _chat(message)
+    conversation = conversation_id(chat["id"])
+    extra = {"callback_query_id": query["id"]}
+    if chat["type"] != "private":
+        return InboundTurn(key, conversation, action="notice", text=GROUP_NOTICE, extra=extra)
+    data = query.get("data")
+    if not isinstance(data, str) or not data:
+        return InboundTurn(key, conversation, action="ignore", extra=extra)
+    metadata = _metadata(key, message, query.get("from"))
+    # callback_data can only come from a keyboard we sent, so it may carry an intent.
+    return InboundTurn(key, conversation, text=data, metadata=metadata, extra=extra)

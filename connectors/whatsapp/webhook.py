@@ -1,0 +1,163 @@
+"""Reading WhatsApp Cloud API webhooks (``whatsapp_business_account`` envelopes).
+
+Decisions (README "Messaging channels"):
+
+- conversation ``whatsapp:<wa_id>`` (the customer's WhatsApp id); the Cloud API has no group
+  chats. Messages to another phone number id of the same app are ignored.
+- ``text`` → the body, escaped; ``interactive`` ``button_reply``/``list_reply`` (our reply
+  buttons) → the reply id, which may carry an intent; template quick-reply ``button`` → its
+  text, escaped.
+- image, audio/voice, video, document, sticker, location, contacts, unsupported →
+  ``/send_media{"media_kind": ...}`` with ``metadata.media`` (kind, media id, mime type,
+  caption).
+- ``reaction`` and ``system`` messages → acknowledged and ignored (no bot turn).
+- statuses: only ``failed`` matters — it marks our outbound message failed (desk event
+  ``message.failed``); sent/delivered/read are acknowledged and ignored.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Dict, List, Optional
+
+from connectors.messaging.inbound import (
+    InboundTurn,
+    MalformedDelivery,
+    escape_customer_text,
+    media_turn_text,
+)
+
+CONVERSATION_PREFIX = "whatsapp:"
+MEDIA_KINDS = {
+    "image": "photo",
+    "video": "video",
+    "document": "document",
+    "sticker": "sticker",
+    "location": "location",
+    "contacts": "contact card",
+    "unsupported": "message",
+    "unknown": "message",
+    "order": "order",
+}
+IGNORED_TYPES = frozenset({"reaction", "system", "request_welcome", "ephemeral"})
+
+
+def conversation_id(wa_id: str) -> str:
+    """Return the conversation id of a WhatsApp user."""
+    return f"{CONVERSATION_PREFIX}{wa_id}"
+
+
+def wa_id_of(conversation: str) -> str:
+    """Return the WhatsApp id of a conversation id."""
+    return conversation[len(CONVERSATION_PREFIX) :]
+
+
+def parse_envelope(body: Any, phone_number_id: str) -> List[InboundTurn]:
+    """Return the turns of one webhook body (messages and failed statuses), in order."""
+    if not isinstance(body, dict) or body.get("object") != "whatsapp_business_account":
+        raise MalformedDelivery(
+            'not a WhatsApp webhook: "object" must be "whatsapp_business_account"'
+        )
+    entries = body.get("entry")
+    if not isinstance(entries, list):
+        raise MalformedDelivery('"entry" must be a list')
+    turns: List[InboundTurn] = []
+    for entry in entries:
+        changes = entry.get("changes") if isinstance(entry, dict) else None
+        if not isinstance(changes, list):
+            raise MalformedDelivery('every entry needs a "changes" list')
+        for change in changes:
+            if not isinstance(change, dict) or not isinstance(change.get("value"), dict):
+                raise MalformedDelivery('every change needs a "value" object')
+            if change.get("field") != "messages":
+                continue
+            turns.extend(_value_turns(change["value"], phone_number_id))
+    return turns
+
+
+def _value_turns(value: Dict[str, Any], phone_number_id: str) -> List[InboundTurn]:
+    metadata = value.get("metadata") or {}
+    if str(metadata.get("phone_number_id", phone_number_id)) != str(phone_number_id):
+        return []  # another number of the same app
+    turns = []
+    for message in _list(value, "messages"):
+        turn = _message_turn(message)
+        if turn is not None:
+            turns.append(turn)
+    for status in _list(value, "statuses"):
+        if status.get("status") == "failed":
+            turns.append(_failed_status_turn(status))
+    return turns
+
+
+def _list(value: Dict[str, Any], name: str) -> List[Dict[str, Any]]:
+    items = value.get(name) or []
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+        raise MalformedDelivery(f'"{name}" must be a list of objects')
+    return items
+
+
+def _sent_at(message: Dict[str, Any]) -> Optional[datetime]:
+    try:
+        return datetime.fromtimestamp(int(message["timestamp"]), timezone.utc)
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _message_turn(message: Dict[str, Any]) -> Optional[InboundTurn]:
+    sender, message_id, kind = message.get("from"), message.get("id"), message.get("type")
+    if not isinstance(sender, str) or not isinstance(message_id, str) or not isinstance(kind, str):
+        raise MalformedDelivery('every message needs string "from", "id" and "type"')
+    if kind in IGNORED_TYPES:
+        return None
+    conversation = conversation_id(sender)
+    metadata: Dict[str, Any] = {"whatsapp": {"message_id": message_id}}
+    turn = InboundTurn(message_id, conversation, metadata=metadata, sent_at=_sent_at(message))
+    content = message.get(kind) if isinstance(message.get(kind), dict) else {}
+    if kind == "text":
+        turn.text = escape_customer_text(str(content.get("body") or ""))
+    elif kind == "interactive":
+        reply = content.get("button_reply") or content.get("list_reply") or {}
+        # Reply ids come only from buttons we sent, so they may carry an intent.
+        turn.text = str(reply.get("id") or escape_customer_text(str(reply.get("title") or "")))
+    elif kind == "button":
+        turn.text = escape_customer_text(str(content.get("text") or content.get("payload") or ""))
+    else:
+        media = _media(kind, message, content)
+        metadata["media"] = media
+        turn.text = media_turn_text(media["kind"])
+    return turn if turn.text else None
+
+
+def _media(kind: str, message: Dict[str, Any], content: Dict[str, Any]) -> Dict[str, Any]:
+    if kind == "audio":
+        label = "voice message" if content.get("voice") else "audio file"
+    else:
+        label = MEDIA_KINDS.get(kind, "message")
+    media: Dict[str, Any] = {
+        "kind": label,
+        "id": content.get("id"),
+        "mime_type": content.get("mime_type"),
+        "caption": content.get("caption"),
+    }
+    if kind == "location":
+        media["latitude"] = content.get("latitude")
+        media["longitude"] = content.get("longitude")
+    return media
+
+
+def _failed_status_turn(status: Dict[str, Any]) -> InboundTurn:
+    provider_id, recipient = status.get("id"), status.get("recipient_id")
+    if not isinstance(provider_id, str) or not isinstance(recipient, str):
+        raise MalformedDelivery('every status needs string "id" and "recipient_id"')
+    errors = status.get("errors") or [{}]
+    error = errors[0] if isinstance(errors, list) and errors and isinstance(errors[0], dict) else {}
+    reason = f"WhatsApp reported the message failed: {error.get('code', '?')} " + str(
+        error.get("title") or error.get("message") or "no reason given"
+    )
+    return InboundTurn(
+        f"status:{provider_id}:failed",
+        conversation_id(recipient),
+        action="status",
+        extra={"provider_message_id": provider_id, "reason": reason},
+    )

@@ -1,0 +1,187 @@
+"""Repositories of the channels' inbox and outbox, and their unit of work.
+
+Queries only; committing is the unit of work's job (``with ChannelUnitOfWork(sessions) as uow:
+...; uow.commit()``; leaving the block without committing rolls back).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Dict, List, Optional, Type
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from handoff.store.channel_models import InboundDelivery, OutboundMessage, OutboundStatus
+from handoff.store.models import utc_now
+
+
+class InboxRepository:
+    """Accepted webhook deliveries, as seen through one session."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def accept(
+        self,
+        account: str,
+        delivery_key: str,
+        conversation_id: str,
+        payload: Dict[str, Any],
+        customer_sent_at: Optional[datetime] = None,
+    ) -> Optional[int]:
+        """Stage a delivery and return its id; ``None`` if this delivery was stored before.
+
+        A simultaneous insert of the same key by another session makes the commit raise
+        ``IntegrityError`` (the unique constraint); the caller retries, and then sees it.
+        """
+        existing = self._session.execute(
+            select(InboundDelivery.id).where(
+                InboundDelivery.account == account, InboundDelivery.delivery_key == delivery_key
+            )
+        ).first()
+        if existing is not None:
+            return None
+        delivery = InboundDelivery(
+            account=account,
+            delivery_key=delivery_key,
+            conversation_id=conversation_id,
+            payload=payload,
+            customer_sent_at=customer_sent_at,
+        )
+        self._session.add(delivery)
+        self._session.flush()
+        return int(delivery.id)
+
+    def get(self, delivery_id: int) -> Optional[InboundDelivery]:
+        """Return the delivery with this id, or ``None``."""
+        return self._session.get(InboundDelivery, delivery_id)
+
+    def unprocessed(self, account: str) -> List[InboundDelivery]:
+        """Return the account's accepted but unprocessed deliveries, oldest first."""
+        query = (
+            select(InboundDelivery)
+            .where(InboundDelivery.account == account, InboundDelivery.processed_at.is_(None))
+            .order_by(InboundDelivery.id)
+        )
+        return list(self._session.execute(query).scalars())
+
+    def mark_processed(self, delivery_id: int, moment: Optional[datetime] = None) -> None:
+        """Record that the delivery was handled."""
+        self._session.execute(
+            update(InboundDelivery)
+            .where(InboundDelivery.id == delivery_id)
+            .values(processed_at=moment or utc_now())
+            .execution_options(synchronize_session=False)
+        )
+
+    def last_customer_message_at(self, conversation_id: str) -> Optional[datetime]:
+        """Return when the customer last wrote in this conversation (platform time)."""
+        query = (
+            select(InboundDelivery.customer_sent_at)
+            .where(
+                InboundDelivery.conversation_id == conversation_id,
+                InboundDelivery.customer_sent_at.is_not(None),
+            )
+            .order_by(InboundDelivery.customer_sent_at.desc())
+            .limit(1)
+        )
+        return self._session.execute(query).scalars().first()
+
+
+class OutboxRepository:
+    """Messages to customers, as seen through one session."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, message: OutboundMessage) -> None:
+        """Stage a new outbound message (written on commit)."""
+        self._session.add(message)
+
+    def get(self, message_id: int) -> Optional[OutboundMessage]:
+        """Return the outbound message with this id, or ``None``."""
+        return self._session.get(OutboundMessage, message_id)
+
+    def next_pending(self, channel: str, conversation_id: str) -> Optional[OutboundMessage]:
+        """Return the conversation's oldest pending message: the only one that may be sent."""
+        query = (
+            select(OutboundMessage)
+            .where(
+                OutboundMessage.channel == channel,
+                OutboundMessage.conversation_id == conversation_id,
+                OutboundMessage.status == OutboundStatus.PENDING,
+            )
+            .order_by(OutboundMessage.id)
+            .limit(1)
+        )
+        return self._session.execute(query).scalars().first()
+
+    def conversations_with_pending(self, channel: str) -> List[str]:
+        """Return the conversations that have undelivered messages (oldest first)."""
+        query = (
+            select(OutboundMessage.conversation_id, func.min(OutboundMessage.id))
+            .where(
+                OutboundMessage.channel == channel,
+                OutboundMessage.status == OutboundStatus.PENDING,
+            )
+            .group_by(OutboundMessage.conversation_id)
+            .order_by(func.min(OutboundMessage.id))
+        )
+        return [row[0] for row in self._session.execute(query)]
+
+    def by_provider_id(self, channel: str, provider_message_id: str) -> Optional[OutboundMessage]:
+        """Return the message the platform knows as ``provider_message_id``."""
+        query = select(OutboundMessage).where(
+            OutboundMessage.channel == channel,
+            OutboundMessage.provider_message_id == provider_message_id,
+        )
+        return self._session.execute(query).scalars().first()
+
+    def sent_since(
+        self, channel: str, conversation_id: str, origin: str, since: Optional[datetime]
+    ) -> bool:
+        """Whether a message of ``origin`` was queued for the conversation after ``since``."""
+        query = select(func.count()).where(
+            OutboundMessage.channel == channel,
+            OutboundMessage.conversation_id == conversation_id,
+            OutboundMessage.origin == origin,
+            OutboundMessage.status != OutboundStatus.FAILED,
+        )
+        if since is not None:
+            query = query.where(OutboundMessage.created_at > since)
+        return int(self._session.execute(query).scalar_one()) > 0
+
+
+class ChannelUnitOfWork:
+    """A transaction over the channels' tables, exposing ``inbox`` and ``outbox``."""
+
+    inbox: InboxRepository
+    outbox: OutboxRepository
+
+    def __init__(self, sessions: sessionmaker) -> None:
+        self._sessions = sessions
+        self._session: Optional[Session] = None
+
+    def __enter__(self) -> ChannelUnitOfWork:
+        self._session = self._sessions()
+        self.inbox = InboxRepository(self._session)
+        self.outbox = OutboxRepository(self._session)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        traceback: Optional[TracebackType],
+    ) -> None:
+        assert self._session is not None
+        self._session.close()  # rolls back whatever was not committed
+        self._session = None
+
+    def commit(self) -> None:
+        """Write every change made in this unit of work, atomically."""
+        if self._session is None:
+            raise RuntimeError("use the unit of work in a `with` block")
+        self._session.commit()

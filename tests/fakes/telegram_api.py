@@ -1,0 +1,73 @@
+"""A fake Telegram Bot API (https://core.telegram.org/bots/api): records every call.
+
+``POST /bot<token>/<method>`` with a JSON body; answers ``{"ok": true, "result": ...}`` like
+the real API, and ``{"ok": false, "error_code": 401, ...}`` for a wrong token or 400 for a
+sendMessage without chat_id/text.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from typing import Any, List, Tuple
+
+from tests.fakes.recording_server import Call, RecordingServer
+
+BOT_ID = 7000001
+
+
+class FakeTelegramApi(RecordingServer):
+    def __init__(self, token: str) -> None:
+        self.token = token
+        self._message_ids = itertools.count(100)
+        super().__init__()
+
+    @staticmethod
+    def method_of(call: Call) -> str:
+        return call.path.rsplit("/", 1)[-1]
+
+    def answer(self, call: Call) -> Tuple[int, Any]:
+        prefix, _, method = call.path.lstrip("/").partition("/")
+        if prefix != f"bot{self.token}":
+            return 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
+        body = call.body if isinstance(call.body, dict) else {}
+        if method == "getMe":
+            return 200, {"ok": True, "result": {"id": BOT_ID, "is_bot": True, "username": "nw_bot"}}
+        if method in ("setWebhook", "deleteWebhook", "answerCallbackQuery"):
+            return 200, {"ok": True, "result": True}
+        if method in ("sendMessage", "sendPhoto"):
+            if "chat_id" not in body or not (body.get("text") or body.get("photo")):
+                return 400, {
+                    "ok": False,
+                    "error_code": 400,
+                    "description": "Bad Request: message text is empty",
+                }
+            result = {
+                "message_id": next(self._message_ids),
+                "date": int(time.time()),
+                "chat": {"id": int(body["chat_id"]), "type": "private"},
+                "text": body.get("text"),
+            }
+            return 200, {"ok": True, "result": result}
+        return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
+
+    def sent_to(self, chat_id: int) -> List[Call]:
+        """Successful sendMessage calls to ``chat_id``, in order."""
+        return self.calls_where(
+            lambda c: self.method_of(c) == "sendMessage"
+            and c.answered == 200
+            and str((c.body or {}).get("chat_id")) == str(chat_id)
+        )
+
+    def texts_to(self, chat_id: int) -> List[str]:
+        return [c.body["text"] for c in self.sent_to(chat_id)]
+
+    def wait_for_texts(self, chat_id: int, count: int = 1, timeout: float = 60) -> List[str]:
+        self.wait_for(
+            lambda c: self.method_of(c) == "sendMessage"
+            and c.answered == 200
+            and str((c.body or {}).get("chat_id")) == str(chat_id),
+            count,
+            timeout,
+        )
+        return self.texts_to(chat_id)
