@@ -12,6 +12,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.decision_log import report_decision
 from actions.settings import handoff_settings
 from handoff import slots
 from handoff.availability import check_availability
@@ -111,26 +112,15 @@ class ActionHandoff(Action):
     async def _record(
         client: DeskClient, package: ContextPackage, tracker: Tracker, decision: str
     ) -> None:
-        """Report the decision for analytics; a desk that cannot take it only costs a log line.
-
-        The customer has been answered already, so a failure here must not change the turn.
-        """
-        intent = (tracker.latest_message or {}).get("intent") or {}
-        record = {
-            "conversation_id": tracker.sender_id,
-            "decision": decision,
-            "reason": package.reason.value,
-            "signals": tracker.get_slot(slots.HANDOFF_SIGNALS) or [],
-            "intent": intent.get("name"),
-            "channel": package.channel,
-            "team": package.route.team if package.route else None,
-        }
-        try:
-            await asyncio.to_thread(client.record_decision, record)
-        except DeskUnavailable as error:
-            logger.warning(
-                "Decision %s (%s) not recorded at the desk: %s", decision, package.reason, error
-            )
+        """Report the decision for analytics (see :mod:`actions.decision_log`)."""
+        await report_decision(
+            tracker,
+            decision,
+            package.reason.value,
+            tracker.get_slot(slots.HANDOFF_SIGNALS) or [],
+            team=package.route.team if package.route else None,
+            client=client,
+        )
 
     def _route(
         self, tracker: Tracker, reason: HandoffReason, settings: HandoffSettings

@@ -43,7 +43,7 @@ CONVERSATIONS = PROJECT_ROOT / "benchmarks" / "data" / "handoff_conversations.ym
 BASELINE = PROJECT_ROOT / "benchmarks" / "baseline"
 NONE = "none"
 LOW_CONFIDENCE = "low_confidence"
-OFFER_ACTION = "utter_offer_handoff"
+OFFER_ACTIONS = ("action_offer_handoff", "utter_offer_handoff")  # the kit's, the stock bot's
 STOCK_HANDOFF_PREFIX = "utter_stock_handoff_"
 FAQ_KINDS = ("faq", "faq_hard")
 
@@ -115,7 +115,7 @@ def kit_escalation(events: Sequence[Dict]) -> Optional[Tuple[str, bool]]:
         if event.get("event") == "slot" and event.get("name") == "handoff_reason":
             if event.get("value"):
                 return str(event["value"]), False
-        if event.get("event") == "action" and event.get("name") == OFFER_ACTION:
+        if event.get("event") == "action" and event.get("name") in OFFER_ACTIONS:
             offered = True
     return (LOW_CONFIDENCE, True) if offered else None
 
@@ -129,7 +129,7 @@ def stock_escalation(events: Sequence[Dict]) -> Optional[Tuple[str, bool]]:
             continue
         if name.startswith(STOCK_HANDOFF_PREFIX):
             return name[len(STOCK_HANDOFF_PREFIX) :], False
-        if name == OFFER_ACTION:
+        if name in OFFER_ACTIONS:
             offered = True
     return (LOW_CONFIDENCE, True) if offered else None
 

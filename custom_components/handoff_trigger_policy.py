@@ -10,8 +10,8 @@ right after each customer message and predicts, with confidence 1.0 and a priori
 
 - ``handoff`` → ``action_decide_handoff``, then ``handoff_intake_form``; the rule
   "Intake done - hand over" runs ``action_handoff`` when the form ends;
-- ``offer`` → ``utter_offer_handoff`` (buttons "Talk to a person" / "No thanks"), then
-  ``action_listen``;
+- ``offer`` → ``action_offer_handoff`` (sends ``utter_offer_handoff`` with buttons "Talk to a
+  person" / "No thanks" and records the offer), then ``action_listen``;
 - an informational question about a sensitive topic ("how long do refunds take?" read as
   ``refund_request``) → its FAQ response (``sensitive_topic.faq_answers``), then
   ``action_listen`` - before the rules could hand it over;
@@ -60,8 +60,9 @@ DECIDE_ACTION = "action_decide_handoff"
 """Sets ``handoff_reason`` and ``handoff_signals`` (it evaluates the same policy)."""
 INTAKE_FORM = "handoff_intake_form"
 """Asks what ``handoff.yml`` lists for the reason; the rules hand over when it ends."""
-OFFER_RESPONSE = "utter_offer_handoff"
-"""Offers a person with buttons; its ``metadata: {handoff_offer: true}`` marks the offer."""
+OFFER_ACTION = "action_offer_handoff"
+"""Sends ``utter_offer_handoff`` (buttons; ``metadata: {handoff_offer: true}`` marks the offer)
+and records the offer for analytics."""
 
 DECISION_METADATA_KEY = "handoff_policy"
 """Key of the decision in the predicted ``action`` event's metadata (for analytics)."""
@@ -216,7 +217,7 @@ class HandoffTriggerPolicy(Policy):
         faq_answers = self.settings.sensitive_topic.faq_answers.values()
         missing = [
             name
-            for name in (DECIDE_ACTION, INTAKE_FORM, OFFER_RESPONSE, *faq_answers)
+            for name in (DECIDE_ACTION, INTAKE_FORM, OFFER_ACTION, *faq_answers)
             if name not in domain.action_names_or_texts
         ]
         if missing:
@@ -260,7 +261,7 @@ class HandoffTriggerPolicy(Policy):
             return None
         if latest.action_name == DECIDE_ACTION:
             return NextStep(INTAKE_FORM, "the intake follows the handoff decision")
-        if latest.action_name == OFFER_RESPONSE:
+        if latest.action_name == OFFER_ACTION:
             return NextStep(ACTION_LISTEN_NAME, "the customer answers the offer")
         if latest.action_name in self.settings.sensitive_topic.faq_answers.values():
             return NextStep(ACTION_LISTEN_NAME, "the FAQ answer was given")
@@ -285,7 +286,7 @@ class HandoffTriggerPolicy(Policy):
         if decision.action is PolicyAction.NONE and answer:
             return NextStep(answer, f"an informational question about {intent}", decision)
         if decision.action is PolicyAction.OFFER:
-            return NextStep(OFFER_RESPONSE, "low confidence: offer a person", decision)
+            return NextStep(OFFER_ACTION, "low confidence: offer a person", decision)
         if decision.action is not PolicyAction.HANDOFF:
             return NextStep(None, "no trigger fired", decision)
         reason = decision.reason.value if decision.reason else "handoff"

@@ -40,9 +40,13 @@ async def resume_conversation(
     agent: Agent,
     conversation_id: str,
     input_channels: Iterable[InputChannel],
-    intent: str = HANDBACK_INTENT,
+    intent: Optional[str] = HANDBACK_INTENT,
 ) -> Any:
     """Resume the bot for ``conversation_id`` and trigger the handback intent.
+
+    With ``intent=None`` (the agent closed a finished chat) the bot is resumed silently: it
+    says nothing now and answers the customer's next message. A conversation that is not
+    paused (a ticket: the bot never stopped) is left as it is in that case.
 
     Returns:
         The updated tracker.
@@ -51,6 +55,8 @@ async def resume_conversation(
     assert processor is not None, "the Rasa server has no model loaded"
     async with agent.lock_store.lock(conversation_id):
         tracker = await processor.fetch_tracker_and_update_session(conversation_id)
+        if intent is None and not tracker.is_paused():
+            return tracker
         tracker.update(ConversationResumed())
         for slot in HANDBACK_RESET:
             tracker.update(SlotSet(slot, None), processor.domain)
@@ -58,6 +64,9 @@ async def resume_conversation(
             # A paused bot never predicted action_listen after pausing; without it the
             # designers' `intent: handback` rule would not match the conversation's state.
             tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
+        if intent is None:
+            await processor.save_tracker(tracker)
+            return tracker
         output = output_channel_for(input_channels, tracker.get_latest_input_channel())
         await processor.trigger_external_user_uttered(intent, None, tracker, output)
         return tracker

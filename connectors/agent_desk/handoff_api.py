@@ -161,12 +161,39 @@ def register_handoff_routes(desk: Blueprint, ctx: DeskContext) -> None:
     @desk.post("/api/handoffs/<handoff_id>/close")
     @desk_call
     async def close(request: Request, handoff_id: str) -> HTTPResponse:
+        """Resolve without a "welcome back": the agent says goodbye, the bot answers next time.
+
+        A live chat's customer is told the agent left and the bot is resumed silently, so
+        the next message gets an answer instead of silence; a ticket's conversation was never
+        paused and is left alone.
+        """
         principal: Principal = request.ctx.principal
 
         def resolve(uow: Any) -> Dict[str, Any]:
-            return desk_view(uow, desk_service.close(uow, principal, handoff_id))
+            handoff = desk_service.close(uow, principal, handoff_id)
+            owner = handoff.assigned_agent_id
+            view = desk_view(uow, handoff)
+            view["_owner_name"] = desk_service.agent_name(uow, owner) if owner else None
+            return view
 
         view = await ctx.run(resolve)
+        owner_name = view.pop("_owner_name")
+        agent, channels = request.app.ctx.agent, request.app.ctx.input_channels
+        owner = (view.get("assigned_agent") or {}).get("id")
+        tracker = await agent.processor.get_tracker(view["conversation_id"])
+        if owner is not None and tracker.is_paused():  # a live chat, not a ticket
+            await deliver_agent_message(
+                agent,
+                channels,
+                view["conversation_id"],
+                ctx.left_message.format(agent=owner_name),
+                HumanAgent(id=owner, name=owner_name),
+                kind=AgentMessageKind.LEFT,
+                handoff_id=handoff_id,
+                team=view.get("team"),
+                events=ctx.events,
+            )
+        await resume_conversation(agent, view["conversation_id"], channels, intent=None)
         ctx.publish(DeskEventType.HANDOFF_CLOSED, view)
         return json(view)
 

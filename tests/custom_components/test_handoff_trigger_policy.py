@@ -142,6 +142,15 @@ def answered(domain: Domain, response: str, policy: str = "RulePolicy") -> List[
     ]
 
 
+def offer_made(domain: Domain) -> List[Event]:
+    """What the policy's offer leaves in the tracker: the action, its bot message, listen."""
+    return [
+        ActionExecuted("action_offer_handoff", policy=POLICY, confidence=1.0),
+        uttered(domain, "utter_offer_handoff"),
+        ActionExecuted("action_listen", policy=POLICY, confidence=1.0),
+    ]
+
+
 def session() -> List[Event]:
     return [
         ActionExecuted("action_session_start"),
@@ -199,7 +208,7 @@ def test_the_second_fallback_in_a_row_hands_over_instead_of_asking_again(policy,
     t = tracker(
         domain,
         fallback(),
-        *answered(domain, "utter_offer_handoff", policy=POLICY),
+        *offer_made(domain),
         fallback("wibble the flange thingy"),
     )
     assert predicted(policy, t, domain) == "action_decide_handoff"
@@ -233,14 +242,14 @@ def test_an_explicit_phrase_under_another_intent_hands_over(policy, domain):
 
 def test_low_confidence_offers_a_person(policy, domain):
     t = tracker(domain, user("flibber my ottoman", "out_of_scope", 0.41, uncertainty=0.55))
-    assert predicted(policy, t, domain) == "utter_offer_handoff"
+    assert predicted(policy, t, domain) == "action_offer_handoff"
     assert decision(policy, t, domain)["reason"] == "low_confidence"
     assert decision(policy, t, domain)["action"] == "offer"
 
 
 def test_the_first_fallback_offers_a_person(policy, domain):
     t = tracker(domain, fallback())
-    assert predicted(policy, t, domain) == "utter_offer_handoff"
+    assert predicted(policy, t, domain) == "action_offer_handoff"
 
 
 def test_the_offer_is_marked_in_the_bot_event_rasa_writes(domain):
@@ -255,7 +264,7 @@ def test_a_declined_offer_is_not_made_again(policy, domain):
     t = tracker(
         domain,
         user("flibber my ottoman", "out_of_scope", 0.41, uncertainty=0.55),
-        *answered(domain, "utter_offer_handoff", policy=POLICY),
+        *offer_made(domain),
         user("/deny", "deny", 1.0, frustration=None, uncertainty=0.0),
     )
     assert predicted(policy, t, domain) is None  # the rule answers the "no"
@@ -273,7 +282,7 @@ def test_yes_to_the_offer_hands_over(policy, domain):
     t = tracker(
         domain,
         user("flibber my ottoman", "out_of_scope", 0.41, uncertainty=0.55),
-        *answered(domain, "utter_offer_handoff", policy=POLICY),
+        *offer_made(domain),
         user("yes please", "affirm", 0.97),
     )
     assert predicted(policy, t, domain) == "action_decide_handoff"
@@ -297,7 +306,7 @@ def test_after_its_offer_the_bot_listens(policy, domain):
     t = tracker(
         domain,
         fallback(),
-        ActionExecuted("utter_offer_handoff", policy=POLICY, confidence=1.0),
+        ActionExecuted("action_offer_handoff", policy=POLICY, confidence=1.0),
         uttered(domain, "utter_offer_handoff"),
     )
     assert predicted(policy, t, domain) == "action_listen"
@@ -471,10 +480,10 @@ def test_the_settings_file_decides(tmp_path, domain):
     t = tracker(
         domain,
         fallback(),
-        *answered(domain, "utter_offer_handoff", policy=POLICY),
+        *offer_made(domain),
         fallback("wibble the flange thingy"),
     )
-    assert predicted(policy, t, domain) == "utter_offer_handoff"
+    assert predicted(policy, t, domain) == "action_offer_handoff"
 
 
 def test_train_checks_the_domain_and_load_needs_nothing_persisted(tmp_path, domain):
@@ -483,12 +492,12 @@ def test_train_checks_the_domain_and_load_needs_nothing_persisted(tmp_path, doma
     config = {"settings_path": str(ROOT / "handoff.yml")}
     trained = HandoffTriggerPolicy.create(config, storage, resource, _context())
     assert trained.train([], domain) == resource
-    without_offer = Domain.load(ROOT / "domain.yml")
-    if "utter_offer_handoff" not in without_offer.responses:
-        with pytest.raises(InvalidDomain, match="utter_offer_handoff"):
-            trained.train([], without_offer)
+    as_dict = domain.as_dict()
+    as_dict["actions"] = [a for a in as_dict["actions"] if a != "action_offer_handoff"]
+    with pytest.raises(InvalidDomain, match="action_offer_handoff"):
+        trained.train([], Domain.from_dict(as_dict))
     loaded = HandoffTriggerPolicy.load(config, storage, resource, _context())
-    assert predicted(loaded, tracker(domain, fallback()), domain) == "utter_offer_handoff"
+    assert predicted(loaded, tracker(domain, fallback()), domain) == "action_offer_handoff"
 
 
 def test_the_policy_fits_rasas_default_recipe():

@@ -137,6 +137,18 @@ def test_customer_agent_claim_reply_handback_and_a_second_handoff(desk_assistant
     (second,) = (h for h in queue if h["conversation_id"] == sender)
     assert second["id"] != hid and second["status"] == "queued"
 
+    # Closing a finished chat: the customer hears the agent left, no "welcome back", and the
+    # bot answers the next question instead of staying silent.
+    assert desk.desk("POST", f"/api/handoffs/{second['id']}/claim", token=anna).status_code == 200
+    closed = desk.desk("POST", f"/api/handoffs/{second['id']}/close", token=anna)
+    assert closed.status_code == 200, closed.text
+    assert closed.json()["status"] == "resolved"
+    tracker = desk.tracker(sender)
+    assert tracker["paused"] is False
+    assert _agent_events(tracker)[-1]["metadata"]["kind"] == "left"
+    assert tracker["events"][-1]["event"] != "user"  # no external "handback" intent
+    assert any("PayPal" in r for r in desk.say(sender, "what payment methods do you accept?"))
+
 
 def test_bad_requests_get_clear_errors(desk_assistant):
     desk = desk_assistant

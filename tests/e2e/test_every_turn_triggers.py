@@ -1,5 +1,7 @@
 """The trigger policy on every customer turn, through the real servers (HandoffTriggerPolicy)."""
 
+import sqlite3
+
 import pytest
 
 pytestmark = pytest.mark.integration
@@ -50,6 +52,34 @@ def test_a_declined_offer_is_not_repeated(assistant):
     replies = assistant.say(sender, "lkjh poiuy")
     assert not _contains(replies, OFFER)
     assert assistant.tracker(sender)["paused"] is False
+
+
+def _decisions(assistant, sender):
+    with sqlite3.connect(assistant.workdir / "handoff.db") as db:
+        rows = db.execute(
+            "SELECT decision, reason FROM decisions WHERE conversation_id = ? ORDER BY id",
+            (sender,),
+        )
+        return rows.fetchall()
+
+
+def test_the_offer_and_the_no_thanks_are_recorded_for_analytics(assistant):
+    sender = assistant.new_conversation()
+    assert _contains(assistant.say(sender, "asdfgh qwerty"), OFFER)
+    assert assistant.say(sender, "/deny") == ["Alright. Is there anything else I can do for you?"]
+    assert _decisions(assistant, sender) == [
+        ("offer", "low_confidence"),
+        ("offer_declined", "low_confidence"),
+    ]
+
+
+def test_a_handoff_is_recorded_with_its_reason(assistant):
+    sender = assistant.new_conversation()
+    assert _contains(
+        assistant.say(sender, "this is ridiculous, I've been waiting three weeks for my order!!!"),
+        QUEUED,
+    )
+    assert _decisions(assistant, sender) == [("handoff", "frustration")]
 
 
 def test_a_plain_faq_conversation_stays_with_the_bot(assistant):
