@@ -50,9 +50,7 @@ def test_the_offer_is_sent_with_its_buttons_and_recorded(
     )
 
 
-def test_no_thanks_is_acknowledged_and_recorded(
-    run_action, tracker_from, desk_env, customer_reads
-):
+def test_no_thanks_is_acknowledged_and_recorded(run_action, tracker_from, desk_env, customer_reads):
     tracker = tracker_from(
         [
             *said("flibber my ottoman", "nlu_fallback", 0.4),
