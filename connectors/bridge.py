@@ -7,6 +7,10 @@ flowing. This module adds the two things Rasa does not do:
 - ``relay_customer_message``: after a channel handed a customer message to Rasa, publish it to
   the desk's live events when the conversation is handed off, with intent, confidence,
   frustration and any media reference the channel put in the message metadata.
+- ``relay_incoming`` / ``relay_analysis``: the fast path of the messaging channels, which know
+  from the handoff store *before* Rasa runs that a person has the conversation. The message
+  (text, media) is on the desk's stream at once, NLU runs afterwards as usual, and its reading
+  (intent, confidence, frustration) follows as ``message.analysed`` for the same message id.
 - ``deliver_agent_message``: send an agent's words (or "Anna joined") through the customer's
   own channel and log them into the tracker as a ``bot`` event whose metadata names the human
   agent, so the tracker stays the whole history and the bot knows on handback what was said.
@@ -118,6 +122,82 @@ async def relay_customer_message(
             conversation_id=conversation_id,
             handoff_id=tracker.get_slot(HANDOFF_ID),
             data=customer_message_view(latest),
+        )
+    )
+    return True
+
+
+def relay_incoming(
+    conversation_id: str,
+    *,
+    text: str,
+    message_id: str,
+    timestamp: float,
+    media: Optional[Dict[str, Any]] = None,
+    input_channel: Optional[str] = None,
+    handoff_id: Optional[str] = None,
+    team: Optional[str] = None,
+    events: LiveEvents = live_events,
+) -> None:
+    """Publish a customer message of a handed-off conversation before Rasa has parsed it.
+
+    The desk shows the words at once; ``relay_analysis`` adds the NLU's reading when Rasa
+    has run (the ``intent``/``frustration`` keys are None until then).
+    """
+    events.publish(
+        DeskEvent(
+            type=DeskEventType.CUSTOMER_MESSAGE,
+            conversation_id=conversation_id,
+            handoff_id=handoff_id,
+            team=team,
+            data={
+                "event": "user",
+                "text": text,
+                "timestamp": timestamp,
+                "message_id": message_id,
+                "intent": None,
+                "confidence": None,
+                "frustration": None,
+                "media": media,
+                "input_channel": input_channel,
+            },
+        )
+    )
+
+
+async def relay_analysis(
+    agent: Agent,
+    conversation_id: str,
+    message_id: str,
+    *,
+    handoff_id: Optional[str] = None,
+    team: Optional[str] = None,
+    events: LiveEvents = live_events,
+) -> bool:
+    """Publish ``message.analysed``: the NLU's reading of a message relayed by ``relay_incoming``.
+
+    Returns False when the tracker has no such message (Rasa did not log it).
+    """
+    processor = agent.processor
+    assert processor is not None, "the Rasa server has no model loaded"
+    tracker = await processor.get_tracker(conversation_id)
+    message = next(
+        (
+            event
+            for event in reversed(tracker.events)
+            if isinstance(event, UserUttered) and event.message_id == message_id
+        ),
+        None,
+    )
+    if message is None:
+        return False
+    events.publish(
+        DeskEvent(
+            type=DeskEventType.CUSTOMER_MESSAGE_ANALYSED,
+            conversation_id=conversation_id,
+            handoff_id=handoff_id,
+            team=team,
+            data=customer_message_view(message),
         )
     )
     return True

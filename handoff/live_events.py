@@ -33,6 +33,7 @@ class DeskEventType:
     HANDOFF_TRANSFERRED = "handoff.transferred"
     HANDOFF_CLOSED = "handoff.closed"  # resolved, handed back, closed or turned into a ticket
     CUSTOMER_MESSAGE = "message.customer"
+    CUSTOMER_MESSAGE_ANALYSED = "message.analysed"  # NLU's reading of a relayed message
     AGENT_MESSAGE = "message.agent"
     MESSAGE_FAILED = "message.failed"  # an agent reply the channel finally could not deliver
     NOTE_ADDED = "note.added"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from enum import Enum
 from pathlib import Path
 from typing import Dict, List, Optional, Union
 
@@ -90,6 +91,30 @@ def _agent_template(template: str) -> str:
     return template
 
 
+class HelpdeskKind(str, Enum):
+    """The external help desks tickets can be forwarded to (their REST API shapes)."""
+
+    ZENDESK = "zendesk"  # POST {url}/api/v2/tickets.json, basic auth "{email}/token:{token}"
+    FRESHDESK = "freshdesk"  # POST {url}/api/v2/tickets, basic auth "{api key}:X"
+
+
+class HelpdeskSettings(_Section):
+    """Where offline tickets are forwarded (``desk.helpdesk``; absent: they stay in the inbox)."""
+
+    kind: HelpdeskKind
+    url: str = Field(..., regex=r"^https?://")  # e.g. https://northwind.zendesk.com
+    token_env: str = Field(..., min_length=1)  # the env var holding the API token / key
+    email: Optional[str] = None  # Zendesk: the agent e-mail the API token belongs to
+    timeout_seconds: float = Field(10.0, gt=0, le=60)
+    forward: bool = True  # every new ticket automatically; False: only on an agent's request
+
+    @validator("email", always=True)
+    def _zendesk_needs_email(cls, email: Optional[str], values: Dict[str, object]) -> Optional[str]:  # noqa: N805
+        if values.get("kind") is HelpdeskKind.ZENDESK and not email:
+            raise ValueError("zendesk needs the e-mail of the agent the API token belongs to")
+        return email
+
+
 class DeskSettings(_Section):
     """How the action server talks to the agent desk, and what the desk tells customers."""
 
@@ -100,6 +125,9 @@ class DeskSettings(_Section):
         "{agent} has left the chat. You're talking to the assistant again.", min_length=1
     )
 
+    # Forward offline tickets to an external help desk (optional).
+    helpdesk: Optional[HelpdeskSettings] = None
+
     _templates = validator("joined_message", "left_message", allow_reuse=True)(_agent_template)
 
 
@@ -107,6 +135,16 @@ class SelfServiceSettings(_Section):
     """Where customers can reach a person when the desk cannot take the conversation."""
 
     contact: str = Field(..., min_length=5)
+
+
+class RetentionSettings(_Section):
+    """How long finished handoffs, tickets and conversations are kept (``handoff.retention``).
+
+    ``days: null`` (the default) keeps everything; ``python -m ops.retention`` purges what is
+    older than ``days``.
+    """
+
+    days: Optional[int] = Field(None, ge=1, le=36500)
 
 
 class HandoffSettings(_Section):
@@ -117,6 +155,7 @@ class HandoffSettings(_Section):
     routing: RoutingSettings = Field(default_factory=RoutingSettings)
     desk: DeskSettings = Field(default_factory=DeskSettings)
     self_service: SelfServiceSettings
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
 
 
 def _describe(error: ValidationError, source: str) -> str:

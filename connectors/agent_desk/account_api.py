@@ -12,6 +12,7 @@ from connectors.agent_desk.auth import request_token
 from connectors.agent_desk.http import DeskContext, desk_call, json_body
 from handoff import agents, desk_admin, desk_records, desk_routing
 from handoff.agents import Principal
+from handoff.analytics import build_report, parse_period
 from handoff.desk_errors import InvalidField, NotAllowed
 from handoff.store.models import utc_now
 
@@ -124,6 +125,16 @@ def register_account_routes(desk: Blueprint, ctx: DeskContext) -> None:
         return json(
             await ctx.run(lambda uow: desk_admin.create_team(uow, principal, new)), status=201
         )
+
+    @desk.get("/api/analytics")
+    @desk_call
+    async def analytics(request: Request) -> HTTPResponse:
+        """Return the analytics report (handoff.analytics) for ?since=&until= (default 30 days)."""
+        try:
+            since, until = parse_period(request.args.get("since"), request.args.get("until"))
+        except ValueError as problem:
+            raise InvalidField("since", str(problem)) from None
+        return json(await ctx.run(lambda uow: build_report(uow, since, until)))
 
     @desk.post("/api/decisions")
     @desk_call

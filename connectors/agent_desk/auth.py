@@ -53,6 +53,10 @@ async def identify(
     """
     if token is None:
         raise InvalidCredentials("missing bearer token (Authorization: Bearer <token>)")
+    try:
+        token.encode()
+    except UnicodeEncodeError:  # header bytes that are not UTF-8: no token of ours
+        raise InvalidCredentials("invalid bearer token") from None
     if secrets.compare_digest(token.encode(), service_token.encode()):
         return agents.SERVICE
 

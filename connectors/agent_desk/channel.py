@@ -14,6 +14,9 @@ Every API call except ``/api/health`` and ``/api/login`` needs ``Authorization: 
 credentials.yml keys:
     api_token: the desk's service token (required; the channel refuses to start without it).
     store_url: SQLAlchemy URL of the handoff store (default ``sqlite:///var/handoff.db``).
+    events_url: Redis URL (``redis://host:6379/0``) to share live events with the other Rasa
+        replicas (``handoff.live_events_redis``); unset: one replica, events stay in-process.
+    events_channel: the Redis pub/sub channel (default ``handoff:desk-events``).
 """
 
 from __future__ import annotations
@@ -34,11 +37,15 @@ from connectors.agent_desk.events import register_event_routes
 from connectors.agent_desk.handoff_api import register_handoff_routes
 from connectors.agent_desk.http import DeskContext, desk_call, error
 from connectors.agent_desk.openapi import openapi_document
+from connectors.agent_desk.ticket_forwarding import register_ticket_forwarding
 from connectors.agent_desk.views import desk_view
 from handoff import agents, desk_service
 from handoff.context import ContextPackage, package_to_json_dict
 from handoff.desk_errors import DeskError, NotAllowed
+from handoff.helpdesk import HelpdeskClient
 from handoff.live_events import DeskEventType, live_events
+from handoff.live_events_redis import DEFAULT_CHANNEL, fan_out
+from handoff.privacy.log_masking import install_log_masking, install_on_server_start
 from handoff.settings import SettingsError, load_settings
 from handoff.store import SqlUnitOfWork, create_store_engine, session_factory, upgrade_to_head
 
@@ -46,6 +53,8 @@ logger = logging.getLogger(__name__)
 
 API_TOKEN = "api_token"
 STORE_URL = "store_url"
+EVENTS_URL = "events_url"
+EVENTS_CHANNEL = "events_channel"
 DEFAULT_STORE_URL = "sqlite:///var/handoff.db"
 INBOX_DIRECTORY = Path(__file__).resolve().parent / "inbox"
 PUBLIC_API = ("/api/health", "/api/login")
@@ -68,11 +77,21 @@ class AgentDeskInput(InputChannel):
         return cls(
             api_token=str(credentials[API_TOKEN]),
             store_url=str(credentials.get(STORE_URL) or DEFAULT_STORE_URL),
+            events_url=credentials.get(EVENTS_URL) or None,
+            events_channel=credentials.get(EVENTS_CHANNEL) or DEFAULT_CHANNEL,
         )
 
-    def __init__(self, api_token: str, store_url: str = DEFAULT_STORE_URL) -> None:
+    def __init__(
+        self,
+        api_token: str,
+        store_url: str = DEFAULT_STORE_URL,
+        events_url: Optional[str] = None,
+        events_channel: str = DEFAULT_CHANNEL,
+    ) -> None:
         self.api_token = api_token
         self.store_url = store_url
+        self.events_url = events_url
+        self.events_channel = events_channel
 
     def _context(self) -> DeskContext:
         engine = create_store_engine(self.store_url)
@@ -90,6 +109,8 @@ class AgentDeskInput(InputChannel):
             return ctx
         ctx.joined_message = settings.desk.joined_message
         ctx.left_message = settings.desk.left_message
+        if settings.desk.helpdesk is not None:
+            ctx.helpdesk = HelpdeskClient(settings.desk.helpdesk)
         teams = {name: list(team.languages) for name, team in settings.routing.teams.items()}
         with ctx.unit_of_work() as uow:
             agents.ensure_teams(uow, teams)
@@ -97,8 +118,12 @@ class AgentDeskInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """Create the store (migrating it to the latest schema) and the routes."""
+        install_log_masking()  # no e-mail, order or phone number in the Rasa server's logs
         ctx = self._context()
+        if self.events_url:
+            fan_out(live_events, self.events_url, self.events_channel)
         desk = Blueprint("agent_desk", __name__)
+        desk.listener("before_server_start")(install_on_server_start)
 
         @desk.middleware("request")
         async def authenticate(request: Request) -> Optional[HTTPResponse]:
@@ -168,6 +193,7 @@ class AgentDeskInput(InputChannel):
             )
 
         register_handoff_routes(desk, ctx)
+        register_ticket_forwarding(desk, ctx)
         register_account_routes(desk, ctx)
         register_event_routes(desk, ctx)
         return desk

@@ -8,6 +8,7 @@ after telling the customer the agent left. Customer-facing messages go through
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any, Dict, List, Optional
 
 from sanic import Blueprint
@@ -23,6 +24,7 @@ from handoff.agents import Principal, audit
 from handoff.desk_errors import InvalidField, NotAllowed
 from handoff.live_events import DeskEventType
 from handoff.store import HandoffStatus
+from handoff.ticket_forwarding import forward_of
 
 DEFAULT_STATUSES = "queued,assigned"
 
@@ -64,6 +66,8 @@ def register_handoff_routes(desk: Blueprint, ctx: DeskContext) -> None:
             view = desk_view(uow, handoff)
             view["context"] = handoff.context
             view["notes"] = desk_records.notes_of(uow, handoff_id)
+            forwarded = forward_of(uow, handoff_id)
+            view["helpdesk"] = asdict(forwarded) if forwarded else None
             return view
 
         view = await ctx.run(read)

@@ -10,12 +10,13 @@ from __future__ import annotations
 import asyncio
 import functools
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, TypeVar
+from typing import Any, Awaitable, Callable, Optional, TypeVar
 
 from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
 from handoff.desk_errors import DeskError
+from handoff.helpdesk import HelpdeskClient
 from handoff.live_events import DeskEvent, LiveEvents
 from handoff.store import SqlUnitOfWork
 
@@ -39,6 +40,7 @@ class DeskContext:
     events: LiveEvents
     joined_message: str = DEFAULT_JOINED
     left_message: str = DEFAULT_LEFT
+    helpdesk: Optional[HelpdeskClient] = None  # desk.helpdesk: where tickets are forwarded
 
     async def run(self, work: Callable[[SqlUnitOfWork], T]) -> T:
         """Run ``work(uow)`` in a worker thread inside a fresh unit of work."""

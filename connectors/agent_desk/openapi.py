@@ -137,9 +137,19 @@ def _schemas() -> Dict[str, Any]:
                 context={"type": "object", "description": "the context package"},
                 transcript={"type": "array", "items": _ref("Turn")},
                 notes={"type": "array", "items": _ref("Note")},
+                helpdesk=_nullable(_ref("TicketForward")),
             ),
         ]
     }
+    forward = _obj(
+        ["target", "status", "attempts"],
+        target=_str(enum=["zendesk", "freshdesk"]),
+        status=_str(enum=["pending", "sent", "failed"]),
+        external_id=_nullable(_str()),
+        external_url=_nullable(_str()),
+        attempts={"type": "integer"},
+        last_error=_nullable(_str()),
+    )
     team = _obj(
         ["name", "display_name", "languages"],
         name=_str(),
@@ -154,6 +164,7 @@ def _schemas() -> Dict[str, Any]:
         "Turn": turn,
         "Note": note,
         "Team": team,
+        "TicketForward": forward,
     }
 
 
@@ -313,6 +324,32 @@ def _paths() -> Dict[str, Any]:
                 "Resolve without handing back",
                 {"200": handoff, "404": NOT_FOUND, "409": CONFLICT},
                 parameters=[HANDOFF_ID],
+            )
+        },
+        "/api/handoffs/{handoff_id}/forward": {
+            "post": _operation(
+                "Copy a ticket to the external help desk (desk.helpdesk), or retry a failed copy",
+                {
+                    "200": _answer("the ticket's copy", _ref("TicketForward")),
+                    "404": NOT_FOUND,
+                    "409": CONFLICT,
+                },
+                parameters=[HANDOFF_ID],
+            )
+        },
+        "/api/analytics": {
+            "get": _operation(
+                "The analytics report: handoff rate, reasons by intent, topic and channel, time "
+                "to pickup, handling time, handback rate, the topics the bot should learn next",
+                {
+                    "200": _answer(
+                        "the report (see handoff.analytics.build_report)", {"type": "object"}
+                    )
+                },
+                parameters=[
+                    {"name": "since", "in": "query", "schema": _str(format="date-time")},
+                    {"name": "until", "in": "query", "schema": _str(format="date-time")},
+                ],
             )
         },
         "/api/events": {

@@ -8,11 +8,22 @@ A webhook delivery goes through, in this order:
 3. the inbox: each turn is written to ``channel_inbox`` under its unique delivery key *before*
    the webhook is answered; a redelivery (also after a restart) is answered 200 and ignored;
 4. 200 — processing runs in a background task, one conversation's turns one after another in
-   arrival order: the customer message goes to Rasa (``on_new_message``), then to the desk
-   when a person has the conversation (``connectors.bridge.relay_customer_message``).
+   arrival order. When a person has the conversation (an open handoff in the store) the
+   message is on the desk's stream first (``connectors.bridge.relay_incoming``), then goes to
+   Rasa (``on_new_message``: logged and parsed, the bot silent) and the NLU's reading follows
+   (``relay_analysis``); otherwise it goes to Rasa for a bot turn.
 
 Turns accepted but not processed (the server stopped in between) are processed when the server
 starts again; a turn whose message id is already in the tracker is not run twice.
+
+Several replicas on one store: whichever replica a webhook reaches accepts the delivery, and a
+conversation's deliveries are processed strictly oldest first by one replica at a time — the
+one holding the lease of the oldest unprocessed row (``connectors.messaging.leases``). A row
+that was leased before (its replica was killed, or the turn failed) is checked against the
+tracker first, so a turn Rasa already ran is not run again. Every ``sweep_seconds`` each
+replica looks for unprocessed rows whose lease ran out. If a turn produced no reply because
+the action server is down, ``connectors.messaging.fallback`` hands the conversation to a
+person instead.
 """
 
 from __future__ import annotations
@@ -20,7 +31,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections import defaultdict
+import time
+from datetime import datetime
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Tuple
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -31,8 +43,10 @@ from sanic.response import HTTPResponse
 from sanic.response import json as json_response
 from sqlalchemy.exc import IntegrityError
 
-from connectors.bridge import relay_customer_message
+from connectors.bridge import MEDIA_METADATA_KEY, relay_analysis, relay_incoming
+from connectors.messaging.fallback import hand_over_if_actions_failed
 from connectors.messaging.inbound import InboundTurn, MalformedDelivery, mask
+from connectors.messaging.leases import REPLICA_ID, lease_end, renewed
 from connectors.messaging.outbox import (
     DEFAULT_RETRY,
     OutboundMessage,
@@ -40,7 +54,15 @@ from connectors.messaging.outbox import (
     RetryPolicy,
     SendOutcome,
 )
-from handoff.store import ChannelUnitOfWork, create_store_engine, session_factory, upgrade_to_head
+from handoff.store import (
+    ChannelUnitOfWork,
+    InboundDelivery,
+    SqlUnitOfWork,
+    create_store_engine,
+    session_factory,
+    upgrade_to_head,
+)
+from handoff.store.channel_repository import lease_is_live
 
 logger = logging.getLogger(__name__)
 
@@ -67,9 +89,11 @@ class MessagingInput(InputChannel):
         self.talk_to_person_button = talk_to_person_button
         self.worker: Optional[OutboxWorker] = None
         self._sessions: Any = None
-        self._locks: Dict[str, asyncio.Lock] = {}
-        self._waiting: Dict[str, int] = defaultdict(int)
-        self._tasks: Set[asyncio.Task] = set()
+        self._drains: Dict[str, asyncio.Task] = {}
+        self._woken: Set[str] = set()
+        self._stopping = False
+        self._sweeper: Optional[asyncio.Task] = None
+        self.owner = REPLICA_ID
 
     # -- what each platform provides -------------------------------------------------------
 
@@ -129,11 +153,14 @@ class MessagingInput(InputChannel):
             await self.start()
             assert self.worker is not None
             await self.worker.resume()
+            self.worker.start_sweeping()
             await self._recover(app, on_new_message)
+            self._sweeper = asyncio.get_running_loop().create_task(self._sweep(app, on_new_message))
 
         @webhook.listener("before_server_stop")
         async def stopping(app: Any, loop: Any) -> None:
             assert self.worker is not None
+            await self._shutdown_inbox()
             await self.worker.shutdown()
             await self.stop()
 
@@ -155,9 +182,8 @@ class MessagingInput(InputChannel):
             except MalformedDelivery as error:
                 return refuse(str(error), 400)
             accepted = await asyncio.to_thread(self._accept, turns) if turns else []
-            for delivery_id, turn in accepted:
-                self._schedule(request.app, on_new_message, delivery_id, turn.conversation_id,
-                               turn.key, turn.payload())  # fmt: skip
+            for conversation_id in dict.fromkeys(turn.conversation_id for _, turn in accepted):
+                self._wake(request.app, on_new_message, conversation_id)
             return json_response(
                 {"accepted": len(accepted), "duplicates": len(turns) - len(accepted)}
             )
@@ -190,51 +216,115 @@ class MessagingInput(InputChannel):
             uow.commit()
         return accepted
 
-    def _schedule(self, app: Any, on_new_message: OnNewMessage, *args: Any) -> None:
-        task = asyncio.get_running_loop().create_task(self._process(app, on_new_message, *args))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    def _wake(self, app: Any, on_new_message: OnNewMessage, conversation_id: str) -> None:
+        """Make sure a drain task is processing ``conversation_id``'s accepted deliveries."""
+        self._woken.add(conversation_id)
+        task = self._drains.get(conversation_id)
+        if task is None or task.done():
+            task = asyncio.get_running_loop().create_task(
+                self._drain(app, on_new_message, conversation_id)
+            )
+            self._drains[conversation_id] = task
+            task.add_done_callback(lambda done: self._forget(conversation_id, done))
+
+    def _forget(self, conversation_id: str, task: asyncio.Task) -> None:
+        if self._drains.get(conversation_id) is task:
+            del self._drains[conversation_id]
 
     async def _recover(self, app: Any, on_new_message: OnNewMessage) -> None:
-        def read() -> list:
+        """Wake every conversation with accepted but unprocessed deliveries."""
+
+        def read() -> List[str]:
             with ChannelUnitOfWork(self._sessions) as uow:
-                rows = uow.inbox.unprocessed(self.account)
-                return [(r.id, r.conversation_id, r.delivery_key, r.payload) for r in rows]
+                return uow.inbox.conversations_unprocessed(self.account)
 
-        pending = await asyncio.to_thread(read)
-        if pending:
-            logger.info("%s: processing %d accepted deliveries", self.name(), len(pending))
-        for delivery_id, conversation_id, key, payload in pending:
-            self._schedule(app, on_new_message, delivery_id, conversation_id, key, payload, True)
+        for conversation_id in await asyncio.to_thread(read):
+            self._wake(app, on_new_message, conversation_id)
 
-    async def _process(
-        self,
-        app: Any,
-        on_new_message: OnNewMessage,
-        delivery_id: int,
-        conversation_id: str,
-        key: str,
-        turn: Dict[str, Any],
-        recovering: bool = False,
-    ) -> None:
-        self._waiting[conversation_id] += 1
-        lock = self._locks.setdefault(conversation_id, asyncio.Lock())
+    async def _sweep(self, app: Any, on_new_message: OnNewMessage) -> None:
+        while not self._stopping:
+            await asyncio.sleep(self.retry.sweep_seconds)
+            try:
+                await self._recover(app, on_new_message)
+            except Exception as error:  # the store is unreachable: next sweep
+                logger.warning("%s: inbox sweep failed: %s", self.name(), error)
+
+    async def _shutdown_inbox(self, grace: float = 5.0) -> None:
+        """Let running turns finish (up to ``grace`` seconds); let go of the leases."""
+        self._stopping = True
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+        running = [task for task in self._drains.values() if not task.done()]
+        if running:
+            await asyncio.wait(running, timeout=grace)
+        for task in running:
+            task.cancel()
+
+        def release() -> None:
+            with ChannelUnitOfWork(self._sessions) as uow:
+                uow.inbox.release_leases(self.account, self.owner)
+                uow.commit()
+
         try:
-            async with lock:
-                await self._run_turn(app, on_new_message, conversation_id, key, turn, recovering)
-                await asyncio.to_thread(self._mark_processed, delivery_id)
-        except Exception:
-            logger.exception(
-                "%s: turn %s of %s failed; retried on restart",
-                self.name(),
-                key,
-                mask(conversation_id),
+            await asyncio.to_thread(release)
+        except Exception as error:  # they run out by themselves
+            logger.warning("%s: could not release inbox leases: %s", self.name(), error)
+
+    async def _drain(self, app: Any, on_new_message: OnNewMessage, conversation_id: str) -> None:
+        """Process the conversation's deliveries oldest first while this replica may."""
+        while not self._stopping:
+            self._woken.discard(conversation_id)
+            try:
+                delivery = await asyncio.to_thread(self._next_delivery, conversation_id)
+                if delivery is None:
+                    if conversation_id in self._woken:
+                        continue  # accepted while we looked: look again
+                    return
+                if lease_is_live(delivery, self.owner):
+                    return  # another replica has the conversation; it looks for newer rows
+                if not await asyncio.to_thread(self._take_lease, delivery):
+                    return
+                seconds = self.retry.lease_seconds
+                async with renewed(self._renew(delivery.id), seconds):
+                    await self._run_turn(
+                        app,
+                        on_new_message,
+                        conversation_id,
+                        delivery.delivery_key,
+                        delivery.payload,
+                        delivery.lease_owner is not None,
+                    )
+                await asyncio.to_thread(self._mark_processed, delivery.id)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception(
+                    "%s: a turn of %s failed; retried at the next sweep",
+                    self.name(),
+                    mask(conversation_id),
+                )
+                return
+
+    def _next_delivery(self, conversation_id: str) -> Optional[InboundDelivery]:
+        with ChannelUnitOfWork(self._sessions) as uow:
+            return uow.inbox.next_unprocessed(self.account, conversation_id)
+
+    def _take_lease(self, delivery: InboundDelivery) -> bool:
+        with ChannelUnitOfWork(self._sessions) as uow:
+            taken = uow.inbox.take_lease(
+                delivery.id, delivery.lease_owner, self.owner, lease_end(self.retry.lease_seconds)
             )
-        finally:
-            self._waiting[conversation_id] -= 1
-            if not self._waiting[conversation_id]:
-                del self._waiting[conversation_id]
-                self._locks.pop(conversation_id, None)
+            uow.commit()
+            return taken
+
+    def _renew(self, delivery_id: int) -> Callable[[datetime], bool]:
+        def renew(until: datetime) -> bool:
+            with ChannelUnitOfWork(self._sessions) as uow:
+                kept = uow.inbox.renew_lease(delivery_id, self.owner, until)
+                uow.commit()
+                return kept
+
+        return renew
 
     async def _run_turn(
         self,
@@ -243,26 +333,53 @@ class MessagingInput(InputChannel):
         conversation_id: str,
         key: str,
         turn: Dict[str, Any],
-        recovering: bool,
+        attempted_before: bool,
     ) -> None:
         if turn.get("action") != "message":
             await self.handle_other(conversation_id, turn)
             return
         message_id = f"{self.account}:{key}"
-        if recovering and await _in_tracker(app.ctx.agent, conversation_id, message_id):
+        if attempted_before and await _in_tracker(app.ctx.agent, conversation_id, message_id):
             return
         await self.before_turn(turn)
+        output = self.get_output_channel()
+        # A person has the conversation: the desk gets the words before Rasa parses them.
+        live = await asyncio.to_thread(self._live_handoff, conversation_id)
+        if live is not None:
+            relay_incoming(
+                conversation_id,
+                text=turn["text"],
+                message_id=message_id,
+                timestamp=time.time(),
+                media=(turn.get("metadata") or {}).get(MEDIA_METADATA_KEY),
+                input_channel=self.name(),
+                handoff_id=live[0],
+                team=live[1],
+            )
         await on_new_message(
             UserMessage(
                 turn["text"],
-                self.get_output_channel(),
+                output,
                 conversation_id,
                 input_channel=self.name(),
                 metadata=turn.get("metadata") or None,
                 message_id=message_id,
             )
         )
-        await relay_customer_message(app.ctx.agent, conversation_id)
+        if live is not None:  # the bot stayed silent; add the NLU's reading for the desk
+            await relay_analysis(
+                app.ctx.agent, conversation_id, message_id, handoff_id=live[0], team=live[1]
+            )
+            return
+        await hand_over_if_actions_failed(
+            app.ctx.agent, conversation_id, message_id, output, self._sessions, self.name()
+        )
+
+    def _live_handoff(self, conversation_id: str) -> Optional[Tuple[str, Optional[str]]]:
+        """Return (handoff id, team) when a person has the conversation now, else None."""
+        with SqlUnitOfWork(self._sessions) as uow:
+            handoff = uow.handoffs.open_for_conversation(conversation_id)
+            return (handoff.id, handoff.team) if handoff is not None else None
 
     def _mark_processed(self, delivery_id: int) -> None:
         with ChannelUnitOfWork(self._sessions) as uow:

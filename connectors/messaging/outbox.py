@@ -6,6 +6,13 @@ pending messages oldest first, so order is kept even while one of them is being 
 conversations do not wait for each other. On start, ``resume()`` drains every conversation
 with pending rows, so nothing accepted is lost across a restart.
 
+Several replicas share one outbox: a drain sends a message only while it holds the row's
+lease (``connectors.messaging.leases``), and only the conversation's oldest pending message,
+so exactly one replica sends a conversation at a time and in order. A drain that finds the
+oldest row leased by another live replica leaves the conversation to it (that replica looks
+for newer rows before it stops). Every ``sweep_seconds`` the worker looks for pending rows
+again, which picks up a killed replica's messages once their lease ran out.
+
 A send returns a ``SendOutcome``: sent (with the platform's message id), retry (rate limits,
 5xx, network errors — after ``retry_after`` when the platform says so, else exponential
 backoff up to ``max_delay``), or failed (permanent 4xx, or ``max_attempts`` reached). A
@@ -23,9 +30,10 @@ from typing import Any, Awaitable, Callable, Dict, Optional, Set
 from sqlalchemy.orm import sessionmaker
 
 from connectors.messaging.inbound import mask
+from connectors.messaging.leases import REPLICA_ID, lease_end, renewed
 from handoff.live_events import DeskEvent, DeskEventType, LiveEvents, live_events
 from handoff.store.channel_models import OutboundMessage, OutboundOrigin, OutboundStatus
-from handoff.store.channel_repository import ChannelUnitOfWork
+from handoff.store.channel_repository import ChannelUnitOfWork, lease_is_live
 from handoff.store.models import utc_now
 
 logger = logging.getLogger(__name__)
@@ -38,6 +46,8 @@ class RetryPolicy:
     max_attempts: int = 6  # (send_max_attempts)
     base_delay: float = 1.0  # seconds before the 2nd attempt, doubled each time (send_retry_delay)
     max_delay: float = 60.0  # cap of the backoff and of a platform's retry_after (send_max_delay)
+    lease_seconds: float = 30.0  # a killed replica's rows are taken over after this (lease_seconds)
+    sweep_seconds: float = 5.0  # how often to look for rows nobody works on (sweep_seconds)
 
     def delay(self, attempts: int, retry_after: Optional[float]) -> float:
         """Return the wait before the next attempt, after ``attempts`` failed ones."""
@@ -53,6 +63,8 @@ class RetryPolicy:
             max_attempts=int(credentials.get("send_max_attempts") or default.max_attempts),
             base_delay=float(credentials.get("send_retry_delay") or default.base_delay),
             max_delay=float(credentials.get("send_max_delay") or default.max_delay),
+            lease_seconds=float(credentials.get("lease_seconds") or default.lease_seconds),
+            sweep_seconds=float(credentials.get("sweep_seconds") or default.sweep_seconds),
         )
 
 
@@ -106,6 +118,8 @@ class OutboxWorker:
         self._drains: Dict[str, asyncio.Task] = {}
         self._woken: Set[str] = set()
         self._stopping = False
+        self._sweeper: Optional[asyncio.Task] = None
+        self.owner = REPLICA_ID
 
     async def enqueue(
         self,
@@ -114,9 +128,16 @@ class OutboxWorker:
         text: Optional[str],
         origin: str = OutboundOrigin.BOT,
     ) -> int:
-        """Persist a message for ``conversation_id`` and start sending; returns its id."""
+        """Persist a message for ``conversation_id`` and start sending; returns its id.
 
-        def write() -> int:
+        Fast path: when this replica is not sending the conversation already and the new
+        message is its oldest pending one, the row is leased to this replica in the same
+        transaction and handed straight to a new drain task (no second look-up and lease
+        round trip before the API call). Otherwise the usual drain picks it up in order.
+        """
+        idle = self._idle(conversation_id)
+
+        def write() -> OutboundMessage:
             with ChannelUnitOfWork(self._sessions) as uow:
                 message = OutboundMessage(
                     channel=self.channel,
@@ -126,12 +147,26 @@ class OutboxWorker:
                     text=text,
                 )
                 uow.outbox.add(message)
+                if idle:  # the query flushes the insert first (autoflush): the row has its id
+                    oldest = uow.outbox.next_pending(self.channel, conversation_id)
+                    if oldest is not None and oldest.id == message.id:
+                        message.lease_owner = self.owner
+                        message.lease_until = lease_end(self.retry.lease_seconds)
                 uow.commit()
-                return int(message.id)
+                return message
 
-        message_id = await asyncio.to_thread(write)
-        self.wake(conversation_id)
-        return message_id
+        message = await asyncio.to_thread(write)
+        if message.lease_owner == self.owner and self._idle(conversation_id):
+            self._drains[conversation_id] = asyncio.get_running_loop().create_task(
+                self._drain(conversation_id, first=message)
+            )
+        else:
+            self.wake(conversation_id)
+        return int(message.id)
+
+    def _idle(self, conversation_id: str) -> bool:
+        task = self._drains.get(conversation_id)
+        return task is None or task.done()
 
     async def resume(self) -> None:
         """Start draining every conversation with undelivered messages (call on start)."""
@@ -142,6 +177,19 @@ class OutboxWorker:
 
         for conversation_id in await asyncio.to_thread(read):
             self.wake(conversation_id)
+
+    def start_sweeping(self) -> None:
+        """Look for pending rows every ``sweep_seconds`` (a killed replica's, retries)."""
+
+        async def sweep() -> None:
+            while not self._stopping:
+                await asyncio.sleep(self.retry.sweep_seconds)
+                try:
+                    await self.resume()
+                except Exception as error:  # the store is unreachable: next sweep
+                    logger.warning("%s outbox sweep failed: %s", self.channel, error)
+
+        self._sweeper = asyncio.get_running_loop().create_task(sweep())
 
     def wake(self, conversation_id: str) -> None:
         """Make sure a drain task is sending ``conversation_id``'s pending messages."""
@@ -165,11 +213,23 @@ class OutboxWorker:
         at-least-once in that crash window; the platforms offer no idempotency key).
         """
         self._stopping = True
+        if self._sweeper is not None:
+            self._sweeper.cancel()
         running = [task for task in self._drains.values() if not task.done()]
         if running:
             await asyncio.wait(running, timeout=grace)
         for task in running:
             task.cancel()
+
+        def release() -> None:
+            with ChannelUnitOfWork(self._sessions) as uow:
+                uow.outbox.release_leases(self.channel, self.owner)
+                uow.commit()
+
+        try:
+            await asyncio.to_thread(release)
+        except Exception as error:  # the leases run out by themselves
+            logger.warning("%s outbox could not release its leases: %s", self.channel, error)
 
     async def mark_failed(self, message: OutboundMessage, reason: str) -> None:
         """Mark ``message`` failed (unless it already is) and tell the desk."""
@@ -181,6 +241,7 @@ class OutboxWorker:
                     return False
                 row.status = OutboundStatus.FAILED
                 row.last_error = reason[:500]
+                row.lease_until = None
                 uow.commit()
                 return True
 
@@ -206,21 +267,30 @@ class OutboxWorker:
                 )
             )
 
-    async def _drain(self, conversation_id: str) -> None:
+    async def _drain(self, conversation_id: str, first: Optional[OutboundMessage] = None) -> None:
+        """Send the conversation's pending messages oldest first (``first``: already leased)."""
         try:
             while not self._stopping:
                 self._woken.discard(conversation_id)
-                message = await asyncio.to_thread(self._next_pending, conversation_id)
-                if message is None:
-                    if conversation_id in self._woken:
-                        continue  # enqueued while we looked: look again
-                    return
-                wait = (message.next_attempt_at - utc_now()).total_seconds()
-                if wait > 0:
-                    if self._stopping:
+                if first is not None:
+                    message, first = first, None
+                else:
+                    message = await asyncio.to_thread(self._next_pending, conversation_id)
+                    if message is None:
+                        if conversation_id in self._woken:
+                            continue  # enqueued while we looked: look again
                         return
-                    await asyncio.sleep(wait)
-                await self._attempt(message)
+                    if lease_is_live(message, self.owner):
+                        return  # another replica sends this conversation, newer rows included
+                    if not await asyncio.to_thread(self._take_lease, message):
+                        return  # another replica just took it
+                async with renewed(self._renew(message.id), self.retry.lease_seconds):
+                    wait = (message.next_attempt_at - utc_now()).total_seconds()
+                    if wait > 0:
+                        if self._stopping:
+                            return
+                        await asyncio.sleep(wait)
+                    await self._attempt(message)
         except asyncio.CancelledError:
             raise
         except Exception:  # never let one conversation's bug kill the worker silently
@@ -229,6 +299,23 @@ class OutboxWorker:
     def _next_pending(self, conversation_id: str) -> Optional[OutboundMessage]:
         with ChannelUnitOfWork(self._sessions) as uow:
             return uow.outbox.next_pending(self.channel, conversation_id)
+
+    def _take_lease(self, message: OutboundMessage) -> bool:
+        with ChannelUnitOfWork(self._sessions) as uow:
+            taken = uow.outbox.take_lease(
+                message.id, message.lease_owner, self.owner, lease_end(self.retry.lease_seconds)
+            )
+            uow.commit()
+            return taken
+
+    def _renew(self, message_id: int) -> Callable[[datetime], bool]:
+        def renew(until: datetime) -> bool:
+            with ChannelUnitOfWork(self._sessions) as uow:
+                kept = uow.outbox.renew_lease(message_id, self.owner, until)
+                uow.commit()
+                return kept
+
+        return renew
 
     async def _attempt(self, message: OutboundMessage) -> None:
         try:
@@ -265,6 +352,7 @@ class OutboxWorker:
             assert row is not None
             row.status = OutboundStatus.SENT
             row.attempts = attempts
+            row.lease_until = None
             row.provider_message_id = outcome.provider_message_id
             uow.commit()
 

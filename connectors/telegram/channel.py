@@ -142,7 +142,11 @@ class TelegramInput(MessagingInput):
         given = request.headers.get(SECRET_HEADER)
         if not given:
             return refuse(f"missing {SECRET_HEADER}", 401)
-        if not hmac.compare_digest(given.encode(), self.secret_token.encode()):
+        # surrogatepass: a header that is not UTF-8 (Sanic keeps such bytes as surrogates)
+        # is simply a wrong secret, never an encoding error.
+        if not hmac.compare_digest(
+            given.encode(errors="surrogatepass"), self.secret_token.encode()
+        ):
             return refuse("invalid secret token", 403)
         return None
 

@@ -63,7 +63,9 @@ def chat_id_of(conversation: str) -> str:
 
 def parse_update(update: Any) -> List[InboundTurn]:
     """Return the turn of one Update ([] for ignored update types)."""
-    if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+    update_id = update.get("update_id") if isinstance(update, dict) else None
+    # bool is an int in Python, but `"update_id": false` is no Telegram Update
+    if not _integer(update_id):
         raise MalformedDelivery("not a Telegram Update: an object with an integer update_id")
     key = str(update["update_id"])
     if "message" in update:
@@ -84,7 +86,7 @@ def _object(parent: Dict[str, Any], name: str) -> Dict[str, Any]:
 
 def _chat(message: Dict[str, Any]) -> Dict[str, Any]:
     chat = _object(message, "chat")
-    if not isinstance(chat.get("id"), int) or not isinstance(chat.get("type"), str):
+    if not _integer(chat.get("id")) or not isinstance(chat.get("type"), str):
         raise MalformedDelivery("message.chat needs an integer id and a type")
     return chat
 
@@ -100,7 +102,12 @@ def _metadata(update_key: str, message: Dict[str, Any], sender: Any) -> Dict[str
 
 def _sent_at(message: Dict[str, Any]) -> Optional[datetime]:
     date = message.get("date")
-    return datetime.fromtimestamp(date, timezone.utc) if isinstance(date, int) else None
+    return datetime.fromtimestamp(date, timezone.utc) if _integer(date) else None
+
+
+def _integer(value: Any) -> bool:
+    """Whether ``value`` is a JSON integer (not ``true``/``false``, which Python counts)."""
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _message_turn(key: str, message: Dict[str, Any]) -> Optional[InboundTurn]:

@@ -180,7 +180,8 @@ class WhatsAppInput(MessagingInput):
         if not given:
             return refuse(f"missing {SIGNATURE_HEADER}", 401)
         expected = signature(self.app_secret, request.body or b"")
-        if not hmac.compare_digest(given.strip().encode(), expected.encode()):
+        # surrogatepass: a header that is not UTF-8 is a wrong signature, not an error.
+        if not hmac.compare_digest(given.strip().encode(errors="surrogatepass"), expected.encode()):
             return refuse("invalid signature", 403)
         return None
 
@@ -196,7 +197,9 @@ class WhatsAppInput(MessagingInput):
             token = request.args.get("hub.verify_token")
             if not token:
                 return refuse("missing hub.verify_token", 401)
-            if not hmac.compare_digest(token.encode(), self.verify_token.encode()):
+            if not hmac.compare_digest(
+                token.encode(errors="surrogatepass"), self.verify_token.encode()
+            ):
                 return refuse("invalid verify token", 403)
             if request.args.get("hub.mode") != "subscribe":
                 return refuse("hub.mode must be subscribe", 400)

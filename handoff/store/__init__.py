@@ -20,12 +20,15 @@ from handoff.store.desk_models import (
     Team,
 )
 from handoff.store.engine import create_store_engine, session_factory
+from handoff.store.helpdesk_models import ForwardStatus, TicketForward
 from handoff.store.migrate import upgrade_to_head
 from handoff.store.models import OPEN_STATUSES, Handoff, HandoffStatus
 from handoff.store.repository import HandoffRepository
 from handoff.store.unit_of_work import SqlUnitOfWork
 
 __all__ = [
+    "ForwardStatus",
+    "TicketForward",
     "ChannelUnitOfWork",
     "InboundDelivery",
     "OutboundMessage",

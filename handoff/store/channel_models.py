@@ -55,6 +55,9 @@ class InboundDelivery(Base):
     customer_sent_at = Column(UtcDateTime, nullable=True)
     received_at = Column(UtcDateTime, nullable=False, default=utc_now)
     processed_at = Column(UtcDateTime, nullable=True)
+    # Which replica is processing it, until when (revision 0004; see ``channel_repository``).
+    lease_owner = Column(String(64), nullable=True)
+    lease_until = Column(UtcDateTime, nullable=True)
 
     __table_args__ = (
         UniqueConstraint("account", "delivery_key", name="uq_channel_inbox_delivery"),
@@ -93,6 +96,9 @@ class OutboundMessage(Base):
     provider_message_id = Column(String(255), nullable=True, index=True)
     created_at = Column(UtcDateTime, nullable=False, default=utc_now)
     updated_at = Column(UtcDateTime, nullable=False, default=utc_now, onupdate=utc_now)
+    # Which replica is sending it, until when (revision 0004; see ``channel_repository``).
+    lease_owner = Column(String(64), nullable=True)
+    lease_until = Column(UtcDateTime, nullable=True)
 
     __table_args__ = (Index("ix_channel_outbox_pending", "channel", "status", "conversation_id"),)
 

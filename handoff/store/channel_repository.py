@@ -2,6 +2,13 @@
 
 Queries only; committing is the unit of work's job (``with ChannelUnitOfWork(sessions) as uow:
 ...; uow.commit()``; leaving the block without committing rolls back).
+
+Leases (several Rasa replicas on one store): before a replica processes a delivery or sends a
+message it takes a lease on the row with one conditional UPDATE — a compare-and-set on the
+``lease_owner`` it read, allowed only when the row has no lease, its own, or an expired one.
+Exactly one replica wins; the holder renews the lease while it works, and a killed replica's
+lease simply runs out, after which any replica takes the row over. Per conversation only the
+*oldest* open row may be worked on, so leasing that row orders the whole conversation.
 """
 
 from __future__ import annotations
@@ -10,11 +17,32 @@ from datetime import datetime
 from types import TracebackType
 from typing import Any, Dict, List, Optional, Type
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from handoff.store.channel_models import InboundDelivery, OutboundMessage, OutboundStatus
 from handoff.store.models import utc_now
+
+
+def _claimable(model: Any, seen_owner: Optional[str], owner: str, now: datetime) -> Any:
+    """Return the lease condition: unchanged since read, and free, ours or expired."""
+    unchanged = (
+        model.lease_owner.is_(None) if seen_owner is None else (model.lease_owner == seen_owner)
+    )
+    free = or_(
+        model.lease_owner.is_(None),
+        model.lease_owner == owner,
+        model.lease_until.is_(None),
+        model.lease_until < now,
+    )
+    return unchanged & free
+
+
+def lease_is_live(row: Any, owner: str, now: Optional[datetime] = None) -> bool:
+    """Whether another replica holds an unexpired lease on ``row``."""
+    if row.lease_owner is None or row.lease_owner == owner or row.lease_until is None:
+        return False
+    return row.lease_until >= (now or utc_now())
 
 
 class InboxRepository:
@@ -68,13 +96,76 @@ class InboxRepository:
         return list(self._session.execute(query).scalars())
 
     def mark_processed(self, delivery_id: int, moment: Optional[datetime] = None) -> None:
-        """Record that the delivery was handled."""
+        """Record that the delivery was handled (and let go of its lease)."""
         self._session.execute(
             update(InboundDelivery)
             .where(InboundDelivery.id == delivery_id)
-            .values(processed_at=moment or utc_now())
+            .values(processed_at=moment or utc_now(), lease_owner=None, lease_until=None)
             .execution_options(synchronize_session=False)
         )
+
+    def next_unprocessed(self, account: str, conversation_id: str) -> Optional[InboundDelivery]:
+        """Return the conversation's oldest unprocessed delivery: the only one to process."""
+        query = (
+            select(InboundDelivery)
+            .where(
+                InboundDelivery.account == account,
+                InboundDelivery.conversation_id == conversation_id,
+                InboundDelivery.processed_at.is_(None),
+            )
+            .order_by(InboundDelivery.id)
+            .limit(1)
+        )
+        return self._session.execute(query).scalars().first()
+
+    def conversations_unprocessed(self, account: str) -> List[str]:
+        """Return the conversations with unprocessed deliveries (oldest first)."""
+        query = (
+            select(InboundDelivery.conversation_id, func.min(InboundDelivery.id))
+            .where(InboundDelivery.account == account, InboundDelivery.processed_at.is_(None))
+            .group_by(InboundDelivery.conversation_id)
+            .order_by(func.min(InboundDelivery.id))
+        )
+        return [row[0] for row in self._session.execute(query)]
+
+    def take_lease(
+        self, delivery_id: int, seen_owner: Optional[str], owner: str, until: datetime
+    ) -> bool:
+        """Lease an unprocessed delivery to ``owner`` (compare-and-set, see the module doc)."""
+        result = self._session.execute(
+            update(InboundDelivery)
+            .where(
+                InboundDelivery.id == delivery_id,
+                InboundDelivery.processed_at.is_(None),
+                _claimable(InboundDelivery, seen_owner, owner, utc_now()),
+            )
+            .values(lease_owner=owner, lease_until=until)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1
+
+    def renew_lease(self, delivery_id: int, owner: str, until: datetime) -> bool:
+        """Extend ``owner``'s lease; False when it no longer holds it."""
+        result = self._session.execute(
+            update(InboundDelivery)
+            .where(InboundDelivery.id == delivery_id, InboundDelivery.lease_owner == owner)
+            .values(lease_until=until)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1
+
+    def release_leases(self, account: str, owner: str) -> int:
+        """Let every lease ``owner`` holds run out now (a graceful stop); returns how many.
+
+        The owner stays recorded, so whoever takes a row over knows it was worked on.
+        """
+        result = self._session.execute(
+            update(InboundDelivery)
+            .where(InboundDelivery.account == account, InboundDelivery.lease_owner == owner)
+            .values(lease_until=utc_now())
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)
 
     def last_customer_message_at(self, conversation_id: str) -> Optional[datetime]:
         """Return when the customer last wrote in this conversation (platform time)."""
@@ -130,6 +221,45 @@ class OutboxRepository:
             .order_by(func.min(OutboundMessage.id))
         )
         return [row[0] for row in self._session.execute(query)]
+
+    def take_lease(
+        self, message_id: int, seen_owner: Optional[str], owner: str, until: datetime
+    ) -> bool:
+        """Lease a pending message to ``owner`` (compare-and-set, see the module doc)."""
+        result = self._session.execute(
+            update(OutboundMessage)
+            .where(
+                OutboundMessage.id == message_id,
+                OutboundMessage.status == OutboundStatus.PENDING,
+                _claimable(OutboundMessage, seen_owner, owner, utc_now()),
+            )
+            .values(lease_owner=owner, lease_until=until)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1
+
+    def renew_lease(self, message_id: int, owner: str, until: datetime) -> bool:
+        """Extend ``owner``'s lease; False when it no longer holds it."""
+        result = self._session.execute(
+            update(OutboundMessage)
+            .where(OutboundMessage.id == message_id, OutboundMessage.lease_owner == owner)
+            .values(lease_until=until)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1
+
+    def release_leases(self, channel: str, owner: str) -> int:
+        """Let every lease ``owner`` holds run out now (a graceful stop); returns how many.
+
+        The owner stays recorded, so whoever takes a row over knows it was worked on.
+        """
+        result = self._session.execute(
+            update(OutboundMessage)
+            .where(OutboundMessage.channel == channel, OutboundMessage.lease_owner == owner)
+            .values(lease_until=utc_now())
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)
 
     def by_provider_id(self, channel: str, provider_message_id: str) -> Optional[OutboundMessage]:
         """Return the message the platform knows as ``provider_message_id``."""

@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.engine.url import URL
 from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import QueuePool
 
 SQLITE_BUSY_TIMEOUT_MS = 5000  # how long a writer waits for another writer's lock
 
@@ -30,7 +31,15 @@ def create_store_engine(url: str, *, connect_args: Optional[Mapping[str, Any]] =
     arguments = dict(connect_args or {})
     if parsed.get_backend_name() == "sqlite":
         _create_parent_directory(parsed)
-        engine = create_engine(parsed, future=True, connect_args=arguments)
+        pooling: dict = {}
+        if not _in_memory(parsed):
+            # SQLAlchemy 1.4 gives a SQLite file a NullPool: every unit of work would connect,
+            # tune the connection and close it again (closing the last WAL connection
+            # checkpoints), which cost a few milliseconds on each of a turn's transactions.
+            # A pool keeps connections open; the pool hands each to one thread at a time.
+            arguments.setdefault("check_same_thread", False)
+            pooling = {"poolclass": QueuePool, "pool_size": 5, "max_overflow": 10}
+        engine = create_engine(parsed, future=True, connect_args=arguments, **pooling)
         event.listen(engine, "connect", _tune_sqlite_connection)
         return engine
     return create_engine(parsed, future=True, pool_pre_ping=True, connect_args=arguments)
@@ -43,6 +52,11 @@ def session_factory(engine: Engine) -> sessionmaker:
     unit of work has committed and closed, without another round trip to the database.
     """
     return sessionmaker(bind=engine, future=True, expire_on_commit=False)
+
+
+def _in_memory(url: URL) -> bool:
+    database = url.database or ""
+    return database in ("", ":memory:") or "mode=memory" in database
 
 
 def _create_parent_directory(url: URL) -> None:

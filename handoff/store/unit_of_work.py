@@ -20,6 +20,7 @@ from handoff.store.desk_repository import (
     TeamRepository,
     TokenRepository,
 )
+from handoff.store.helpdesk_repository import TicketForwardRepository
 from handoff.store.repository import HandoffRepository
 
 
@@ -33,6 +34,7 @@ class SqlUnitOfWork:
     notes: NoteRepository
     decisions: DecisionRepository
     audit: AuditLog
+    ticket_forwards: TicketForwardRepository
 
     def __init__(self, sessions: sessionmaker) -> None:
         self._sessions = sessions
@@ -47,6 +49,7 @@ class SqlUnitOfWork:
         self.notes = NoteRepository(self._session)
         self.decisions = DecisionRepository(self._session)
         self.audit = AuditLog(self._session)
+        self.ticket_forwards = TicketForwardRepository(self._session)
         return self
 
     def __exit__(

@@ -2,13 +2,18 @@
 
 Both servers run as subprocesses on free ports with their own SQLite tracker and handoff
 stores in a temporary folder, exactly as ``make run`` starts them, so the tests talk HTTP to
-what operators deploy.
+what operators deploy. For the production layout ``start_assistant`` takes a PostgreSQL
+tracker store, a Redis lock store, a shared handoff store URL, fixed ports and an already
+running action server, so several replicas can share one set of stores
+(``tests/replicas/``, ``tests/faults/``); ``RunningAssistant.kill``/``start`` kill -9 and
+restart one server with the same command.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -40,6 +45,9 @@ class ServerProcess:
     name: str
     process: subprocess.Popen
     log: Path
+    command: List[str] = field(default_factory=list)
+    env: Dict[str, str] = field(default_factory=dict)
+    ready_url: str = ""
 
     def tail(self, lines: int = 60) -> str:
         text = self.log.read_text(errors="replace") if self.log.exists() else ""
@@ -113,6 +121,24 @@ class RunningAssistant:
     def logs(self) -> str:
         return "\n".join(server.tail() for server in self.servers)
 
+    def server(self, name: str) -> ServerProcess:
+        (found,) = (server for server in self.servers if server.name == name)
+        return found
+
+    def kill(self, name: str = "rasa server") -> None:
+        """kill -9 one server (no graceful stop, nothing flushed) and reap it."""
+        server = self.server(name)
+        if server.process.poll() is None:
+            os.kill(server.process.pid, signal.SIGKILL)
+        server.process.wait(timeout=30)
+
+    def start(self, name: str = "rasa server") -> None:
+        """Start a stopped or killed server again with the same command; wait until ready."""
+        server = self.server(name)
+        assert server.process.poll() is not None, f"{name} is still running"
+        server.process = _launch(server.command, server.env, server.log, append=True)
+        _wait_for(server.ready_url, server, self)
+
     def stop(self) -> None:
         for server in self.servers:
             if server.process.poll() is None:
@@ -161,46 +187,83 @@ def write_settings(workdir: Path, closed_this_week: bool = False) -> Path:
     return path
 
 
+def _launch(command: List[str], env: Dict[str, str], log: Path, append: bool = False):
+    return subprocess.Popen(
+        command,
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=log.open("a" if append else "w"),
+        stderr=subprocess.STDOUT,
+    )
+
+
 def start_assistant(
     model: Path,
     workdir: Path,
     extra_env: Optional[Dict[str, str]] = None,
     closed_this_week: bool = False,
     extra_credentials: Optional[Dict[str, Any]] = None,
+    *,
+    tracker_store: Optional[Dict[str, Any]] = None,
+    lock_store: Optional[Dict[str, Any]] = None,
+    event_broker: Optional[Dict[str, Any]] = None,
+    store_url: Optional[str] = None,
+    desk_credentials: Optional[Dict[str, Any]] = None,
+    rasa_port: Optional[int] = None,
+    action_port: Optional[int] = None,
+    action_url: Optional[str] = None,
+    auth_token: Optional[str] = None,
+    desk_token: Optional[str] = None,
+    name: str = "",
 ):
     """Start an action server and a Rasa server serving ``model``; return a RunningAssistant.
 
     ``extra_credentials`` adds input channels to credentials.yml (e.g. Telegram pointed at a
     fake Bot API); ``extra_env`` adds environment variables for both servers.
+
+    Production layout (all optional; the defaults are the SQLite/in-memory ones above):
+    ``tracker_store``, ``lock_store`` and ``event_broker`` are endpoints.yml sections;
+    ``store_url`` is the handoff store (``DESK_STORE_URL``); ``desk_credentials`` adds keys
+    to the agent desk channel (e.g. ``events_url``); ``rasa_port``/``action_port`` fix the
+    ports; with ``action_url`` no action server is started and that one is used;
+    ``auth_token``/``desk_token`` let replicas share tokens; ``name`` keeps several replicas'
+    files apart in one ``workdir``.
     """
-    rasa_port, action_port = free_port(), free_port()
+    rasa_port = rasa_port or free_port()
+    suffix = f"-{name}" if name else ""
     assistant = RunningAssistant(
         rasa_url=f"http://127.0.0.1:{rasa_port}",
-        action_url=f"http://127.0.0.1:{action_port}",
-        auth_token=uuid.uuid4().hex,
-        desk_token=uuid.uuid4().hex,
+        action_url=action_url or f"http://127.0.0.1:{action_port or free_port()}",
+        auth_token=auth_token or uuid.uuid4().hex,
+        desk_token=desk_token or uuid.uuid4().hex,
         workdir=workdir,
     )
-    endpoints = {
+    endpoints: Dict[str, Any] = {
         "action_endpoint": {"url": f"{assistant.action_url}/webhook"},
-        "tracker_store": {"type": "SQL", "dialect": "sqlite", "db": str(workdir / "tracker.db")},
-        "lock_store": {"type": "in_memory"},
+        "tracker_store": tracker_store
+        or {"type": "SQL", "dialect": "sqlite", "db": str(workdir / "tracker.db")},
+        "lock_store": lock_store or {"type": "in_memory"},
     }
+    if event_broker:
+        endpoints["event_broker"] = event_broker
     credentials = {
         "rest": None,
         "connectors.agent_desk.AgentDeskInput": {
             "api_token": "${DESK_API_TOKEN}",
             "store_url": "${DESK_STORE_URL}",
+            **(desk_credentials or {}),
         },
     }
     credentials.update(extra_credentials or {})
-    (workdir / "endpoints.yml").write_text(yaml.safe_dump(endpoints))
-    (workdir / "credentials.yml").write_text(yaml.safe_dump(credentials))
+    endpoints_file = workdir / f"endpoints{suffix}.yml"
+    credentials_file = workdir / f"credentials{suffix}.yml"
+    endpoints_file.write_text(yaml.safe_dump(endpoints))
+    credentials_file.write_text(yaml.safe_dump(credentials))
     env = dict(os.environ)
     env.update(
         {
             "DESK_API_TOKEN": assistant.desk_token,
-            "DESK_STORE_URL": f"sqlite:///{workdir / 'handoff.db'}",
+            "DESK_STORE_URL": store_url or f"sqlite:///{workdir / 'handoff.db'}",
             "DESK_URL": f"{assistant.rasa_url}/webhooks/agent_desk",
             "HANDOFF_SETTINGS": str(write_settings(workdir, closed_this_week)),
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
@@ -209,33 +272,34 @@ def start_assistant(
     )
     env.update(extra_env or {})
     rasa = [sys.executable, "-m", "rasa"]
+    action_port = int(assistant.action_url.rsplit(":", 1)[1])
     commands = {
-        "action server": rasa
-        + ["run", "actions", "--actions", "actions", "--port", str(action_port)],
         "rasa server": rasa + [
             "run", "--enable-api", "--auth-token", assistant.auth_token, "--model", str(model),
-            "--endpoints", str(workdir / "endpoints.yml"),
-            "--credentials", str(workdir / "credentials.yml"), "--port", str(rasa_port),
+            "--endpoints", str(endpoints_file),
+            "--credentials", str(credentials_file), "--port", str(rasa_port),
             "--interface", "127.0.0.1",
         ],
     }  # fmt: skip
-    for name, command in commands.items():
-        log = workdir / f"{name.replace(' ', '-')}.log"
-        process = subprocess.Popen(
-            command,
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=log.open("w"),
-            stderr=subprocess.STDOUT,
+    ready = {
+        "action server": f"{assistant.action_url}/health",
+        "rasa server": f"{assistant.rasa_url}/status?token={assistant.auth_token}",
+    }
+    if action_url is None:
+        commands = {
+            "action server": rasa
+            + ["run", "actions", "--actions", "actions", "--port", str(action_port)],
+            **commands,
+        }
+    for server_name, command in commands.items():
+        log = workdir / f"{server_name.replace(' ', '-')}{suffix}.log"
+        process = _launch(command, env, log)
+        assistant.servers.append(
+            ServerProcess(server_name, process, log, command, env, ready[server_name])
         )
-        assistant.servers.append(ServerProcess(name, process, log))
     try:
-        _wait_for(f"{assistant.action_url}/health", assistant.servers[0], assistant)
-        _wait_for(
-            f"{assistant.rasa_url}/status?token={assistant.auth_token}",
-            assistant.servers[1],
-            assistant,
-        )
+        for server in assistant.servers:
+            _wait_for(server.ready_url, server, assistant)
     except Exception:
         assistant.stop()
         raise

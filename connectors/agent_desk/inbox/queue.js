@@ -1,0 +1,73 @@
+// The queue: every open handoff and ticket the agent may see, newest activity live.
+
+import { h } from "./dom.js";
+import { channelParts, duration, reasonLabel, statusLabel, toMillis } from "./format.js";
+
+export const FILTERS = {
+  open: { label: "Open", keep: (handoff) => handoff.status !== "ticket" },
+  mine: { label: "Mine", keep: (handoff, me) => handoff.assigned_agent?.id === me?.id },
+  queued: { label: "Waiting", keep: (handoff) => handoff.status === "queued" },
+  ticket: { label: "Tickets", keep: (handoff) => handoff.status === "ticket" },
+};
+
+/** When the customer started waiting, in this browser's clock (server wait time if given). */
+export function waitingSince(handoff, loadedAt) {
+  if (typeof handoff.wait_seconds === "number") return loadedAt - handoff.wait_seconds * 1000;
+  return toMillis(handoff.created_at) ?? loadedAt;
+}
+
+export function customerName(handoff) {
+  const customer = handoff.customer || handoff.context?.customer || {};
+  return customer.name || customer.id || handoff.conversation_id || "Customer";
+}
+
+function queueItem(handoff, { selected, loadedAt, onSelect }) {
+  const [icon, channel] = channelParts(handoff.channel);
+  const since = waitingSince(handoff, loadedAt);
+  const ticking = handoff.status === "queued";
+  const position = handoff.queue_position;
+  return h("li", { class: "queue-row" },
+    h("button", {
+      type: "button", class: `queue-item status-${handoff.status}${selected ? " selected" : ""}`,
+      testid: "queue-item", "aria-current": selected ? "true" : null,
+      dataset: { handoffId: handoff.id, status: handoff.status },
+      onclick: () => onSelect(handoff.id),
+    },
+      h("span", { class: "queue-line" },
+        h("strong", { class: "queue-customer", testid: "queue-customer" }, customerName(handoff)),
+        h("span", { class: "queue-wait", testid: "queue-wait", dataset: ticking ? { since } : {},
+                   title: "Waiting time" },
+          ticking ? duration((Date.now() - since) / 1000) : statusLabel(handoff.status))),
+      h("span", { class: "queue-line" },
+        h("span", { class: `badge reason reason-${handoff.reason}`, testid: "queue-reason",
+                   dataset: { reason: handoff.reason } }, reasonLabel(handoff.reason)),
+        handoff.priority ? h("span", { class: "badge priority", testid: "queue-priority",
+                                      title: "Priority" }, `P${handoff.priority}`) : null),
+      h("span", { class: "queue-line meta" },
+        h("span", { testid: "queue-channel" }, h("span", { "aria-hidden": "true" }, `${icon} `), channel),
+        h("span", { testid: "queue-team" }, handoff.team || "no team"),
+        position ? h("span", { testid: "queue-position" }, `#${position} in queue`) : null,
+        handoff.assigned_agent ? h("span", { testid: "queue-agent" },
+          `with ${handoff.assigned_agent.display_name || handoff.assigned_agent.id}`) : null),
+      handoff.summary ? h("span", { class: "queue-summary" }, handoff.summary) : null,
+    ));
+}
+
+/** Render the queue into `list`; returns how many handoffs are shown. */
+export function renderQueue(list, handoffs, { filter, me, selectedId, loadedAt, onSelect }) {
+  const keep = FILTERS[filter]?.keep || (() => true);
+  const shown = handoffs.filter((handoff) => keep(handoff, me));
+  list.replaceChildren(...shown.map((handoff) =>
+    queueItem(handoff, { selected: handoff.id === selectedId, loadedAt, onSelect })));
+  if (!shown.length) {
+    list.append(h("li", { class: "empty", testid: "queue-empty" }, "Nothing waiting here."));
+  }
+  return shown.length;
+}
+
+/** Advance every ticking wait time (called once a second). */
+export function tickWaits(root) {
+  for (const el of root.querySelectorAll("[data-since]")) {
+    el.textContent = duration((Date.now() - Number(el.dataset.since)) / 1000);
+  }
+}

@@ -1,0 +1,77 @@
+"""The desk side of help-desk forwarding (``desk.helpdesk`` in handoff.yml).
+
+- Automatic: with ``forward: true`` every new ticket is copied to the help desk as soon as the
+  desk publishes ``handoff.opened`` for it (in a worker thread; every replica that hears the
+  event tries, the store lets exactly one send).
+- ``POST /api/handoffs/<id>/forward``: an agent of the ticket's team (or a supervisor, or the
+  service token) forwards it on request, or retries a failed forward. 409 when no help desk
+  is configured or the handoff is a live chat.
+- ``GET /api/handoffs/<id>`` shows the copy under ``helpdesk`` (see :mod:`.handoff_api`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import asdict
+from typing import Any, Dict
+
+from sanic import Blueprint
+from sanic.request import Request
+from sanic.response import HTTPResponse, json
+
+from connectors.agent_desk.http import DeskContext, desk_call
+from handoff import desk_service
+from handoff.desk_errors import Conflict
+from handoff.live_events import DeskEventType
+from handoff.store import HandoffStatus
+from handoff.ticket_forwarding import forward_ticket
+
+logger = logging.getLogger(__name__)
+
+
+def register_ticket_forwarding(desk: Blueprint, ctx: DeskContext) -> None:
+    """Add the forward route and, when configured, the automatic forwarder."""
+
+    @desk.post("/api/handoffs/<handoff_id>/forward")
+    @desk_call
+    async def forward(request: Request, handoff_id: str) -> HTTPResponse:
+        if ctx.helpdesk is None:
+            raise Conflict("no help desk is configured (desk.helpdesk in handoff.yml)")
+        await ctx.run(
+            lambda uow: desk_service.workable_handoff(uow, request.ctx.principal, handoff_id)
+        )
+        view = await asyncio.to_thread(forward_ticket, ctx.unit_of_work, ctx.helpdesk, handoff_id)
+        return json(asdict(view))
+
+    if ctx.helpdesk is None or not ctx.helpdesk.settings.forward:
+        return
+
+    @desk.listener("after_server_start")
+    async def start_forwarder(app: Any, loop: Any) -> None:
+        app.add_task(_forward_new_tickets(ctx), name="handoff-ticket-forwarder")
+
+
+async def _forward_new_tickets(ctx: DeskContext) -> None:
+    """Forward every ticket the desk opens, for as long as the server runs."""
+    assert ctx.helpdesk is not None
+    async with ctx.events.subscribe() as events:
+        async for event in events:
+            if not _is_new_ticket(event.type, event.data):
+                continue
+            try:
+                view = await asyncio.to_thread(
+                    forward_ticket, ctx.unit_of_work, ctx.helpdesk, event.handoff_id
+                )
+            except Exception:  # one bad ticket must not stop the forwarding of the others
+                logger.exception("Forwarding ticket %s failed", event.handoff_id)
+                continue
+            if view.status == "failed":
+                logger.warning("Ticket %s not forwarded: %s", event.handoff_id, view.last_error)
+
+
+def _is_new_ticket(event_type: str, data: Dict[str, Any]) -> bool:
+    return (
+        event_type == DeskEventType.HANDOFF_OPENED
+        and data.get("status") == HandoffStatus.TICKET.value
+    )

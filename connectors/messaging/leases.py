@@ -1,0 +1,58 @@
+"""Who this replica is, and keeping a row's lease alive while working on it.
+
+Several Rasa replicas share the inbox and outbox (``channel_inbox``, ``channel_outbox``); a
+replica works on a row only while it holds the row's lease (see
+``handoff.store.channel_repository``). ``REPLICA_ID`` names this process in ``lease_owner``:
+host, process id and a random part, so a restarted process never mistakes its dead
+predecessor's leases for its own. ``renewed`` keeps a lease from running out while a slow
+turn or a send with retries is in progress; when a replica is killed, renewal stops and the
+lease expires after ``lease_seconds``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from typing import AsyncIterator, Callable
+
+from handoff.store.models import utc_now
+
+logger = logging.getLogger(__name__)
+
+REPLICA_ID = f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+"""This process's name in ``lease_owner`` (at most 64 characters)."""
+
+
+def lease_end(seconds: float) -> datetime:
+    """Return when a lease taken or renewed now runs out."""
+    return utc_now() + timedelta(seconds=seconds)
+
+
+@asynccontextmanager
+async def renewed(renew: Callable[[datetime], bool], seconds: float) -> AsyncIterator[None]:
+    """Call ``renew(new_end)`` in a thread every third of ``seconds`` until the block ends.
+
+    ``renew`` returns False when the lease was lost (it ran out and another replica took the
+    row); that is logged — the work in progress cannot be undone.
+    """
+
+    async def keep_alive() -> None:
+        while True:
+            await asyncio.sleep(seconds / 3)
+            try:
+                if not await asyncio.to_thread(renew, lease_end(seconds)):
+                    logger.warning("a lease ran out while its work was still running")
+                    return
+            except Exception as error:  # the store is briefly unreachable: try again later
+                logger.warning("could not renew a lease: %s", type(error).__name__)
+
+    task = asyncio.get_running_loop().create_task(keep_alive())
+    try:
+        yield
+    finally:
+        task.cancel()

@@ -1,0 +1,1 @@
+"""Privacy: personal data kept out of the logs (``log_masking``)."""

@@ -1,0 +1,168 @@
+"""Two Rasa replicas over one PostgreSQL and one Redis: the customer on A, the agent on B."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+
+import aio_pika
+import pytest
+
+from tests.fakes.channels import DeskEventStream, telegram_text
+from tests.replicas.production import (
+    RABBITMQ_HOST,
+    agent_token,
+    hand_over,
+    post_update,
+    say,
+    user_texts,
+    wait_for,
+)
+
+pytestmark = pytest.mark.integration
+
+FAQ = [
+    "What payment methods do you accept?",
+    "How long does delivery take?",
+    "How do I return an item?",
+    "Where is my order?",
+]
+
+
+def new_chat() -> int:
+    return 6_000_000_000 + random.randint(1, 10**8)
+
+
+def test_relay_works_both_ways_across_replicas(replicas):
+    a, b = replicas.replicas
+    telegram = replicas.telegram
+    chat = new_chat()
+    conversation = f"telegram:{chat}"
+    handoff = hand_over(a, telegram, chat)
+    anna = agent_token(b, "anna", handoff["team"])
+
+    events = DeskEventStream(b)  # the agent's inbox streams from replica B
+    try:
+        assert post_update(a, telegram_text(chat, "hello? anyone there?")).status_code == 200
+        relayed = events.wait_for("message.customer", conversation, timeout=60)
+        assert relayed["data"]["text"] == "hello? anyone there?"
+    finally:
+        events.close()
+
+    claimed = b.desk("POST", f"/api/handoffs/{handoff['id']}/claim", token=anna)
+    assert claimed.status_code == 200, claimed.text
+    reply = b.desk(
+        "POST",
+        f"/api/handoffs/{handoff['id']}/messages",
+        token=anna,
+        json={"text": "Hi, Anna here. Let me check."},
+    )
+    assert reply.status_code == 201, reply.text
+    wait_for(lambda: "Hi, Anna here. Let me check." in telegram.texts_to(chat), 60, "agent reply")
+
+    # The customer answers on A again: relayed, not answered by the bot, logged once.
+    events = DeskEventStream(b)
+    try:
+        post_update(a, telegram_text(chat, "thanks, order 48213377"))
+        relayed = events.wait_for("message.customer", conversation, timeout=60)
+        assert relayed["data"]["text"] == "thanks, order 48213377"
+    finally:
+        events.close()
+    assert telegram.texts_to(chat).count("Hi, Anna here. Let me check.") == 1
+    texts = user_texts(b, conversation)
+    assert texts[-2:] == ["hello? anyone there?", "thanks, order 48213377"]
+    bot = [e for e in a.tracker(conversation)["events"] if e["event"] == "bot"]
+    assert [e["text"] for e in bot].count("Hi, Anna here. Let me check.") == 1
+    assert any("handoff_agent" in (e.get("metadata") or {}) for e in bot)
+
+
+def test_a_claim_race_across_replicas_has_one_winner(replicas):
+    a, b = replicas.replicas
+    chat = new_chat()
+    handoff = hand_over(b, replicas.telegram, chat)
+    racers = [agent_token(a if n % 2 else b, f"racer{n}", handoff["team"]) for n in range(8)]
+    barrier = threading.Barrier(len(racers))
+
+    def claim(n: int) -> int:
+        replica = a if n % 2 else b
+        barrier.wait()
+        return replica.desk(
+            "POST", f"/api/handoffs/{handoff['id']}/claim", token=racers[n]
+        ).status_code
+
+    with ThreadPoolExecutor(len(racers)) as pool:
+        statuses = list(pool.map(claim, range(len(racers))))
+    assert sorted(statuses) == [200] + [409] * (len(racers) - 1), statuses
+    wait_for(
+        lambda: len([t for t in replicas.telegram.texts_to(chat) if "joined the chat" in t]) >= 1,
+        30,
+        "joined message",
+    )
+    joined = [t for t in replicas.telegram.texts_to(chat) if "joined the chat" in t]
+    assert len(joined) == 1
+
+
+def test_nothing_is_processed_twice_and_order_holds_across_replicas(replicas):
+    a, b = replicas.replicas
+    telegram = replicas.telegram
+    chat = new_chat()
+    conversation = f"telegram:{chat}"
+    sent = [f"{FAQ[n % len(FAQ)]}" for n in range(10)]
+    updates = [telegram_text(chat, words) for words in sent]
+    for update in updates:
+        # Deliver every update to both replicas at once (a redelivery racing the original).
+        with ThreadPoolExecutor(2) as pool:
+            answers = list(pool.map(post_update, (a, b), (update, update)))
+        assert all(answer.status_code == 200 for answer in answers)
+        accepted = sum(answer.json()["accepted"] for answer in answers)
+        assert accepted == 1, [answer.json() for answer in answers]
+
+    wait_for(lambda: len(user_texts(a, conversation)) == len(sent), 180, "all turns processed")
+    assert user_texts(b, conversation) == sent  # every turn once, in the order accepted
+
+    def bot_texts() -> Counter:
+        events = a.tracker(conversation)["events"]
+        return Counter(e["text"] for e in events if e["event"] == "bot" and e.get("text"))
+
+    wait_for(lambda: Counter(telegram.texts_to(chat)) == bot_texts(), 60, "replies delivered")
+    time.sleep(2)  # a double would arrive now
+    assert Counter(telegram.texts_to(chat)) == bot_texts()  # each reply sent exactly once
+
+
+def test_analytics_consumers_get_both_replicas_events_from_rabbitmq(replicas):
+    a, b = replicas.replicas
+    chat = new_chat()
+    conversation = f"telegram:{chat}"
+    say(a, replicas.telegram, chat, FAQ[0], "PayPal")
+    say(b, replicas.telegram, chat, FAQ[1], "")
+    wait_for(lambda: len(user_texts(a, conversation)) == 2, 60, "both turns")
+    queue_name = replicas.event_broker["queues"][0]
+
+    async def consume() -> list:
+        connection = await aio_pika.connect_robust(
+            host=RABBITMQ_HOST, login="guest", password="guest", timeout=10
+        )
+        async with connection:
+            channel = await connection.channel()
+            queue = await channel.declare_queue(queue_name, durable=True)
+            texts = []
+            deadline = asyncio.get_running_loop().time() + 30
+            while asyncio.get_running_loop().time() < deadline:
+                message = await queue.get(no_ack=True, fail=False)
+                if message is None:
+                    if texts.count(FAQ[0]) and texts.count(FAQ[1]):
+                        break
+                    await asyncio.sleep(0.2)
+                    continue
+                event = json.loads(message.body)
+                if event.get("sender_id") == conversation and event.get("event") == "user":
+                    texts.append(event.get("text"))
+            return texts
+
+    texts = asyncio.run(consume())
+    assert texts.count(FAQ[0]) == 1 and texts.count(FAQ[1]) == 1, texts
