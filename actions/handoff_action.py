@@ -15,7 +15,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.decision_log import report_decision
 from actions.settings import handoff_settings
 from handoff import slots
-from handoff.availability import check_availability
 from handoff.context import ContextPackage, RouteInfo, build_context_package
 from handoff.desk_client import (
     DEFAULT_DESK_URL,
@@ -26,7 +25,8 @@ from handoff.desk_client import (
 )
 from handoff.expected_wait import describe_wait
 from handoff.reasons import HandoffReason
-from handoff.routing import Route, route_to_team
+from handoff.route_plan import plan_route
+from handoff.routing import Route
 from handoff.settings import HandoffSettings
 
 logger = logging.getLogger(__name__)
@@ -134,22 +134,7 @@ class ActionHandoff(Action):
             ),
             None,
         )
-        route = route_to_team(
-            reason, topic, metadata.get("customer_tier"), metadata.get("language"), settings.routing
-        )
-        availability = check_availability(
-            route, settings.routing.team(route.team).hours, self.clock(), metadata.get("timezone")
-        )
-        return route, RouteInfo(
-            team=route.team,
-            queue=route.queue,
-            priority=route.priority,
-            language=route.language,
-            why=route.why,
-            open=availability.open,
-            next_opening=availability.next_opening,
-            back_at=availability.back_at,
-        )
+        return plan_route(reason, topic, metadata, settings.routing, self.clock())
 
     @staticmethod
     def _reason(tracker: Tracker) -> HandoffReason:

@@ -46,7 +46,7 @@ from sqlalchemy.exc import IntegrityError
 from connectors.bridge import MEDIA_METADATA_KEY, relay_analysis, relay_incoming
 from connectors.messaging.fallback import hand_over_if_actions_failed
 from connectors.messaging.inbound import InboundTurn, MalformedDelivery, mask
-from connectors.messaging.leases import REPLICA_ID, lease_end, renewed
+from connectors.messaging.leases import REPLICA_ID, lease_renewer, renewed, take_lease
 from connectors.messaging.outbox import (
     DEFAULT_RETRY,
     OutboundMessage,
@@ -310,21 +310,10 @@ class MessagingInput(InputChannel):
             return uow.inbox.next_unprocessed(self.account, conversation_id)
 
     def _take_lease(self, delivery: InboundDelivery) -> bool:
-        with ChannelUnitOfWork(self._sessions) as uow:
-            taken = uow.inbox.take_lease(
-                delivery.id, delivery.lease_owner, self.owner, lease_end(self.retry.lease_seconds)
-            )
-            uow.commit()
-            return taken
+        return take_lease(self._sessions, "inbox", delivery, self.owner, self.retry.lease_seconds)
 
     def _renew(self, delivery_id: int) -> Callable[[datetime], bool]:
-        def renew(until: datetime) -> bool:
-            with ChannelUnitOfWork(self._sessions) as uow:
-                kept = uow.inbox.renew_lease(delivery_id, self.owner, until)
-                uow.commit()
-                return kept
-
-        return renew
+        return lease_renewer(self._sessions, "inbox", delivery_id, self.owner)
 
     async def _run_turn(
         self,

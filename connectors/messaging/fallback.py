@@ -39,11 +39,10 @@ from sqlalchemy.orm import sessionmaker
 from connectors.agent_desk.views import desk_view
 from connectors.messaging.inbound import mask
 from handoff import desk_service
-from handoff.availability import check_availability
-from handoff.context import RouteInfo, build_context_package, package_to_json_dict
+from handoff.context import build_context_package, package_to_json_dict
 from handoff.live_events import DeskEvent, DeskEventType, LiveEvents, live_events
 from handoff.reasons import HandoffReason
-from handoff.routing import route_to_team
+from handoff.route_plan import plan_route
 from handoff.settings import SettingsError, load_settings
 from handoff.slots import HANDOFF_ID, HANDOFF_REASON, HANDOFF_SIGNALS
 from handoff.store import SqlUnitOfWork
@@ -158,25 +157,8 @@ def _open_handoff(
     try:
         settings = load_settings()
         topic = (latest_dict.get("intent") or {}).get("name")
-        route = route_to_team(
-            reason, topic, metadata.get("customer_tier"), metadata.get("language"),
-            settings.routing,
-        )  # fmt: skip
-        availability = check_availability(
-            route,
-            settings.routing.team(route.team).hours,
-            datetime.now(timezone.utc),
-            metadata.get("timezone"),
-        )
-        route_info = RouteInfo(
-            team=route.team,
-            queue=route.queue,
-            priority=route.priority,
-            language=route.language,
-            why=route.why,
-            open=availability.open,
-            next_opening=availability.next_opening,
-            back_at=availability.back_at,
+        _, route_info = plan_route(
+            reason, topic, metadata, settings.routing, datetime.now(timezone.utc)
         )
     except SettingsError as problem:
         logger.warning("handing over without routing: %s", problem)

@@ -18,8 +18,11 @@ import socket
 import uuid
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
-from typing import AsyncIterator, Callable
+from typing import Any, AsyncIterator, Callable
 
+from sqlalchemy.orm import sessionmaker
+
+from handoff.store.channel_repository import ChannelUnitOfWork
 from handoff.store.models import utc_now
 
 logger = logging.getLogger(__name__)
@@ -56,3 +59,30 @@ async def renewed(renew: Callable[[datetime], bool], seconds: float) -> AsyncIte
         yield
     finally:
         task.cancel()
+
+
+def take_lease(sessions: sessionmaker, table: str, row: Any, owner: str, seconds: float) -> bool:
+    """Take ``row``'s lease in the ``table`` repository ("inbox" or "outbox"); blocking.
+
+    One conditional UPDATE: it succeeds only while the row still has the owner it was read
+    with, so of two replicas reading the same row only one gets it.
+    """
+    with ChannelUnitOfWork(sessions) as uow:
+        repository = getattr(uow, table)
+        taken = repository.take_lease(row.id, row.lease_owner, owner, lease_end(seconds))
+        uow.commit()
+        return bool(taken)
+
+
+def lease_renewer(
+    sessions: sessionmaker, table: str, row_id: int, owner: str
+) -> Callable[[datetime], bool]:
+    """Return the ``renew`` callable :func:`renewed` needs for a row of ``table``."""
+
+    def renew(until: datetime) -> bool:
+        with ChannelUnitOfWork(sessions) as uow:
+            kept = getattr(uow, table).renew_lease(row_id, owner, until)
+            uow.commit()
+            return bool(kept)
+
+    return renew

@@ -30,7 +30,13 @@ from typing import Any, Awaitable, Callable, Dict, Optional, Set
 from sqlalchemy.orm import sessionmaker
 
 from connectors.messaging.inbound import mask
-from connectors.messaging.leases import REPLICA_ID, lease_end, renewed
+from connectors.messaging.leases import (
+    REPLICA_ID,
+    lease_end,
+    lease_renewer,
+    renewed,
+    take_lease,
+)
 from handoff.live_events import DeskEvent, DeskEventType, LiveEvents, live_events
 from handoff.store.channel_models import OutboundMessage, OutboundOrigin, OutboundStatus
 from handoff.store.channel_repository import ChannelUnitOfWork, lease_is_live
@@ -301,21 +307,10 @@ class OutboxWorker:
             return uow.outbox.next_pending(self.channel, conversation_id)
 
     def _take_lease(self, message: OutboundMessage) -> bool:
-        with ChannelUnitOfWork(self._sessions) as uow:
-            taken = uow.outbox.take_lease(
-                message.id, message.lease_owner, self.owner, lease_end(self.retry.lease_seconds)
-            )
-            uow.commit()
-            return taken
+        return take_lease(self._sessions, "outbox", message, self.owner, self.retry.lease_seconds)
 
     def _renew(self, message_id: int) -> Callable[[datetime], bool]:
-        def renew(until: datetime) -> bool:
-            with ChannelUnitOfWork(self._sessions) as uow:
-                kept = uow.outbox.renew_lease(message_id, self.owner, until)
-                uow.commit()
-                return kept
-
-        return renew
+        return lease_renewer(self._sessions, "outbox", message_id, self.owner)
 
     async def _attempt(self, message: OutboundMessage) -> None:
         try:
