@@ -29,7 +29,7 @@ from rasa.core.agent import Agent
 from rasa.core.channels.channel import InputChannel
 from rasa.shared.core.events import BotUttered, UserUttered
 
-from connectors.agent_desk.handback import output_channel_for
+from connectors.agent_desk.handback import LOCK_POLL_SECONDS, output_channel_for
 from handoff.live_events import DeskEvent, DeskEventType, LiveEvents, live_events
 from handoff.slots import HANDOFF_ID
 
@@ -77,7 +77,7 @@ async def deliver_agent_message(
     processor = agent.processor
     assert processor is not None, "the Rasa server has no model loaded"
     metadata = {AGENT_METADATA_KEY: {"id": human.id, "name": human.name}, "kind": kind}
-    async with agent.lock_store.lock(conversation_id):
+    async with agent.lock_store.lock(conversation_id, wait_time_in_seconds=LOCK_POLL_SECONDS):
         tracker = await processor.get_tracker(conversation_id)
         output = output_channel_for(input_channels, tracker.get_latest_input_channel())
         await output.send_text_message(conversation_id, text)

@@ -8,10 +8,11 @@ A webhook delivery goes through, in this order:
 3. the inbox: each turn is written to ``channel_inbox`` under its unique delivery key *before*
    the webhook is answered; a redelivery (also after a restart) is answered 200 and ignored;
 4. 200 — processing runs in a background task, one conversation's turns one after another in
-   arrival order. When a person has the conversation (an open handoff in the store) the
-   message is on the desk's stream first (``connectors.bridge.relay_incoming``), then goes to
-   Rasa (``on_new_message``: logged and parsed, the bot silent) and the NLU's reading follows
-   (``relay_analysis``); otherwise it goes to Rasa for a bot turn.
+   arrival order. When a person has the conversation (an open handoff in the store, looked
+   up in the inbox transaction) the webhook puts the message on the desk's stream before it
+   answers (``connectors.bridge.relay_incoming``); the background turn then gives it to Rasa
+   (``on_new_message``: logged and parsed, the bot silent) and the NLU's reading follows
+   (``relay_analysis``). Otherwise the message goes to Rasa for a bot turn.
 
 Turns accepted but not processed (the server stopped in between) are processed when the server
 starts again; a turn whose message id is already in the tracker is not run twice.
@@ -57,7 +58,6 @@ from connectors.messaging.outbox import (
 from handoff.store import (
     ChannelUnitOfWork,
     InboundDelivery,
-    SqlUnitOfWork,
     create_store_engine,
     session_factory,
     upgrade_to_head,
@@ -68,6 +68,10 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_STORE_URL = "sqlite:///var/handoff.db"
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+Live = Tuple[str, Optional[str]]
+"""(handoff id, team) of the conversation's open handoff: a person has it."""
+LIVE_HANDOFF = "live_handoff"
+"""Inbox payload key: the handoff that was open when the webhook accepted the message."""
 
 
 def refuse(message: str, status: int) -> HTTPResponse:
@@ -182,7 +186,10 @@ class MessagingInput(InputChannel):
             except MalformedDelivery as error:
                 return refuse(str(error), 400)
             accepted = await asyncio.to_thread(self._accept, turns) if turns else []
-            for conversation_id in dict.fromkeys(turn.conversation_id for _, turn in accepted):
+            for _, turn, live in accepted:
+                if live is not None:  # a person has the conversation: on the desk right now
+                    self._relay(turn.conversation_id, turn.key, turn.text, turn.metadata, live)
+            for conversation_id in dict.fromkeys(turn.conversation_id for _, turn, _ in accepted):
                 self._wake(request.app, on_new_message, conversation_id)
             return json_response(
                 {"accepted": len(accepted), "duplicates": len(turns) - len(accepted)}
@@ -191,30 +198,61 @@ class MessagingInput(InputChannel):
         self.add_routes(webhook)
         return webhook
 
-    def _accept(self, turns: List[InboundTurn]) -> List[Tuple[int, InboundTurn]]:
+    def _accept(self, turns: List[InboundTurn]) -> List[Tuple[int, InboundTurn, Optional[Live]]]:
         """Persist new turns in one transaction; return them with their ids, duplicates left out.
 
-        A redelivery racing the original can hit the unique key at commit: then the whole
-        batch is tried once more, and the second pass sees the other one's rows.
+        Each customer message also records whether a person has the conversation at this
+        moment (``live_handoff`` in the payload), so the webhook can relay it to the desk at
+        once and the background turn knows it was relayed. A redelivery racing the original
+        can hit the unique key at commit: then the whole batch is tried once more, and the
+        second pass sees the other one's rows.
         """
         try:
             return self._accept_once(turns)
         except IntegrityError:
             return self._accept_once(turns)
 
-    def _accept_once(self, turns: List[InboundTurn]) -> List[Tuple[int, InboundTurn]]:
+    def _accept_once(
+        self, turns: List[InboundTurn]
+    ) -> List[Tuple[int, InboundTurn, Optional[Live]]]:
         accepted = []
         with ChannelUnitOfWork(self._sessions) as uow:
             for turn in turns:
+                payload = turn.payload()
+                live: Optional[Live] = None
+                if turn.action == "message":
+                    handoff = uow.handoffs.open_for_conversation(turn.conversation_id)
+                    if handoff is not None:
+                        live = (handoff.id, handoff.team)
+                        payload[LIVE_HANDOFF] = {"id": handoff.id, "team": handoff.team}
                 delivery_id = uow.inbox.accept(
-                    self.account, turn.key, turn.conversation_id, turn.payload(), turn.sent_at
+                    self.account, turn.key, turn.conversation_id, payload, turn.sent_at
                 )
                 if delivery_id is None:
                     logger.info("%s: duplicate delivery %s ignored", self.name(), turn.key)
                 else:
-                    accepted.append((delivery_id, turn))
+                    accepted.append((delivery_id, turn, live))
             uow.commit()
         return accepted
+
+    def _relay(
+        self,
+        conversation_id: str,
+        key: str,
+        text: str,
+        metadata: Optional[Dict[str, Any]],
+        live: Live,
+    ) -> None:
+        relay_incoming(
+            conversation_id,
+            text=text,
+            message_id=f"{self.account}:{key}",
+            timestamp=time.time(),
+            media=(metadata or {}).get(MEDIA_METADATA_KEY),
+            input_channel=self.name(),
+            handoff_id=live[0],
+            team=live[1],
+        )
 
     def _wake(self, app: Any, on_new_message: OnNewMessage, conversation_id: str) -> None:
         """Make sure a drain task is processing ``conversation_id``'s accepted deliveries."""
@@ -332,19 +370,14 @@ class MessagingInput(InputChannel):
             return
         await self.before_turn(turn)
         output = self.get_output_channel()
-        # A person has the conversation: the desk gets the words before Rasa parses them.
-        live = await asyncio.to_thread(self._live_handoff, conversation_id)
-        if live is not None:
-            relay_incoming(
-                conversation_id,
-                text=turn["text"],
-                message_id=message_id,
-                timestamp=time.time(),
-                media=(turn.get("metadata") or {}).get(MEDIA_METADATA_KEY),
-                input_channel=self.name(),
-                handoff_id=live[0],
-                team=live[1],
-            )
+        # A person has the conversation: the desk gets the words before Rasa parses them -
+        # from the webhook already, or now if the handoff opened after the webhook answered.
+        relayed = turn.get(LIVE_HANDOFF)
+        live: Optional[Live] = (relayed["id"], relayed.get("team")) if relayed else None
+        if live is None:
+            live = await asyncio.to_thread(self._live_handoff, conversation_id)
+            if live is not None:
+                self._relay(conversation_id, key, turn["text"], turn.get("metadata"), live)
         await on_new_message(
             UserMessage(
                 turn["text"],
@@ -364,9 +397,9 @@ class MessagingInput(InputChannel):
             app.ctx.agent, conversation_id, message_id, output, self._sessions, self.name()
         )
 
-    def _live_handoff(self, conversation_id: str) -> Optional[Tuple[str, Optional[str]]]:
+    def _live_handoff(self, conversation_id: str) -> Optional[Live]:
         """Return (handoff id, team) when a person has the conversation now, else None."""
-        with SqlUnitOfWork(self._sessions) as uow:
+        with ChannelUnitOfWork(self._sessions) as uow:
             handoff = uow.handoffs.open_for_conversation(conversation_id)
             return (handoff.id, handoff.team) if handoff is not None else None
 

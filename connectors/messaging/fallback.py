@@ -36,6 +36,7 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.orm import sessionmaker
 
+from connectors.agent_desk.handback import LOCK_POLL_SECONDS
 from connectors.agent_desk.views import desk_view
 from connectors.messaging.inbound import mask
 from handoff import desk_service
@@ -120,7 +121,7 @@ async def hand_over_if_actions_failed(
     text = TICKET_TEXT.format(reference=opened.handoff_id[:8]) if ticket else TROUBLE_TEXT
     if output is not None:
         await output.send_text_message(conversation_id, text)
-    async with agent.lock_store.lock(conversation_id):
+    async with agent.lock_store.lock(conversation_id, wait_time_in_seconds=LOCK_POLL_SECONDS):
         tracker = await agent.tracker_store.retrieve(conversation_id)
         tracker.update(BotUttered(text=text, metadata={"kind": FALLBACK_KIND}))
         tracker.update(SlotSet(HANDOFF_ID, opened.handoff_id))

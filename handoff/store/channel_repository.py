@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from handoff.store.channel_models import InboundDelivery, OutboundMessage, OutboundStatus
 from handoff.store.models import utc_now
+from handoff.store.repository import HandoffRepository
 
 
 def _claimable(model: Any, seen_owner: Optional[str], owner: str, now: datetime) -> Any:
@@ -289,6 +290,7 @@ class ChannelUnitOfWork:
 
     inbox: InboxRepository
     outbox: OutboxRepository
+    handoffs: HandoffRepository  # read-only here: is a person on the conversation now?
 
     def __init__(self, sessions: sessionmaker) -> None:
         self._sessions = sessions
@@ -298,6 +300,7 @@ class ChannelUnitOfWork:
         self._session = self._sessions()
         self.inbox = InboxRepository(self._session)
         self.outbox = OutboxRepository(self._session)
+        self.handoffs = HandoffRepository(self._session)
         return self
 
     def __exit__(
