@@ -47,7 +47,13 @@ from sqlalchemy.exc import IntegrityError
 from connectors.bridge import MEDIA_METADATA_KEY, relay_analysis, relay_incoming
 from connectors.messaging.fallback import hand_over_if_actions_failed
 from connectors.messaging.inbound import InboundTurn, MalformedDelivery, mask
-from connectors.messaging.leases import REPLICA_ID, lease_renewer, renewed, take_lease
+from connectors.messaging.leases import (
+    REPLICA_ID,
+    lease_renewer,
+    renewed,
+    take_lease,
+    wind_down,
+)
 from connectors.messaging.outbox import (
     DEFAULT_RETRY,
     OutboundMessage,
@@ -290,23 +296,13 @@ class MessagingInput(InputChannel):
     async def _shutdown_inbox(self, grace: float = 5.0) -> None:
         """Let running turns finish (up to ``grace`` seconds); let go of the leases."""
         self._stopping = True
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-        running = [task for task in self._drains.values() if not task.done()]
-        if running:
-            await asyncio.wait(running, timeout=grace)
-        for task in running:
-            task.cancel()
 
         def release() -> None:
             with ChannelUnitOfWork(self._sessions) as uow:
                 uow.inbox.release_leases(self.account, self.owner)
                 uow.commit()
 
-        try:
-            await asyncio.to_thread(release)
-        except Exception as error:  # they run out by themselves
-            logger.warning("%s: could not release inbox leases: %s", self.name(), error)
+        await wind_down(self._drains, self._sweeper, release, grace, f"{self.name()} inbox")
 
     async def _drain(self, app: Any, on_new_message: OnNewMessage, conversation_id: str) -> None:
         """Process the conversation's deliveries oldest first while this replica may."""

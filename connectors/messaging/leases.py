@@ -18,7 +18,7 @@ import socket
 import uuid
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
-from typing import Any, AsyncIterator, Callable
+from typing import Any, AsyncIterator, Callable, Dict, Optional
 
 from sqlalchemy.orm import sessionmaker
 
@@ -86,3 +86,28 @@ def lease_renewer(
             return bool(kept)
 
     return renew
+
+
+async def wind_down(
+    drains: Dict[str, asyncio.Task],
+    sweeper: Optional[asyncio.Task],
+    release: Callable[[], None],
+    grace: float,
+    what: str,
+) -> None:
+    """Stop a worker: no more sweeps, running work gets ``grace`` seconds, leases let go.
+
+    ``release`` (blocking, run in a thread) gives this replica's leases back so another one
+    can take over at once; if the store cannot be reached the leases simply run out.
+    """
+    if sweeper is not None:
+        sweeper.cancel()
+    running = [task for task in drains.values() if not task.done()]
+    if running:
+        await asyncio.wait(running, timeout=grace)
+    for task in running:
+        task.cancel()
+    try:
+        await asyncio.to_thread(release)
+    except Exception as error:  # they run out by themselves
+        logger.warning("%s could not release its leases: %s", what, error)

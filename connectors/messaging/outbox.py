@@ -36,6 +36,7 @@ from connectors.messaging.leases import (
     lease_renewer,
     renewed,
     take_lease,
+    wind_down,
 )
 from handoff.live_events import DeskEvent, DeskEventType, LiveEvents, live_events
 from handoff.store.channel_models import OutboundMessage, OutboundOrigin, OutboundStatus
@@ -219,23 +220,13 @@ class OutboxWorker:
         at-least-once in that crash window; the platforms offer no idempotency key).
         """
         self._stopping = True
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-        running = [task for task in self._drains.values() if not task.done()]
-        if running:
-            await asyncio.wait(running, timeout=grace)
-        for task in running:
-            task.cancel()
 
         def release() -> None:
             with ChannelUnitOfWork(self._sessions) as uow:
                 uow.outbox.release_leases(self.channel, self.owner)
                 uow.commit()
 
-        try:
-            await asyncio.to_thread(release)
-        except Exception as error:  # the leases run out by themselves
-            logger.warning("%s outbox could not release its leases: %s", self.channel, error)
+        await wind_down(self._drains, self._sweeper, release, grace, f"{self.channel} outbox")
 
     async def mark_failed(self, message: OutboundMessage, reason: str) -> None:
         """Mark ``message`` failed (unless it already is) and tell the desk."""
