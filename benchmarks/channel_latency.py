@@ -13,7 +13,10 @@ c) a customer message during a handoff: webhook POST → ``message.customer`` re
 d) an agent reply: desk ``POST /api/handoffs/<id>/messages`` → ``sendMessage`` at the fake.
 
 At each concurrency level, ``c`` conversations per kind act at once; the four kinds take turns
-round by round (the order rotates), so all of them see the same machine load.
+round by round (the order rotates), so all of them see the same machine load. After each
+burst the next one waits until Rasa has parsed the relayed messages (``message.analysed``)
+and then ``QUIET_PER_CONVERSATION`` seconds per conversation, so no kind is measured while the
+previous one's background work still runs.
 
     python -m benchmarks.channel_latency [--conversations 1 50] [--turns 16] [--model PATH]
 """
@@ -42,6 +45,10 @@ from tests.fakes.telegram_api import BOT_ID
 TOKEN = f"{BOT_ID}:AAH-fake-token"
 SECRET = "benchmark-webhook-secret"
 TIMEOUT = 60.0
+QUIET_PER_CONVERSATION = 0.02
+"""Pause after each burst, per conversation in it: the rest of its turns' work (our channel
+answers the webhook at once, so a bot turn goes on after its reply was sent) ends before the
+next kind is measured."""
 WARM_UP = ("What are your opening hours?", "Monday to Friday")
 FAQS = [  # one of each, so no repeated-question trigger fires
     ("Which payment methods do you accept?", "PayPal"),
@@ -92,6 +99,7 @@ class Run:
         self.chat_ids = itertools.count(random.randint(1, 10**6) * 1000 + 6_000_000_000)
         self.update_ids = itertools.count(random.randint(1, 10**6) * 1000)
         self.serial = itertools.count(1)
+        self.analysed: List[asyncio.Future[float]] = []
 
     async def post_update(self, server: Server, chat: int, text: str) -> None:
         """POST a text message Update as Telegram does (our server gets the secret header)."""
@@ -153,9 +161,15 @@ class Run:
         """c: a customer message during the handoff; seconds until the desk stream has it."""
         text = f"Any news about my parcel? ({next(self.serial)})"
         waiter = self.desk.expect(f"telegram:{chat.id}", text)
+        self.analysed.append(self.desk.expect(f"telegram:{chat.id}", text, "message.analysed"))
         started = time.monotonic()
         await self.post_update(self.ours, chat.id, text)
         return await asyncio.wait_for(waiter, TIMEOUT) - started
+
+    async def settle(self) -> None:
+        """Wait until Rasa has parsed every relayed message (their turns' background work)."""
+        pending, self.analysed = self.analysed, []
+        await asyncio.wait_for(asyncio.gather(*pending), TIMEOUT)
 
     async def agent_reply(self, chat: Chat) -> float:
         """d: an agent reply through the desk API; seconds until it reached the fake API."""
@@ -208,8 +222,11 @@ async def _measure(run: Run, concurrency: int, turns: int) -> Dict[str, Samples]
         for kind in ("a", "b"):  # a conversation that asked every FAQ is replaced, unmeasured
             stale = [chat for chat in bot[kind] if chat.asked == len(FAQS)]
             await asyncio.gather(*(run.fresh(servers[kind], chat) for chat in stale))
+        await asyncio.sleep(QUIET_PER_CONVERSATION * concurrency)
         for kind in order[turn % 4 :] + order[: turn % 4]:
             await samples[kind].burst(kinds[kind]())
+            await run.settle()  # the next kind starts on a quiet machine
+            await asyncio.sleep(QUIET_PER_CONVERSATION * concurrency)
         print(f"  {concurrency} conversations: round {turn + 1}/{turns}", flush=True)
     return samples
 

@@ -121,10 +121,14 @@ class TimedTelegramApi(FakeTelegramApi):
 
 
 class DeskStream:
-    """``GET /api/events`` read on the event loop, resolving ``message.customer`` waiters."""
+    """``GET /api/events`` read on the event loop, resolving waiters for customer messages.
+
+    ``message.customer`` is the relayed message itself; ``message.analysed`` follows once
+    Rasa has parsed it (the end of the relayed turn's background work).
+    """
 
     def __init__(self) -> None:
-        self._waiters: Dict[Tuple[str, str], asyncio.Future[float]] = {}
+        self._waiters: Dict[Tuple[str, str, str], asyncio.Future[float]] = {}
         self._task: Optional[asyncio.Task] = None
         self._connected = asyncio.Event()
 
@@ -137,10 +141,12 @@ class DeskStream:
         self._task = asyncio.get_running_loop().create_task(self._read(response))
         await asyncio.wait_for(self._connected.wait(), 30)
 
-    def expect(self, conversation_id: str, text: str) -> asyncio.Future[float]:
-        """Return a future of when the customer message ``text`` of the conversation arrives."""
+    def expect(
+        self, conversation_id: str, text: str, kind: str = "message.customer"
+    ) -> asyncio.Future[float]:
+        """Return a future of when event ``kind`` about customer message ``text`` arrives."""
         future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
-        self._waiters[(conversation_id, text)] = future
+        self._waiters[(kind, conversation_id, text)] = future
         return future
 
     async def _read(self, response: aiohttp.ClientResponse) -> None:
@@ -152,9 +158,9 @@ class DeskStream:
                 self._connected.set()
             elif line.startswith("event: "):
                 kind = line[7:]
-            elif line.startswith("data: ") and kind == "message.customer":
+            elif line.startswith("data: ") and kind in ("message.customer", "message.analysed"):
                 event = json.loads(line[6:])
-                key = (event["conversation_id"], event["data"]["text"])
+                key = (kind, event["conversation_id"], event["data"]["text"])
                 future = self._waiters.pop(key, None)
                 if future is not None and not future.done():
                     future.set_result(at)

@@ -15,6 +15,11 @@ An offer counts as an escalation everywhere, also on an FAQ conversation (strict
 
     python -m benchmarks.handoff_decisions [--conversations PATH] [--workers 4]
 
+Three labelled sets, written by the team in this order: ``handoff_conversations.yml`` (the
+development set, the default), ``handoff_conversations_heldout.yml`` (written blind as a
+held-out set; after its first run it was used for development too) and
+``handoff_conversations_test.yml`` (written blind, run once at the end, never tuned on).
+
 Models: the kit's model from ``ops.model``; the stock model is trained once into
 ``models/benchmarks/`` keyed by a hash of its inputs (under the same training lock).
 """

@@ -13,8 +13,14 @@ from typing import Optional
 
 _PERSON = (
     r"(?:human|person|people|agent|someone|somebody|representative|rep|operator|staff|"
-    r"manager|supervisor|colleague|real one|employee|"
+    r"manager|supervisor|colleague|real one|employee|team member|member of (?:your |the )?"
+    r"(?:staff|team)|"
     r"customer (?:service|support|care)(?:\s+(?:rep|representative|agent|team))?)"
+)
+_ANYONE = r"(?:anybody|anyone|somebody|someone|a person|a human)"
+_CONTACT_ME = (
+    r"(?:get in touch with me|contact me|call me|ring me|phone me|e-?mail me|message me|"
+    r"reach out to me|get back to me|give me a (?:ring|call|bell))"
 )
 _REQUESTS = [
     re.compile(pattern, re.IGNORECASE)
@@ -29,6 +35,19 @@ _REQUESTS = [
         r"\bjust\s+(?:connect|transfer|get)\s+me\b",
         rf"\bis\s+there\s+(?:a|an|any|some)?\s*(?:real|live|actual)?\s*{_PERSON}\b"
         r"[^.?!]{0,20}\b(?:talk|speak|chat)\b",
+        # help from a person: "I need help from an actual employee"
+        rf"\b(?:help|answer|reply|support)\s+from\s+(?:a|an|the|some|one of)?\s*"
+        rf"(?:your\s+)?(?:real|live|actual)?\s*{_PERSON}\b",
+        # a request that a person contact the customer: "could someone from your team call
+        # me back?" (not "will someone call me before the delivery?")
+        rf"\b(?:can|could|would|please|i need|i want|i'?d like)\b[^.?!]{{0,20}}?"
+        rf"\b(?:{_PERSON}|{_ANYONE})\b[^.?!]{{0,40}}?\b{_CONTACT_ME}",
+        # someone of the shop's team, around: "is anybody from the team around to help?"
+        rf"\b(?:is|are)\s+(?:there\s+)?{_ANYONE}\s+from\s+[^.?!]{{0,30}}?"
+        r"\b(?:team|staff|support|customer service)\b[^.?!]{0,20}?"
+        r"\b(?:around|available|online|there|to help)\b",
+        rf"\b(?:is|are)\s+(?:there\s+)?{_ANYONE}\b[^.?!]{{0,30}}?"
+        r"\b(?:around|available|online)\b[^.?!]{0,20}\bhelp\b",
     )
 ]
 _ASKING_WHETHER_BOT = re.compile(
@@ -37,12 +56,30 @@ _ASKING_WHETHER_BOT = re.compile(
 )
 
 
+_NO_PERSON_NEEDED = re.compile(
+    r"\b(?:no need|(?:i\s+)?(?:don'?t|do not|won'?t)\s+(?:need|want|have))\b[^.?!]{0,15}?"
+    r"\b(?:to\s+(?:talk|speak|chat)\s+(?:to|with)\s+|for\s+)(?:a\s+|an\s+|any\s+)?"
+    r"(?:human|person|agent|anyone|anybody|someone|somebody|representative|staff)\b",
+    re.IGNORECASE,
+)
+
+
 def is_explicit_request(text: Optional[str]) -> bool:
     """Tell whether ``text`` asks to be put through to a person.
 
     A question about whether the bot is human ("am I talking to a real person?") is a
-    bot challenge, not a request, and returns False.
+    bot challenge, not a request, and returns False; so is a message that says no person is
+    needed (see :func:`declines_a_person`).
     """
-    if not text or _ASKING_WHETHER_BOT.search(text):
+    if not text or _ASKING_WHETHER_BOT.search(text) or declines_a_person(text):
         return False
     return any(pattern.search(text) for pattern in _REQUESTS)
+
+
+def declines_a_person(text: Optional[str]) -> bool:
+    """Tell whether ``text`` says the customer does not need a person.
+
+    "I don't need to speak to anyone, just tell me ..." or "no need for a human" may still
+    look like ``human_handoff`` to the NLU; the policy then trusts the words, not the intent.
+    """
+    return bool(text) and _NO_PERSON_NEEDED.search(text or "") is not None

@@ -49,6 +49,7 @@ from connectors.messaging.fallback import hand_over_if_actions_failed
 from connectors.messaging.inbound import InboundTurn, MalformedDelivery, mask
 from connectors.messaging.leases import (
     REPLICA_ID,
+    lease_end,
     lease_renewer,
     renewed,
     take_lease,
@@ -78,6 +79,8 @@ Live = Tuple[str, Optional[str]]
 """(handoff id, team) of the conversation's open handoff: a person has it."""
 LIVE_HANDOFF = "live_handoff"
 """Inbox payload key: the handoff that was open when the webhook accepted the message."""
+Accepted = Tuple[InboundDelivery, InboundTurn, Optional[Live]]
+"""An accepted delivery's row, its turn, and the open handoff the webhook found."""
 
 
 def refuse(message: str, status: int) -> HTTPResponse:
@@ -191,12 +194,15 @@ class MessagingInput(InputChannel):
                 turns = self.parse(body)
             except MalformedDelivery as error:
                 return refuse(str(error), 400)
-            accepted = await asyncio.to_thread(self._accept, turns) if turns else []
+            idle = {turn.conversation_id for turn in turns if self._idle(turn.conversation_id)}
+            accepted = await asyncio.to_thread(self._accept, turns, idle) if turns else []
             for _, turn, live in accepted:
                 if live is not None:  # a person has the conversation: on the desk right now
                     self._relay(turn.conversation_id, turn.key, turn.text, turn.metadata, live)
+            leased = {d.conversation_id: d for d, _, _ in accepted if d.lease_owner == self.owner}
             for conversation_id in dict.fromkeys(turn.conversation_id for _, turn, _ in accepted):
-                self._wake(request.app, on_new_message, conversation_id)
+                first = leased.get(conversation_id)
+                self._wake(request.app, on_new_message, conversation_id, first)
             return json_response(
                 {"accepted": len(accepted), "duplicates": len(turns) - len(accepted)}
             )
@@ -204,24 +210,30 @@ class MessagingInput(InputChannel):
         self.add_routes(webhook)
         return webhook
 
-    def _accept(self, turns: List[InboundTurn]) -> List[Tuple[int, InboundTurn, Optional[Live]]]:
-        """Persist new turns in one transaction; return them with their ids, duplicates left out.
+    def _accept(self, turns: List[InboundTurn], idle: Set[str]) -> List[Accepted]:
+        """Persist new turns in one transaction; return their rows, duplicates left out.
 
         Each customer message also records whether a person has the conversation at this
         moment (``live_handoff`` in the payload), so the webhook can relay it to the desk at
         once and the background turn knows it was relayed. A redelivery racing the original
         can hit the unique key at commit: then the whole batch is tried once more, and the
         second pass sees the other one's rows.
+
+        Fast path for bot turns: for a conversation in ``idle`` (this replica is not
+        processing it) that no person has, whose new row is its oldest unprocessed one, the
+        row is leased to this replica in the same transaction, so the turn starts without
+        another look-up and lease round trip. A relayed message takes the usual way: its
+        turn only adds the NLU's reading, and starting that parse at once would hold the
+        event loop before the desk's event streams have written the message out.
         """
         try:
-            return self._accept_once(turns)
+            return self._accept_once(turns, idle)
         except IntegrityError:
-            return self._accept_once(turns)
+            return self._accept_once(turns, idle)
 
-    def _accept_once(
-        self, turns: List[InboundTurn]
-    ) -> List[Tuple[int, InboundTurn, Optional[Live]]]:
-        accepted = []
+    def _accept_once(self, turns: List[InboundTurn], idle: Set[str]) -> List[Accepted]:
+        accepted: List[Accepted] = []
+        idle = set(idle)
         with ChannelUnitOfWork(self._sessions) as uow:
             for turn in turns:
                 payload = turn.payload()
@@ -231,13 +243,22 @@ class MessagingInput(InputChannel):
                     if handoff is not None:
                         live = (handoff.id, handoff.team)
                         payload[LIVE_HANDOFF] = {"id": handoff.id, "team": handoff.team}
+                cid = turn.conversation_id
+                fast = cid in idle and live is None
+                lease = (self.owner, lease_end(self.retry.lease_seconds)) if fast else None
                 delivery_id = uow.inbox.accept(
-                    self.account, turn.key, turn.conversation_id, payload, turn.sent_at
+                    self.account, turn.key, cid, payload, turn.sent_at, lease
                 )
                 if delivery_id is None:
                     logger.info("%s: duplicate delivery %s ignored", self.name(), turn.key)
-                else:
-                    accepted.append((delivery_id, turn, live))
+                    continue
+                delivery = uow.inbox.get(delivery_id)
+                assert delivery is not None
+                if fast:
+                    idle.discard(cid)  # later rows of the conversation wait for this one
+                    if uow.inbox.unprocessed_before(self.account, cid, delivery_id):
+                        delivery.lease_owner = delivery.lease_until = None
+                accepted.append((delivery, turn, live))
             uow.commit()
         return accepted
 
@@ -260,13 +281,25 @@ class MessagingInput(InputChannel):
             team=live[1],
         )
 
-    def _wake(self, app: Any, on_new_message: OnNewMessage, conversation_id: str) -> None:
-        """Make sure a drain task is processing ``conversation_id``'s accepted deliveries."""
-        self._woken.add(conversation_id)
+    def _idle(self, conversation_id: str) -> bool:
         task = self._drains.get(conversation_id)
-        if task is None or task.done():
+        return task is None or task.done()
+
+    def _wake(
+        self,
+        app: Any,
+        on_new_message: OnNewMessage,
+        conversation_id: str,
+        first: Optional[InboundDelivery] = None,
+    ) -> None:
+        """Make sure a drain task is processing ``conversation_id``'s accepted deliveries.
+
+        ``first``: a delivery the webhook leased to this replica (see ``_accept``).
+        """
+        self._woken.add(conversation_id)
+        if self._idle(conversation_id):
             task = asyncio.get_running_loop().create_task(
-                self._drain(app, on_new_message, conversation_id)
+                self._drain(app, on_new_message, conversation_id, first)
             )
             self._drains[conversation_id] = task
             task.add_done_callback(lambda done: self._forget(conversation_id, done))
@@ -304,20 +337,34 @@ class MessagingInput(InputChannel):
 
         await wind_down(self._drains, self._sweeper, release, grace, f"{self.name()} inbox")
 
-    async def _drain(self, app: Any, on_new_message: OnNewMessage, conversation_id: str) -> None:
-        """Process the conversation's deliveries oldest first while this replica may."""
+    async def _drain(
+        self,
+        app: Any,
+        on_new_message: OnNewMessage,
+        conversation_id: str,
+        first: Optional[InboundDelivery] = None,
+    ) -> None:
+        """Process the conversation's deliveries oldest first while this replica may.
+
+        ``first`` was leased to this replica by the webhook that accepted it a moment ago:
+        it runs at once, and nothing can have run it before.
+        """
         while not self._stopping:
             self._woken.discard(conversation_id)
             try:
-                delivery = await asyncio.to_thread(self._next_delivery, conversation_id)
-                if delivery is None:
-                    if conversation_id in self._woken:
-                        continue  # accepted while we looked: look again
-                    return
-                if lease_is_live(delivery, self.owner):
-                    return  # another replica has the conversation; it looks for newer rows
-                if not await asyncio.to_thread(self._take_lease, delivery):
-                    return
+                fresh = first is not None
+                if first is not None:
+                    delivery, first = first, None
+                else:
+                    delivery = await asyncio.to_thread(self._next_delivery, conversation_id)
+                    if delivery is None:
+                        if conversation_id in self._woken:
+                            continue  # accepted while we looked: look again
+                        return
+                    if lease_is_live(delivery, self.owner):
+                        return  # another replica has the conversation; it looks for newer rows
+                    if not await asyncio.to_thread(self._take_lease, delivery):
+                        return
                 seconds = self.retry.lease_seconds
                 async with renewed(self._renew(delivery.id), seconds):
                     await self._run_turn(
@@ -326,7 +373,8 @@ class MessagingInput(InputChannel):
                         conversation_id,
                         delivery.delivery_key,
                         delivery.payload,
-                        delivery.lease_owner is not None,
+                        attempted_before=not fresh and delivery.lease_owner is not None,
+                        fresh=fresh,
                     )
                 await asyncio.to_thread(self._mark_processed, delivery.id)
             except asyncio.CancelledError:
@@ -357,7 +405,13 @@ class MessagingInput(InputChannel):
         key: str,
         turn: Dict[str, Any],
         attempted_before: bool,
+        fresh: bool = False,
     ) -> None:
+        """Give one accepted delivery to Rasa (or the desk, or ``handle_other``).
+
+        ``fresh``: accepted and leased by the webhook just now, so the open handoff it looked
+        up in that transaction is current - no second look-up before the turn.
+        """
         if turn.get("action") != "message":
             await self.handle_other(conversation_id, turn)
             return
@@ -370,7 +424,7 @@ class MessagingInput(InputChannel):
         # from the webhook already, or now if the handoff opened after the webhook answered.
         relayed = turn.get(LIVE_HANDOFF)
         live: Optional[Live] = (relayed["id"], relayed.get("team")) if relayed else None
-        if live is None:
+        if live is None and not fresh:
             live = await asyncio.to_thread(self._live_handoff, conversation_id)
             if live is not None:
                 self._relay(conversation_id, key, turn["text"], turn.get("metadata"), live)
@@ -389,9 +443,10 @@ class MessagingInput(InputChannel):
                 app.ctx.agent, conversation_id, message_id, handoff_id=live[0], team=live[1]
             )
             return
-        await hand_over_if_actions_failed(
-            app.ctx.agent, conversation_id, message_id, output, self._sessions, self.name()
-        )
+        if getattr(output, "queued", 0) == 0:  # a turn that said something did not fail
+            await hand_over_if_actions_failed(
+                app.ctx.agent, conversation_id, message_id, output, self._sessions, self.name()
+            )
 
     def _live_handoff(self, conversation_id: str) -> Optional[Live]:
         """Return (handoff id, team) when a person has the conversation now, else None."""

@@ -1,7 +1,9 @@
 """The outbox: every message to a customer is persisted, then sent with retries, in order.
 
-``OutboxWorker.enqueue`` writes the message (``channel_outbox``) and returns at once — a bot
-turn never waits for retries. One drain task per conversation sends that conversation's
+``OutboxWorker.enqueue`` writes the message (``channel_outbox``) before anything is sent. When
+the message can go at once it waits for that first attempt (at most ``FIRST_ATTEMPT_WAIT``
+seconds), like Rasa's own channels wait for their API call; a bot turn never waits for
+retries. One drain task per conversation sends that conversation's
 pending messages oldest first, so order is kept even while one of them is being retried;
 conversations do not wait for each other. On start, ``resume()`` drains every conversation
 with pending rows, so nothing accepted is lost across a restart.
@@ -105,6 +107,9 @@ DEFAULT_RETRY = RetryPolicy()
 
 Sender = Callable[[OutboundMessage], Awaitable[SendOutcome]]
 
+FIRST_ATTEMPT_WAIT = 5.0
+"""Seconds ``enqueue`` waits for the first attempt of a message it can send at once."""
+
 
 class OutboxWorker:
     """Persists and sends one channel's outbound messages (see the module docstring)."""
@@ -140,7 +145,8 @@ class OutboxWorker:
         Fast path: when this replica is not sending the conversation already and the new
         message is its oldest pending one, the row is leased to this replica in the same
         transaction and handed straight to a new drain task (no second look-up and lease
-        round trip before the API call). Otherwise the usual drain picks it up in order.
+        round trip before the API call), and the caller waits for that first attempt.
+        Otherwise the usual drain picks it up in order and the caller does not wait.
         """
         idle = self._idle(conversation_id)
 
@@ -153,19 +159,28 @@ class OutboxWorker:
                     request=request,
                     text=text,
                 )
+                if idle:  # inserted leased; let go below unless it is the oldest pending one
+                    message.lease_owner = self.owner
+                    message.lease_until = lease_end(self.retry.lease_seconds)
                 uow.outbox.add(message)
-                if idle:  # the query flushes the insert first (autoflush): the row has its id
-                    oldest = uow.outbox.next_pending(self.channel, conversation_id)
-                    if oldest is not None and oldest.id == message.id:
-                        message.lease_owner = self.owner
-                        message.lease_until = lease_end(self.retry.lease_seconds)
+                if idle and uow.outbox.pending_before(self.channel, conversation_id, message.id):
+                    message.lease_owner = message.lease_until = None
                 uow.commit()
                 return message
 
         message = await asyncio.to_thread(write)
         if message.lease_owner == self.owner and self._idle(conversation_id):
-            self._drains[conversation_id] = asyncio.get_running_loop().create_task(
-                self._drain(conversation_id, first=message)
+            loop = asyncio.get_running_loop()
+            attempted = loop.create_future()
+            task = loop.create_task(
+                self._drain(conversation_id, first=message, attempted=attempted)
+            )
+            self._drains[conversation_id] = task
+            # The caller (a bot turn, an agent's reply) waits for the first attempt, as Rasa's
+            # own channels wait for their API call: the message leaves now, not after the
+            # rest of the turn. Retries never hold the caller up.
+            await asyncio.wait(
+                {attempted, task}, timeout=FIRST_ATTEMPT_WAIT, return_when=asyncio.FIRST_COMPLETED
             )
         else:
             self.wake(conversation_id)
@@ -264,8 +279,17 @@ class OutboxWorker:
                 )
             )
 
-    async def _drain(self, conversation_id: str, first: Optional[OutboundMessage] = None) -> None:
-        """Send the conversation's pending messages oldest first (``first``: already leased)."""
+    async def _drain(
+        self,
+        conversation_id: str,
+        first: Optional[OutboundMessage] = None,
+        attempted: Optional[asyncio.Future] = None,
+    ) -> None:
+        """Send the conversation's pending messages oldest first.
+
+        ``first`` is already leased to this replica; ``attempted`` is resolved once its first
+        attempt has been made and recorded (or the drain ended before).
+        """
         try:
             while not self._stopping:
                 self._woken.discard(conversation_id)
@@ -288,10 +312,15 @@ class OutboxWorker:
                             return
                         await asyncio.sleep(wait)
                     await self._attempt(message)
+                if attempted is not None and not attempted.done():
+                    attempted.set_result(None)
         except asyncio.CancelledError:
             raise
         except Exception:  # never let one conversation's bug kill the worker silently
             logger.exception("outbox drain of %s stopped", mask(conversation_id))
+        finally:
+            if attempted is not None and not attempted.done():
+                attempted.set_result(None)
 
     def _next_pending(self, conversation_id: str) -> Optional[OutboundMessage]:
         with ChannelUnitOfWork(self._sessions) as uow:

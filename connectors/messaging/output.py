@@ -3,7 +3,8 @@
 Subclasses turn Rasa's responses into the platform's API request (``_text_request``,
 ``_buttons_request``, ``_image_request``, ``_custom_request``); this base class decides who
 wrote the message (bot or agent), adds the designer-enabled "Talk to a person" button and
-enqueues. Nothing here waits for the platform: the outbox worker sends.
+enqueues. The outbox worker sends; a caller waits at most for the first attempt, never for
+retries.
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ class QueuedOutput(OutputChannel):
     def __init__(self, worker: OutboxWorker, talk_to_person_button: bool = False) -> None:
         self.worker = worker
         self.talk_to_person_button = talk_to_person_button
+        self.queued = 0
+        """How many messages this output queued (one output serves one customer turn)."""
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         """Queue a text; a bot reply may get the "Talk to a person" button."""
@@ -77,14 +80,14 @@ class QueuedOutput(OutputChannel):
                 if buttons and last
                 else self._text_request(recipient_id, part)
             )
-            await self.worker.enqueue(recipient_id, request, part, origin_of(kwargs))
+            await self._enqueue(recipient_id, request, part, origin_of(kwargs))
 
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: List[Dict[str, Any]], **kwargs: Any
     ) -> None:
         """Queue a text with the response's own buttons (inline keyboard / reply buttons)."""
         request = self._buttons_request(recipient_id, text, buttons)
-        await self.worker.enqueue(recipient_id, request, text, origin_of(kwargs))
+        await self._enqueue(recipient_id, request, text, origin_of(kwargs))
 
     async def send_quick_replies(
         self, recipient_id: str, text: str, quick_replies: List[Dict[str, Any]], **kwargs: Any
@@ -95,14 +98,20 @@ class QueuedOutput(OutputChannel):
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
         """Queue an image by URL."""
         request = self._image_request(recipient_id, image)
-        await self.worker.enqueue(recipient_id, request, image, origin_of(kwargs))
+        await self._enqueue(recipient_id, request, image, origin_of(kwargs))
 
     async def send_custom_json(
         self, recipient_id: str, json_message: Dict[str, Any], **kwargs: Any
     ) -> None:
         """Queue a response's ``custom`` payload as a raw platform request."""
         request = self._custom_request(recipient_id, json_message)
-        await self.worker.enqueue(recipient_id, request, None, origin_of(kwargs))
+        await self._enqueue(recipient_id, request, None, origin_of(kwargs))
+
+    async def _enqueue(
+        self, recipient_id: str, request: Dict[str, Any], text: Optional[str], origin: str
+    ) -> None:
+        self.queued += 1
+        await self.worker.enqueue(recipient_id, request, text, origin)
 
     def _text_request(self, recipient_id: str, text: str) -> Dict[str, Any]:
         raise NotImplementedError

@@ -25,7 +25,9 @@ def low_confidence(turns: List[CustomerTurn], settings: PolicySettings) -> Optio
     """Return the low-confidence trigger (``bot_uncertainty``) for the latest turn, or None.
 
     Fires when the NLU's ``bot_uncertainty.score`` is at or above ``offer_threshold``, when it
-    fell back, or when the intent is a fallback intent (Rasa's own FallbackClassifier).
+    fell back, when the intent is a fallback intent (Rasa's own FallbackClassifier), or one of
+    ``unanswered_intents`` (``out_of_scope`` in the shipped handoff.yml: a question the bot has
+    no answer for, however sure the NLU is of that).
     """
     latest = turns[-1]
     uncertainty = latest.uncertainty or {}
@@ -34,6 +36,7 @@ def low_confidence(turns: List[CustomerTurn], settings: PolicySettings) -> Optio
         (score is not None and float(score) >= settings.low_confidence.offer_threshold)
         or bool(uncertainty.get("fallback"))
         or latest.intent in settings.looping.fallback_intents
+        or latest.intent in settings.low_confidence.unanswered_intents
     )
     if not unsure:
         return None

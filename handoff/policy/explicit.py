@@ -1,14 +1,15 @@
 """Explicit request: the customer asks for a person (intent, button or words). Always immediate.
 
 A "yes" to the bot's offer of a person is an explicit request too: the customer was asked and
-said so.
+said so. A message that says no person is needed ("I don't need to speak to anyone, just tell
+me ...") is not one, whatever intent the NLU gives it.
 """
 
 from __future__ import annotations
 
 from typing import Optional
 
-from handoff.explicit_request import is_explicit_request
+from handoff.explicit_request import declines_a_person, is_explicit_request
 from handoff.policy.settings import PolicySettings
 from handoff.policy.signals import Fired, SignalName, signal
 from handoff.policy.turns import CustomerTurn
@@ -22,6 +23,7 @@ def explicit_request(turn: CustomerTurn, settings: PolicySettings) -> Optional[F
         signals.append(signal(SignalName.EXPLICIT_PHRASE, True))
     if turn.after_offer and turn.intent in settings.low_confidence.accept_intents:
         signals.append(signal(SignalName.OFFER_ACCEPTED, True))
-    if signals or turn.intent in settings.explicit_request.intents:
+    asked = turn.intent in settings.explicit_request.intents and not declines_a_person(turn.text)
+    if signals or asked:
         return Fired(HandoffReason.EXPLICIT_REQUEST, signals)
     return None

@@ -11,7 +11,7 @@ once more.
 
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import List, Optional, Sequence
 
 from handoff.policy.settings import LoopingSettings, PolicySettings
 from handoff.policy.signals import Fired, SignalName, signal
@@ -26,20 +26,32 @@ def not_understood(turn: CustomerTurn, section: LoopingSettings) -> bool:
     )
 
 
-def unsure_now(turn: CustomerTurn, offer_threshold: Optional[float]) -> bool:
-    """Tell whether the NLU is as unsure about ``turn`` as the low-confidence offer needs."""
+def unsure_now(
+    turn: CustomerTurn, offer_threshold: Optional[float], unanswered: Sequence[str] = ()
+) -> bool:
+    """Tell whether the bot is as unsure about ``turn`` as the low-confidence offer needs.
+
+    The NLU's score reaches ``offer_threshold``, or the intent is one the bot has no answer
+    for (``low_confidence.unanswered_intents``).
+    """
+    if turn.intent in unanswered:
+        return True
     score = (turn.uncertainty or {}).get("score")
     return offer_threshold is not None and score is not None and score >= offer_threshold
 
 
 def fallbacks_in_a_row(
-    turns: List[CustomerTurn], section: LoopingSettings, offer_threshold: Optional[float] = None
+    turns: List[CustomerTurn],
+    section: LoopingSettings,
+    offer_threshold: Optional[float] = None,
+    unanswered: Sequence[str] = (),
 ) -> int:
     """Return how many turns, ending with the latest, the bot did not understand."""
     count = 0
     for position, turn in enumerate(reversed(turns)):
         latest = position == 0
-        if not (not_understood(turn, section) or (latest and unsure_now(turn, offer_threshold))):
+        unsure = latest and unsure_now(turn, offer_threshold, unanswered)
+        if not (not_understood(turn, section) or unsure):
             break
         count += 1
     return count
@@ -47,7 +59,8 @@ def fallbacks_in_a_row(
 
 def looping(turns: List[CustomerTurn], settings: PolicySettings) -> Optional[Fired]:
     """Return the looping trigger (``fallbacks_in_a_row``), or None."""
-    count = fallbacks_in_a_row(turns, settings.looping, settings.low_confidence.offer_threshold)
+    low = settings.low_confidence
+    count = fallbacks_in_a_row(turns, settings.looping, low.offer_threshold, low.unanswered_intents)
     if count < settings.looping.max_fallbacks:
         return None
     return Fired(HandoffReason.LOOPING, [signal(SignalName.FALLBACKS_IN_A_ROW, count)])

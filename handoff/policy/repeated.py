@@ -5,12 +5,19 @@ says "thanks, bye" is done, not stuck). Two ways to be "the same request": the s
 not small talk or a catch-all like ``nlu_fallback``/``out_of_scope`` — or a near-duplicate
 text (normalised token Jaccard at or above ``similarity``). A phrase like "that's not what I
 asked" counts at once, but only after an earlier turn the bot answered.
+
+A request the bot did not understand (it fell back, asked to rephrase or offered a person)
+and the customer then sends again, near-verbatim, counts at the second time: the customer is
+not rephrasing or wandering off — they are asking the same question, unanswered. The agent
+learns more from "asked twice, no answer" than from "the bot looped" (looping ranks lower and
+still shows in the signals); different messages the bot failed stay looping.
 """
 
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import FrozenSet, List, Optional
 
+from handoff.policy.looping import not_understood
 from handoff.policy.settings import PolicySettings
 from handoff.policy.signals import Fired, SignalName, signal
 from handoff.policy.text import find_phrase, jaccard, tokens
@@ -51,4 +58,17 @@ def repeated_question(turns: List[CustomerTurn], settings: PolicySettings) -> Op
     if len(similar) >= section.times:
         value = {"times": len(similar), "similarity": round(min(similar), 4)}
         return Fired(HandoffReason.REPEATED_QUESTION, [signal(SignalName.REPEATED_TEXT, value)])
-    return None
+    return _repeated_unanswered(turns, words, settings)
+
+
+def _repeated_unanswered(
+    turns: List[CustomerTurn], words: FrozenSet[str], settings: PolicySettings
+) -> Optional[Fired]:
+    """Fire when the latest turn repeats the one before it, which the bot did not understand."""
+    if len(turns) < 2 or not not_understood(turns[-2], settings.looping):
+        return None
+    similarity = jaccard(words, tokens(turns[-2].text))
+    if similarity < settings.repeated_question.similarity:
+        return None
+    value = {"times": 2, "similarity": round(similarity, 4), "unanswered": True}
+    return Fired(HandoffReason.REPEATED_QUESTION, [signal(SignalName.REPEATED_TEXT, value)])

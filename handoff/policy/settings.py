@@ -31,6 +31,13 @@ DEFAULT_LEGAL_PHRASES = [
     "take you to court",
     "see you in court",
     "small claims court",
+    "legal steps",
+    "legal proceedings",
+    "court action",
+    "a solicitor",
+    "a lawyer",
+    "an attorney",
+    "legal advice",
 ]
 DEFAULT_FORMAL_COMPLAINT_PHRASES = [
     "formal complaint",
@@ -41,19 +48,26 @@ DEFAULT_FORMAL_COMPLAINT_PHRASES = [
     "consumer protection",
     "trading standards",
     "ombudsman",
+    "formal grievance",
+    "official grievance",
+    "lodge a grievance",
 ]
 DEFAULT_PHRASE_ONLY_INTENTS = ["complaint"]
 DEFAULT_QUESTION_OPENERS = [
     "how long", "how many", "how much", "how do i", "how can i", "how does", "how do refunds",
     "when will", "when do", "when does", "what is your", "whats your", "what are your",
     "what is the", "is it possible", "can i", "could i", "do you", "do i", "where can i",
-    "is there a way",
+    "is there a way", "does the", "does it", "will i", "would i", "if i", "what do you",
+    "what does", "whats the",
 ]  # fmt: skip
 DEFAULT_PROBLEM_PHRASES = [
     "i want", "i need", "id like", "i would like", "give me", "charged me", "charged my",
     "charged twice", "twice", "i never", "never made", "never ordered", "wasnt me", "not me",
-    "hacked", "stolen", "someone", "broken", "damaged", "wrong", "missing", "my money back",
+    "hacked", "stolen", "someone logged", "someone changed", "someone used", "someone has",
+    "someone got", "someone is", "someone else", "broken", "damaged", "wrong", "missing",
+    "my money back",
     "refund me", "dispute", "unauthorised", "unauthorized", "fraud", "still not", "still no",
+    "still nothing", "never arrived", "never received", "havent received", "hasnt arrived",
 ]  # fmt: skip
 DEFAULT_FAQ_ANSWERS = {
     "refund_request": "utter_return_policy",
@@ -71,6 +85,19 @@ DEFAULT_NOT_ANSWERED_PHRASES = [
     "that does not answer my question",
     "you're not answering my question",
     "read my question",
+    "answer my question",
+    "answer the question",
+    "i asked if",
+    "i asked whether",
+    "i already asked",
+    "my question was",
+    "that's not an answer",
+    "you haven't answered",
+    "you have not answered",
+    "doesn't answer it",
+    "does not answer it",
+    "that doesn't answer",
+    "that does not answer",
 ]
 DEFAULT_SMALLTALK_INTENTS = [
     "greet",
@@ -273,11 +300,15 @@ class RepeatedQuestionSettings(_Section):
 class LowConfidenceSettings(_Section):
     """The bot is unsure: *offer* a person with buttons, do not force a handoff."""
 
-    offer_threshold: float = Field(0.5, ge=0, le=1)  # the NLU's ``bot_uncertainty.score``
+    offer_threshold: float = Field(0.55, ge=0, le=1)  # the NLU's ``bot_uncertainty.score``
+    # intents that mean "the bot has no answer for this" however sure the NLU is
+    unanswered_intents: List[str] = Field(default_factory=list)
     accept_intents: List[str] = Field(default_factory=lambda: ["affirm"])
     decline_intents: List[str] = Field(default_factory=lambda: ["deny"])
 
-    _names = validator("accept_intents", "decline_intents", allow_reuse=True)(_intent_list)
+    _names = validator("unanswered_intents", "accept_intents", "decline_intents", allow_reuse=True)(
+        _intent_list
+    )
 
 
 class PolicySettings(_Section):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Dict, List, Optional, Type
+from typing import Any, Dict, List, Optional, Tuple, Type
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -59,11 +59,13 @@ class InboxRepository:
         conversation_id: str,
         payload: Dict[str, Any],
         customer_sent_at: Optional[datetime] = None,
+        lease: Optional[Tuple[str, datetime]] = None,
     ) -> Optional[int]:
         """Stage a delivery and return its id; ``None`` if this delivery was stored before.
 
-        A simultaneous insert of the same key by another session makes the commit raise
-        ``IntegrityError`` (the unique constraint); the caller retries, and then sees it.
+        ``lease``: (owner, until) to insert the row already leased. A simultaneous insert of
+        the same key by another session makes the commit raise ``IntegrityError`` (the
+        unique constraint); the caller retries, and then sees it.
         """
         existing = self._session.execute(
             select(InboundDelivery.id).where(
@@ -78,6 +80,8 @@ class InboxRepository:
             conversation_id=conversation_id,
             payload=payload,
             customer_sent_at=customer_sent_at,
+            lease_owner=lease[0] if lease else None,
+            lease_until=lease[1] if lease else None,
         )
         self._session.add(delivery)
         self._session.flush()
@@ -118,6 +122,20 @@ class InboxRepository:
             .limit(1)
         )
         return self._session.execute(query).scalars().first()
+
+    def unprocessed_before(self, account: str, conversation_id: str, delivery_id: int) -> bool:
+        """Whether the conversation has an unprocessed delivery older than ``delivery_id``."""
+        query = (
+            select(InboundDelivery.id)
+            .where(
+                InboundDelivery.account == account,
+                InboundDelivery.conversation_id == conversation_id,
+                InboundDelivery.processed_at.is_(None),
+                InboundDelivery.id < delivery_id,
+            )
+            .limit(1)
+        )
+        return self._session.execute(query).first() is not None
 
     def conversations_unprocessed(self, account: str) -> List[str]:
         """Return the conversations with unprocessed deliveries (oldest first)."""
@@ -189,8 +207,9 @@ class OutboxRepository:
         self._session = session
 
     def add(self, message: OutboundMessage) -> None:
-        """Stage a new outbound message (written on commit)."""
+        """Stage a new outbound message (inserted now, so it has its id; kept on commit)."""
         self._session.add(message)
+        self._session.flush()
 
     def get(self, message_id: int) -> Optional[OutboundMessage]:
         """Return the outbound message with this id, or ``None``."""
@@ -209,6 +228,20 @@ class OutboxRepository:
             .limit(1)
         )
         return self._session.execute(query).scalars().first()
+
+    def pending_before(self, channel: str, conversation_id: str, message_id: int) -> bool:
+        """Whether the conversation has a pending message older than ``message_id``."""
+        query = (
+            select(OutboundMessage.id)
+            .where(
+                OutboundMessage.channel == channel,
+                OutboundMessage.conversation_id == conversation_id,
+                OutboundMessage.status == OutboundStatus.PENDING,
+                OutboundMessage.id < message_id,
+            )
+            .limit(1)
+        )
+        return self._session.execute(query).first() is not None
 
     def conversations_with_pending(self, channel: str) -> List[str]:
         """Return the conversations that have undelivered messages (oldest first)."""

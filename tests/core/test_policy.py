@@ -127,7 +127,7 @@ def assert_none(decision: PolicyDecision) -> None:
     [
         ("I want to talk to a human", "human_handoff", True),
         ("/human_handoff", "human_handoff", False),  # the button's payload
-        ("can someone from your team call me back", "human_handoff", False),
+        ("I'd rather deal with an employee", "human_handoff", False),
         ("let me speak to a real person please", "out_of_scope", True),  # NLU missed it
         ("agent pls", "inform", True),
         ("no, just get me a person", "deny", True),
@@ -140,6 +140,19 @@ def test_an_explicit_request_hands_over_at_once(text, intent, phrase):
     assert decision.reason is HandoffReason.EXPLICIT_REQUEST
     assert decision.signal(SignalName.INTENT)["name"] == intent
     assert (decision.signal(SignalName.EXPLICIT_PHRASE) is True) is phrase
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I don't need to speak to anyone, just tell me whether you take Google Pay",
+        "no need for a person, do you deliver to Austria?",
+    ],
+)
+def test_saying_no_person_is_needed_is_no_request_even_if_the_nlu_says_so(text):
+    decision = evaluate([SESSION, user(text, "human_handoff", frustration=0.1)])
+
+    assert decision.reason is not HandoffReason.EXPLICIT_REQUEST
 
 
 def test_a_button_payload_without_parse_data_is_read_as_its_intent():
@@ -285,6 +298,11 @@ def test_faqs_and_non_threats_stay_with_the_bot(text, intent):
         ("hi, how do I change the password on my account?", "account_security",
          "utter_account_help"),
         ("what is your policy on double charges?", "billing_dispute", "utter_payment_methods"),
+        # the question follows a statement, or is hypothetical
+        ("I think my password is too weak, where can I change it?", "account_security",
+         "utter_account_help"),
+        ("if I send a table back, does the refund go to my PayPal?", "refund_request",
+         "utter_return_policy"),
     ],
 )  # fmt: skip
 def test_an_informational_question_on_a_sensitive_intent_gets_the_faq_answer(text, intent, answer):
@@ -304,6 +322,9 @@ def test_an_informational_question_on_a_sensitive_intent_gets_the_faq_answer(tex
         ("do I really have to wait, I never ordered this", "billing_dispute"),
         # no opener: a statement about the customer's own case
         ("my refund hasn't arrived", "refund_request"),
+        # a question after the customer's own problem
+        ("I returned the sofa in May and still nothing, when will I get it?", "refund_request"),
+        ("the chair was broken, if I send it back do I get all my money?", "refund_request"),
     ],
 )
 def test_a_question_that_states_a_problem_stays_a_sensitive_topic(text, intent):
@@ -311,6 +332,45 @@ def test_a_question_that_states_a_problem_stays_a_sensitive_topic(text, intent):
 
     assert decision.reason is HandoffReason.SENSITIVE_TOPIC
     assert decision.signal(SignalName.FAQ_ANSWER) is None
+
+
+@pytest.mark.parametrize(
+    "text", ["if you don't replace it I'll be taking legal steps", "expect court action"]
+)
+def test_legal_steps_and_court_action_are_legal_threats(text):
+    decision = evaluate([SESSION, user(text, "complaint", frustration=0.5)])
+
+    assert decision.reason is HandoffReason.SENSITIVE_TOPIC
+    assert decision.signal(SignalName.TOPIC) == "legal"
+
+
+@pytest.mark.parametrize(
+    "text, topic",
+    [
+        ("I am contacting a solicitor unless you take it back", "legal"),
+        ("How do I lodge a formal grievance about your courier?", "formal_complaint"),
+    ],
+)
+def test_solicitors_and_grievances_are_sensitive_even_as_questions(text, topic):
+    decision = evaluate([SESSION, user(text, "complaint", frustration=0.4)])
+
+    assert decision.reason is HandoffReason.SENSITIVE_TOPIC
+    assert decision.signal(SignalName.TOPIC) == topic
+
+
+def test_asking_someone_is_not_a_stranger_in_the_account():
+    text = "is there a way to set a new password myself or should I ask someone?"
+    decision = evaluate([SESSION, user(text, "account_security", frustration=0.1)])
+
+    assert decision.action is PolicyAction.NONE
+    assert decision.signal(SignalName.FAQ_ANSWER) == "utter_account_help"
+
+
+def test_a_sensitive_intent_on_you_did_not_answer_is_about_the_answer():
+    events = [*answered(user("when are you open", "opening_hours")),
+              user("no, you didn't answer my question", "account_security")]  # fmt: skip
+
+    assert evaluate(events).reason is HandoffReason.REPEATED_QUESTION
 
 
 def test_a_legal_threat_inside_a_question_is_still_sensitive():
@@ -591,6 +651,52 @@ def test_repeated_small_talk_is_not_a_repeated_question(texts, intent):
     assert_none(evaluate(answered(*(user(t, intent, frustration=0.1) for t in texts))))
 
 
+@pytest.mark.parametrize(
+    "first, again",
+    [
+        (
+            "can I change the delivery address of my order?",
+            "can I change the delivery address of my order?",
+        ),
+        ("is the green sofa back in stock", "is the green sofa back in stock??"),
+        ("do you deliver on sundays?", "Do you deliver on Sundays??"),
+    ],
+)
+def test_asking_again_what_the_bot_did_not_understand_is_a_repeated_question(first, again):
+    events = [SESSION, *fell_back(first), fallback(again)]
+
+    decision = evaluate(events)
+
+    assert decision.reason is HandoffReason.REPEATED_QUESTION
+    assert decision.signal(SignalName.REPEATED_TEXT)["unanswered"] is True
+    assert triggers(decision)[:2] == ["repeated_question", "looping"]
+
+
+@pytest.mark.parametrize("rephrased", ["the blue one from last time", "you know, the wobbly thing"])
+def test_rephrasing_what_the_bot_did_not_understand_stays_looping(rephrased):
+    events = [SESSION, *fell_back("the thing with the stuff"), fallback(rephrased)]
+
+    assert evaluate(events).reason is HandoffReason.LOOPING
+
+
+def test_asking_again_after_an_answer_needs_three_times():
+    asked = user("can I change the delivery address of my order?", "out_of_scope", frustration=0.2)
+
+    assert_none(evaluate(answered(asked, asked)))
+
+
+@pytest.mark.parametrize(
+    "text", ["I asked if you deliver on Sundays", "my question was about Sunday delivery"]
+)
+def test_restating_the_question_counts_as_the_answer_missing_it(text):
+    decision = evaluate(
+        [*answered(user("do you deliver on sundays", "shipping_times")), user(text)]
+    )
+
+    assert decision.reason is HandoffReason.REPEATED_QUESTION
+    assert decision.signal(SignalName.NOT_ANSWERED_PHRASE)
+
+
 def test_the_latest_turn_must_be_one_of_the_repetitions():
     turns = [user("where is my order", "order_status", frustration=0.2)] * 3
     events = answered(*turns, user("thanks, bye", "goodbye"))
@@ -604,8 +710,8 @@ def test_the_latest_turn_must_be_one_of_the_repetitions():
 @pytest.mark.parametrize(
     "uncertainty, fallback_flag, action",
     [
-        (0.5, False, PolicyAction.OFFER),  # the threshold itself counts
-        (0.4999, False, PolicyAction.NONE),
+        (0.55, False, PolicyAction.OFFER),  # the threshold itself counts
+        (0.5499, False, PolicyAction.NONE),
         (0.3, True, PolicyAction.OFFER),  # the scorer fell back
         (None, False, PolicyAction.NONE),  # no uncertainty scorer in the pipeline
     ],
@@ -621,6 +727,35 @@ def test_low_confidence_offers_a_person(uncertainty, fallback_flag, action):
     if action is PolicyAction.OFFER:
         assert decision.reason is HandoffReason.LOW_CONFIDENCE
         assert decision.signal(SignalName.BOT_UNCERTAINTY)["score"] == uncertainty
+
+
+UNANSWERED = PolicySettings.parse_obj(
+    {
+        "low_confidence": {"unanswered_intents": ["out_of_scope"]},
+        "looping": {"rephrase_actions": ["utter_default", "utter_offer_handoff"]},
+    }
+)
+
+
+def test_a_question_the_bot_has_no_answer_for_offers_a_person_however_sure_the_nlu_is():
+    sure = user("do you do gift wrapping", "out_of_scope", confidence=0.97, uncertainty=0.1)
+
+    assert evaluate([SESSION, sure]).action is PolicyAction.NONE  # not listed: the bot answers
+    decision = evaluate([SESSION, sure], UNANSWERED)
+    assert decision.action is PolicyAction.OFFER
+    assert decision.reason is HandoffReason.LOW_CONFIDENCE
+
+
+def test_a_second_unanswerable_question_after_the_offer_is_looping():
+    first = user("can my cat eat the packaging foam", "out_of_scope", uncertainty=0.1)
+    offer = bot("Shall I put you through to a person?", utter="utter_offer_handoff", offer=True)
+    events = [SESSION, first, action("action_offer_handoff"), offer, LISTEN]
+    second = user("what about the cardboard then", "out_of_scope", uncertainty=0.1)
+
+    decision = evaluate([*events, second], UNANSWERED)
+
+    assert decision.reason is HandoffReason.LOOPING
+    assert decision.action is PolicyAction.HANDOFF
 
 
 def test_the_stock_fallback_intent_alone_offers_a_person():
@@ -691,7 +826,7 @@ def test_a_session_start_or_a_resume_resets_the_counts(boundary):
     before = [*answered(order, order), *fell_back()]
     after = [PAUSE, boundary, HANDBACK, action("utter_welcome_back"), LISTEN]
 
-    assert evaluate([*before, fallback()]).reason is HandoffReason.LOOPING
+    assert evaluate([*before, fallback("grmbl the thingy")]).reason is HandoffReason.LOOPING
     assert evaluate([*before, order]).reason is HandoffReason.REPEATED_QUESTION
     assert evaluate([*before, *after, fallback()]).action is PolicyAction.OFFER
     assert_none(evaluate([*before, *after, order]))
@@ -811,7 +946,7 @@ def test_the_defaults_are_the_documented_ones():
     assert settings.looping.max_fallbacks == 2
     assert settings.repeated_question.times == 3
     assert settings.repeated_question.similarity == 0.8
-    assert settings.low_confidence.offer_threshold == 0.5
+    assert settings.low_confidence.offer_threshold == 0.55
     assert settings.sensitive_topic.intents == [
         "refund_request",
         "billing_dispute",
