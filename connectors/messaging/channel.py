@@ -239,10 +239,9 @@ class MessagingInput(InputChannel):
                 payload = turn.payload()
                 live: Optional[Live] = None
                 if turn.action == "message":
-                    handoff = uow.handoffs.open_for_conversation(turn.conversation_id)
-                    if handoff is not None:
-                        live = (handoff.id, handoff.team)
-                        payload[LIVE_HANDOFF] = {"id": handoff.id, "team": handoff.team}
+                    live = uow.handoffs.open_route(turn.conversation_id)
+                    if live is not None:
+                        payload[LIVE_HANDOFF] = {"id": live[0], "team": live[1]}
                 cid = turn.conversation_id
                 fast = cid in idle and live is None
                 lease = (self.owner, lease_end(self.retry.lease_seconds)) if fast else None
@@ -451,8 +450,7 @@ class MessagingInput(InputChannel):
     def _live_handoff(self, conversation_id: str) -> Optional[Live]:
         """Return (handoff id, team) when a person has the conversation now, else None."""
         with ChannelUnitOfWork(self._sessions) as uow:
-            handoff = uow.handoffs.open_for_conversation(conversation_id)
-            return (handoff.id, handoff.team) if handoff is not None else None
+            return uow.handoffs.open_route(conversation_id)
 
     def _mark_processed(self, delivery_id: int) -> None:
         with ChannelUnitOfWork(self._sessions) as uow:

@@ -7,7 +7,7 @@ priority (highest first), then oldest first, then by id so the order is total.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Dict, Iterable, List, Optional, Sequence
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -172,6 +172,19 @@ class HandoffRepository:
             .order_by(Handoff.created_at.desc())
         )
         return self._session.execute(query).scalars().first()
+
+    def open_route(self, conversation_id: str) -> Optional[Tuple[str, Optional[str]]]:
+        """Return (id, team) of the conversation's open handoff, or ``None``.
+
+        What a channel needs on every customer message to know a person has the conversation,
+        without loading the handoff's context package.
+        """
+        query = select(Handoff.id, Handoff.team).where(
+            Handoff.conversation_id == conversation_id,
+            Handoff.status.in_(sorted(OPEN_STATUSES)),
+        )
+        row = self._session.execute(query).first()
+        return (row[0], row[1]) if row is not None else None
 
     def open_for_conversation(self, conversation_id: str) -> Optional[Handoff]:
         """Return the conversation's open (queued or assigned) handoff, or ``None``.

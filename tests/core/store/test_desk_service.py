@@ -66,6 +66,20 @@ def test_after_hand_back_a_new_handoff_can_be_opened(unit_of_work) -> None:
         assert [h.id for h in desk_service.queue(uow)] == [second.handoff_id]
 
 
+def test_a_channel_sees_who_has_the_conversation_only_while_the_handoff_is_open(
+    unit_of_work,
+) -> None:
+    with unit_of_work() as uow:
+        assert uow.handoffs.open_route("c1") is None
+        opened = _open(uow, "c1", team="billing")
+    with unit_of_work() as uow:
+        assert uow.handoffs.open_route("c1") == (opened.handoff_id, "billing")
+        assert uow.handoffs.open_route("c2") is None
+        desk_service.hand_back(uow, opened.handoff_id, now=T0 + timedelta(minutes=3))
+    with unit_of_work() as uow:
+        assert uow.handoffs.open_route("c1") is None
+
+
 def test_queue_is_by_priority_then_oldest_first(unit_of_work) -> None:
     with unit_of_work() as uow:
         old = _open(uow, "old", minutes=0)
