@@ -30,6 +30,7 @@ person instead.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import time
@@ -49,6 +50,7 @@ from connectors.messaging.fallback import hand_over_if_actions_failed
 from connectors.messaging.inbound import InboundTurn, MalformedDelivery, mask
 from connectors.messaging.leases import (
     REPLICA_ID,
+    claim_oldest,
     lease_end,
     lease_renewer,
     renewed,
@@ -69,7 +71,6 @@ from handoff.store import (
     session_factory,
     upgrade_to_head,
 )
-from handoff.store.channel_repository import lease_is_live
 
 logger = logging.getLogger(__name__)
 
@@ -355,14 +356,11 @@ class MessagingInput(InputChannel):
                 if first is not None:
                     delivery, first = first, None
                 else:
-                    delivery = await asyncio.to_thread(self._next_delivery, conversation_id)
+                    find = functools.partial(self._next_delivery, conversation_id)
+                    delivery = await claim_oldest(find, self._take_lease, self.owner)
                     if delivery is None:
                         if conversation_id in self._woken:
                             continue  # accepted while we looked: look again
-                        return
-                    if lease_is_live(delivery, self.owner):
-                        return  # another replica has the conversation; it looks for newer rows
-                    if not await asyncio.to_thread(self._take_lease, delivery):
                         return
                 seconds = self.retry.lease_seconds
                 async with renewed(self._renew(delivery.id), seconds):

@@ -18,11 +18,11 @@ import socket
 import uuid
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
-from typing import Any, AsyncIterator, Callable, Dict, Optional
+from typing import Any, AsyncIterator, Callable, Dict, Optional, TypeVar
 
 from sqlalchemy.orm import sessionmaker
 
-from handoff.store.channel_repository import ChannelUnitOfWork
+from handoff.store.channel_repository import ChannelUnitOfWork, lease_is_live
 from handoff.store.models import utc_now
 
 logger = logging.getLogger(__name__)
@@ -59,6 +59,24 @@ async def renewed(renew: Callable[[datetime], bool], seconds: float) -> AsyncIte
         yield
     finally:
         task.cancel()
+
+
+Row = TypeVar("Row")
+
+
+async def claim_oldest(
+    find: Callable[[], Optional[Row]], take: Callable[[Row], bool], owner: str
+) -> Optional[Row]:
+    """Return a conversation's oldest open row, now leased to ``owner`` (blocking steps in threads).
+
+    ``find`` returns that row (or None); ``take`` leases it (:func:`take_lease`). None when there
+    is no row, when another replica holds a live lease on it (that replica looks for newer rows
+    itself) or when another replica took it just now.
+    """
+    row = await asyncio.to_thread(find)
+    if row is None or lease_is_live(row, owner):
+        return None
+    return row if await asyncio.to_thread(take, row) else None
 
 
 def take_lease(sessions: sessionmaker, table: str, row: Any, owner: str, seconds: float) -> bool:

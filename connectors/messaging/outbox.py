@@ -24,6 +24,7 @@ failed message is marked ``failed`` and published as the desk event ``message.fa
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -34,6 +35,7 @@ from sqlalchemy.orm import sessionmaker
 from connectors.messaging.inbound import mask
 from connectors.messaging.leases import (
     REPLICA_ID,
+    claim_oldest,
     lease_end,
     lease_renewer,
     renewed,
@@ -42,7 +44,7 @@ from connectors.messaging.leases import (
 )
 from handoff.live_events import DeskEvent, DeskEventType, LiveEvents, live_events
 from handoff.store.channel_models import OutboundMessage, OutboundOrigin, OutboundStatus
-from handoff.store.channel_repository import ChannelUnitOfWork, lease_is_live
+from handoff.store.channel_repository import ChannelUnitOfWork
 from handoff.store.models import utc_now
 
 logger = logging.getLogger(__name__)
@@ -296,15 +298,12 @@ class OutboxWorker:
                 if first is not None:
                     message, first = first, None
                 else:
-                    message = await asyncio.to_thread(self._next_pending, conversation_id)
+                    find = functools.partial(self._next_pending, conversation_id)
+                    message = await claim_oldest(find, self._take_lease, self.owner)
                     if message is None:
                         if conversation_id in self._woken:
                             continue  # enqueued while we looked: look again
                         return
-                    if lease_is_live(message, self.owner):
-                        return  # another replica sends this conversation, newer rows included
-                    if not await asyncio.to_thread(self._take_lease, message):
-                        return  # another replica just took it
                 async with renewed(self._renew(message.id), self.retry.lease_seconds):
                     wait = (message.next_attempt_at - utc_now()).total_seconds()
                     if wait > 0:

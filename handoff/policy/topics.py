@@ -35,12 +35,12 @@ def faq_answer(turn: CustomerTurn, settings: PolicySettings) -> Optional[str]:
 def sensitive_topic(turn: CustomerTurn, settings: PolicySettings) -> Optional[Fired]:
     """Return the sensitive-topic trigger (``topic``: intent or phrase topic), or None."""
     section = settings.sensitive_topic
-    about_the_answer = find_phrase(turn.text, settings.repeated_question.phrases) is not None
     if (
         turn.intent in section.intents
         and turn.intent not in section.phrase_only_intents
         and faq_answer(turn, settings) is None
-        and not about_the_answer  # "you didn't answer my question" is about the bot's answer
+        # "you didn't answer my question" is about the bot's answer, not a topic
+        and find_phrase(turn.text, settings.repeated_question.phrases) is None
     ):
         return Fired(HandoffReason.SENSITIVE_TOPIC, [signal(SignalName.TOPIC, turn.intent)])
     if turn.intent in section.informational_intents:
