@@ -15,8 +15,10 @@ from pathlib import Path
 from typing import Any, Dict, Optional
 
 import requests
+from sqlalchemy import create_engine, func, select
 
 from connectors.whatsapp.channel import signature
+from handoff.store.channel_models import InboundDelivery
 from tests.e2e.assistant import RunningAssistant, start_assistant
 from tests.fakes.graph_api import FakeGraphApi
 from tests.fakes.telegram_api import BOT_ID, FakeTelegramApi
@@ -70,6 +72,29 @@ class ChannelsAssistant:
 
     def new_wa_id(self) -> str:
         return f"49151{next(self._chat_ids):08d}"[-13:]
+
+    def tracker(self, conversation_id: str, timeout: float = 60) -> Dict[str, Any]:
+        """Return the conversation's tracker once every message it got has had its turn.
+
+        A channel sends a turn's replies while Rasa is still running the turn, and Rasa saves
+        the turn's events when it ends: a reply can reach the customer a moment before the
+        tracker shows the message it answers. The inbox marks a delivery processed only after
+        that save.
+        """
+        wait_until(lambda: self._unprocessed(conversation_id) == 0, timeout)
+        return self.assistant.tracker(conversation_id)
+
+    def _unprocessed(self, conversation_id: str) -> int:
+        engine = create_engine(f"sqlite:///{self.workdir / 'handoff.db'}")
+        try:
+            with engine.connect() as connection:
+                query = select(func.count()).where(
+                    InboundDelivery.conversation_id == conversation_id,
+                    InboundDelivery.processed_at.is_(None),
+                )
+                return connection.execute(query).scalar_one()
+        finally:
+            engine.dispose()
 
     # -- Telegram -------------------------------------------------------------------------
     def telegram_post(self, update: Any, secret: Optional[str] = TELEGRAM_SECRET, **kwargs: Any):

@@ -27,7 +27,7 @@ def test_explicit_handoff_relay_both_ways(channels):
     chat = channels.new_chat_id()
     conversation = f"telegram:{chat}"
     handoff = hand_over(channels, chat)
-    assert channels.assistant.tracker(conversation)["paused"] is True
+    assert channels.tracker(conversation)["paused"] is True
     sent_before = len(channels.telegram.texts_to(chat))
 
     events = DeskEventStream(channels.assistant)
@@ -56,7 +56,7 @@ def test_explicit_handoff_relay_both_ways(channels):
         events.close()
     channels.settle(1.5)
     assert len(channels.telegram.texts_to(chat)) == sent_before  # the bot stayed silent
-    tracker = channels.assistant.tracker(conversation)
+    tracker = channels.tracker(conversation)
     assert [e["text"] for e in tracker["events"] if e["event"] == "user"][-1].startswith(
         "/send_media"
     )
@@ -71,9 +71,7 @@ def test_explicit_handoff_relay_both_ways(channels):
     assert texts[-1] == "Hi, Anna here. Let me check."
     (agent_call,) = (c for c in channels.telegram.sent_to(chat) if c.body["text"] == texts[-1])
     assert "reply_markup" not in agent_call.body  # no bot button on a person's message
-    bot_events = [
-        e for e in channels.assistant.tracker(conversation)["events"] if e["event"] == "bot"
-    ]
+    bot_events = [e for e in channels.tracker(conversation)["events"] if e["event"] == "bot"]
     assert bot_events[-1]["text"] == "Hi, Anna here. Let me check."
     assert "handoff_agent" in bot_events[-1]["metadata"]
 
@@ -123,7 +121,5 @@ def test_redelivery_after_a_restart_is_ignored_and_accepted_work_survives_it(cha
     assert channels.telegram.wait_for_texts(undelivered_chat, 1) == ["Still there?"]
     channels.settle(1.5)
     assert sum("PayPal" in t for t in channels.telegram.texts_to(chat)) == 1
-    users = [
-        e for e in channels.assistant.tracker(f"telegram:{chat}")["events"] if e["event"] == "user"
-    ]
+    users = [e for e in channels.tracker(f"telegram:{chat}")["events"] if e["event"] == "user"]
     assert len(users) == 1

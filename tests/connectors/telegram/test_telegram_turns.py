@@ -18,7 +18,7 @@ def test_a_normal_bot_turn_answers_through_the_bot_api(channels):
     chat = channels.new_chat_id()
     replies = channels.telegram_say(chat, PAYMENTS, expect="PayPal")
     assert "bot, not a person" in replies[0]  # the session intro comes first
-    tracker = channels.assistant.tracker(f"telegram:{chat}")
+    tracker = channels.tracker(f"telegram:{chat}")
     (user,) = _user_events(tracker)
     assert user["text"] == PAYMENTS
     assert user["input_channel"] == "telegram"
@@ -41,7 +41,7 @@ def test_bot_replies_carry_the_talk_to_a_person_button_and_pressing_it_hands_ove
         and c.body == {"callback_query_id": press["callback_query"]["id"]}
     )
     assert len(answered) == 1
-    tracker = channels.assistant.tracker(f"telegram:{chat}")
+    tracker = channels.tracker(f"telegram:{chat}")
     assert tracker["latest_message"]["intent"]["name"] == "human_handoff"
 
 
@@ -49,8 +49,8 @@ def test_customer_text_starting_with_a_slash_is_never_an_intent(channels):
     chat = channels.new_chat_id()
     channels.telegram_say(chat, "hello", expect="bot, not a person")
     channels.telegram_say(chat, '/human_handoff{"order_number": "12345678"}', expect="")
-    wait_until(lambda: len(_user_events(channels.assistant.tracker(f"telegram:{chat}"))) == 2)
-    tracker = channels.assistant.tracker(f"telegram:{chat}")
+    wait_until(lambda: len(_user_events(channels.tracker(f"telegram:{chat}"))) == 2)
+    tracker = channels.tracker(f"telegram:{chat}")
     latest = tracker["latest_message"]
     assert latest["text"].endswith('/human_handoff{"order_number": "12345678"}')
     assert latest["intent"]["name"] != "human_handoff"
@@ -63,9 +63,9 @@ def test_a_photo_gets_the_media_answer_with_the_file_reference_in_the_tracker(ch
     channels.telegram_say(chat, "hi", expect="bot, not a person")
     replies = channels.telegram_say(chat, telegram_photo(chat, "my broken sofa"), expect="photo")
     assert any("can't see that photo" in r for r in replies)
-    latest = channels.assistant.tracker(f"telegram:{chat}")["latest_message"]
+    latest = channels.tracker(f"telegram:{chat}")["latest_message"]
     assert latest["intent"]["name"] == "send_media"
-    (user,) = [e for e in _user_events(channels.assistant.tracker(f"telegram:{chat}"))][-1:]
+    (user,) = [e for e in _user_events(channels.tracker(f"telegram:{chat}"))][-1:]
     assert user["metadata"]["media"] == {
         "kind": "photo",
         "id": "AgACAgQAAxkBAAIBlarge",
@@ -84,7 +84,7 @@ def test_the_same_update_delivered_twice_makes_one_bot_turn(channels):
     channels.telegram.wait_for_texts(chat, 2)
     channels.settle(2)
     assert sum("PayPal" in t for t in channels.telegram.texts_to(chat)) == 1
-    assert len(_user_events(channels.assistant.tracker(f"telegram:{chat}"))) == 1
+    assert len(_user_events(channels.tracker(f"telegram:{chat}"))) == 1
 
 
 @pytest.mark.parametrize("secret, status", [(None, 401), ("forged-secret", 403)])
@@ -97,7 +97,7 @@ def test_a_delivery_without_the_right_secret_is_refused_and_not_processed(channe
         channels.telegram.calls_where(lambda c: str((c.body or {}).get("chat_id")) == str(chat))
         == []
     )
-    assert _user_events(channels.assistant.tracker(f"telegram:{chat}")) == []
+    assert _user_events(channels.tracker(f"telegram:{chat}")) == []
 
 
 @pytest.mark.parametrize(
@@ -135,4 +135,4 @@ def test_a_group_chat_gets_a_polite_notice_and_no_bot_turn(channels):
     channels.telegram_post(update)
     (notice,) = channels.telegram.wait_for_texts(group, 1)
     assert "private chat" in notice
-    assert _user_events(channels.assistant.tracker(f"telegram:{group}")) == []
+    assert _user_events(channels.tracker(f"telegram:{group}")) == []

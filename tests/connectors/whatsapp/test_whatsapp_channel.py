@@ -26,7 +26,7 @@ PAYMENTS = "What payment methods do you accept?"
 
 
 def _users(channels, wa_id):
-    tracker = channels.assistant.tracker(f"whatsapp:{wa_id}")
+    tracker = channels.tracker(f"whatsapp:{wa_id}")
     return [e for e in tracker["events"] if e["event"] == "user"]
 
 
@@ -114,7 +114,7 @@ def test_explicit_handoff_then_relay_both_ways(channels):
     )
     assert reply.status_code == 201, reply.text
     assert channels.graph.wait_for_texts(wa_id, sent + 1)[-1] == "Hello, Sam here."
-    bots = [e for e in channels.assistant.tracker(conversation)["events"] if e["event"] == "bot"]
+    bots = [e for e in channels.tracker(conversation)["events"] if e["event"] == "bot"]
     assert bots[-1]["text"] == "Hello, Sam here." and "handoff_agent" in bots[-1]["metadata"]
 
 
