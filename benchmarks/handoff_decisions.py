@@ -13,12 +13,16 @@ each customer types, and the right escalation). After every turn the tracker is 
 
 An offer counts as an escalation everywhere, also on an FAQ conversation (stricter for both).
 
-    python -m benchmarks.handoff_decisions [--conversations PATH] [--workers 4]
+    python -m benchmarks.handoff_decisions [--conversations PATH ...] [--workers 4]
+        [--show-mistakes] [--kit-only]
 
-Three labelled sets, written by the team in this order: ``handoff_conversations.yml`` (the
-development set, the default), ``handoff_conversations_heldout.yml`` (written blind as a
-held-out set; after its first run it was used for development too) and
-``handoff_conversations_test.yml`` (written blind, run once at the end, never tuned on).
+Eight labelled sets, written by the team in this order, each blind (before the bot was run
+on it): ``handoff_conversations.yml`` (the development set, the default),
+``handoff_conversations_heldout.yml``, ``handoff_conversations_test.yml``,
+``handoff_conversations_test2.yml`` to ``handoff_conversations_test5.yml`` (each held out
+until its first run, then used for development too), and ``handoff_conversations_test6.yml``
+(100 conversations, run once at the end with the settings chosen on the others, then used
+too). ``--kit-only`` skips the stock bot while developing.
 
 Models: the kit's model from ``ops.model``; the stock model is trained once into
 ``models/benchmarks/`` keyed by a hash of its inputs (under the same training lock).
@@ -207,8 +211,15 @@ def _share(outcomes: Sequence[Outcome], hit: Callable[[Outcome], bool]) -> float
 
 
 def report(kit: Sequence[Outcome], stock: Sequence[Outcome]) -> str:
-    """Return the results as plain-text tables (metrics, then correct answers per kind)."""
-    ours, theirs = scores(kit), scores(stock)
+    """Return the results as plain-text tables (metrics, then correct answers per kind).
+
+    Without stock outcomes (``--kit-only``) the stock column shows "-", not zeros.
+    """
+    ours, theirs = scores(kit), scores(stock) if stock else None
+
+    def other(value: Optional[float], spec: str) -> str:
+        return f"{value:>7{spec}}" if value is not None else f"{'-':>7}"
+
     labels = {
         "precision": "Escalation precision",
         "recall": "Escalation recall",
@@ -227,17 +238,18 @@ def report(kit: Sequence[Outcome], stock: Sequence[Outcome]) -> str:
         target = TARGETS.get(key)
         sign = "<=" if key == "faq_false_escalations" else ">="
         lines.append(
-            f"{label:<36} {ours[key]:>7.1%} {theirs[key]:>7.1%}  "
+            f"{label:<36} {ours[key]:>7.1%} {other(theirs and theirs[key], '.1%')}  "
             + (f"{sign} {target:.0%}" if target is not None else "")
         )
     lines += ["", f"{'kind':<16} {'n':>3} {'kit':>7} {'stock':>7}   (conversations fully right)"]
     kinds = sorted({o.conversation.kind for o in kit}, key=_kind_order)
     for kind in kinds:
         mine = [o for o in kit if o.conversation.kind == kind]
-        other = [o for o in stock if o.conversation.kind == kind]
+        theirs_of_kind = [o for o in stock if o.conversation.kind == kind]
+        right = _share(theirs_of_kind, lambda o: o.correct) if stock else None
         lines.append(
             f"{kind:<16} {len(mine):>3} {_share(mine, lambda o: o.correct):>7.0%} "
-            f"{_share(other, lambda o: o.correct):>7.0%}"
+            f"{other(right, '.0%')}"
         )
     return "\n".join(lines)
 
@@ -319,45 +331,50 @@ def ensure_stock_model() -> Path:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
-    """Run both bots over the labelled set and print the tables."""
+    """Run both bots over each labelled set and print the tables."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--conversations", type=Path, default=CONVERSATIONS)
+    parser.add_argument("--conversations", type=Path, nargs="+", default=[CONVERSATIONS])
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--show-mistakes", action="store_true")
+    parser.add_argument(
+        "--kit-only", action="store_true", help="skip the stock bot (while developing)"
+    )
     args = parser.parse_args(argv)
 
-    conversations = load_conversations(args.conversations)
-    kit_model, stock_model = ensure_model(), ensure_stock_model()
-    results: Dict[str, List[Outcome]] = {}
+    sets = {path: load_conversations(path) for path in args.conversations}
+    bots: List[Tuple[str, Path, Detector]] = [("kit", ensure_model(), kit_escalation)]
+    if not args.kit_only:
+        bots.append(("stock", ensure_stock_model(), stock_escalation))
+    results: Dict[Tuple[str, Path], List[Outcome]] = {}
     with tempfile.TemporaryDirectory() as workdir:
-        for label, model, detect in (
-            ("kit", kit_model, kit_escalation),
-            ("stock", stock_model, stock_escalation),
-        ):
+        for label, model, detect in bots:
             folder = Path(workdir) / label
             folder.mkdir()
             assistant = start_assistant(model, folder)
             try:
-                started = time.perf_counter()
-                results[label] = run_all(assistant, conversations, detect, args.workers)
-                seconds = time.perf_counter() - started
+                for path, conversations in sets.items():
+                    started = time.perf_counter()
+                    results[label, path] = run_all(assistant, conversations, detect, args.workers)
+                    seconds = time.perf_counter() - started
+                    print(
+                        f"{label}: {path.name}, {len(conversations)} conversations in "
+                        f"{seconds:.0f} s",
+                        file=sys.stderr,
+                    )
             finally:
                 assistant.stop()
-            print(
-                f"{label}: {len(conversations)} conversations in {seconds:.0f} s", file=sys.stderr
-            )
-    counts = {kind: 0 for kind in {c.kind for c in conversations}}
-    for conversation in conversations:
-        counts[conversation.kind] += 1
-    print(
-        f"Handoff decisions on {len(conversations)} labelled conversations "
-        f"({sum(len(c.turns) for c in conversations)} customer turns)\n"
-    )
-    print(report(results["kit"], results["stock"]))
-    if args.show_mistakes:
-        print()
-        print(mistakes("kit", results["kit"]))
-        print(mistakes("stock", results["stock"]))
+    for path, conversations in sets.items():
+        print(
+            f"\n== {path.name}: handoff decisions on {len(conversations)} labelled conversations "
+            f"({sum(len(c.turns) for c in conversations)} customer turns)\n"
+        )
+        kit = results["kit", path]
+        print(report(kit, results.get(("stock", path), [])))
+        if args.show_mistakes:
+            print()
+            print(mistakes("kit", kit))
+            if ("stock", path) in results:
+                print(mistakes("stock", results["stock", path]))
 
 
 if __name__ == "__main__":

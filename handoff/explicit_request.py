@@ -9,24 +9,43 @@ asking an intake question. The patterns are deliberately narrow: "cleaning agent
 from __future__ import annotations
 
 import re
-from typing import Optional
+from typing import List, Optional
 
 _PERSON = (
     r"(?:human|person|people|agent|someone|somebody|representative|rep|operator|staff|"
-    r"manager|supervisor|colleague|real one|employee|team member|member of (?:your |the )?"
+    r"manager|supervisor|colleague|real one|employee|individual|team member|"
+    r"member of (?:your |the )?"
     r"(?:staff|team)|"
     r"customer (?:service|support|care)(?:\s+(?:rep|representative|agent|team))?)"
 )
 _ANYONE = r"(?:anybody|anyone|somebody|someone|a person|a human)"
 _CONTACT_ME = (
     r"(?:get in touch with me|contact me|call me|ring me|phone me|e-?mail me|message me|"
+    r"write (?:to )?me|"
     r"reach out to me|get back to me|give me a (?:ring|call|bell))"
 )
 _REQUESTS = [
     re.compile(pattern, re.IGNORECASE)
     for pattern in (
-        rf"\b(?:talk|speak|chat|connect|transfer|put me through|pass me|hand me over)\b"
-        rf"[^.?!]{{0,30}}?\b{_PERSON}\b",
+        rf"\b(?:talk|speak|chat|connect|transfer|put me through|pass me|hand me over|escalate|"
+        rf"correspond)\b[^.?!]{{0,30}}?\b{_PERSON}\b",
+        # "I wish to communicate with an employee" (not "how do you communicate with ...")
+        rf"\b(?:wish|want|like|need|prefer)\s+to\s+communicate\s+with\b[^.?!]{{0,20}}?"
+        rf"\b{_PERSON}\b",
+        # "I'd rather discuss that with someone from your delivery team"
+        rf"\b(?:discuss|go over|go through|sort|deal with)\b[^.?!]{{0,30}}?\bwith\s+"
+        rf"(?:a|an|the|some|one of)?\s*(?:your\s+)?(?:real|live|actual)?\s*{_PERSON}s?\b",
+        # "could you arrange a callback for me this afternoon?"
+        r"\b(?:arrange|book|schedule|request|want|need|i'?d like|appreciate)\b[^.?!]{0,20}?"
+        r"\bcall[- ]?back\b",
+        # "a real person from Northwind please"
+        rf"\b(?:real|live|actual)\s+{_PERSON}\b[^.?!]{{0,30}}?\b(?:please|pls|plz)\b",
+        # "someone who works in the shop, not the bot"
+        rf"\b(?:{_ANYONE}|one of your {_PERSON}s?)\b"
+        r"(?:\s+(?:who|that|from|at|in|of)\b[^.?!,]{0,40}?)?,?\s*(?:and\s+)?not\s+"
+        r"(?:a|an|the|this|your|some)?\s*(?:chat\s*)?(?:bot|robot|machine|computer)\b",
+        # "anyone human around?"
+        r"\b(?:any|some)(?:one|body)\s+(?:human|real|alive)\b",
         rf"\b(?:want|need|get|give)\s+(?:me\s+)?(?:a|an|the|some)?\s*(?:real|live|actual)?\s*"
         rf"{_PERSON}\b",
         # the whole message is the request, maybe after refusing a question: "no, agent pls"
@@ -35,13 +54,24 @@ _REQUESTS = [
         r"\bjust\s+(?:connect|transfer|get)\s+me\b",
         rf"\bis\s+there\s+(?:a|an|any|some)?\s*(?:real|live|actual)?\s*{_PERSON}\b"
         r"[^.?!]{0,20}\b(?:talk|speak|chat)\b",
+        # "is there an actual human I could message?" (not "... who will call me?")
+        rf"\bis\s+there\s+(?:a|an|any|some)?\s*(?:real|live|actual)?\s*{_PERSON}\s+"
+        r"(?:that\s+|whom?\s+)?i\s+(?:can|could|may|might)\s+"
+        r"(?:message|write to|contact|call|ring|phone|e-?mail|reach)\b",
         # help from a person: "I need help from an actual employee"
         rf"\b(?:help|answer|reply|support)\s+from\s+(?:a|an|the|some|one of)?\s*"
         rf"(?:your\s+)?(?:real|live|actual)?\s*{_PERSON}\b",
         # a request that a person contact the customer: "could someone from your team call
         # me back?" (not "will someone call me before the delivery?")
-        rf"\b(?:can|could|would|please|i need|i want|i'?d like)\b[^.?!]{{0,20}}?"
-        rf"\b(?:{_PERSON}|{_ANYONE})\b[^.?!]{{0,40}}?\b{_CONTACT_ME}",
+        rf"\b(?:can|could|would|please|i need|i want|i'?d like|(?:is it |is )?possible)\b"
+        rf"[^.?!]{{0,20}}?"
+        rf"\b(?:{_PERSON}s?|{_ANYONE})\b[^.?!]{{0,40}}?\b{_CONTACT_ME}",
+        # "I'd prefer it if one of your people could sort it out with me directly"
+        rf"\b(?:{_ANYONE}|one of (?:your|the) {_PERSON}s?)\b[^.?!]{{0,30}}?"
+        r"\b(?:sort|deal with|handle|discuss|go over|go through)\b[^.?!]{0,30}?\bwith me\b",
+        # "could somebody at the shop help me directly with my order"
+        rf"\b{_ANYONE}\s+(?:at|from|in)\s+(?:the|your)\s+(?:shop|store|company|team|office)\b"
+        r"[^.?!]{0,20}?\bhelp\b",
         # someone of the shop's team, around: "is anybody from the team around to help?"
         rf"\b(?:is|are)\s+(?:there\s+)?{_ANYONE}\s+from\s+[^.?!]{{0,30}}?"
         r"\b(?:team|staff|support|customer service)\b[^.?!]{0,20}?"
@@ -57,11 +87,39 @@ _ASKING_WHETHER_BOT = re.compile(
 
 
 _NO_PERSON_NEEDED = re.compile(
-    r"\b(?:no need|(?:i\s+)?(?:don'?t|do not|won'?t)\s+(?:need|want|have))\b[^.?!]{0,15}?"
-    r"\b(?:to\s+(?:talk|speak|chat)\s+(?:to|with)\s+|for\s+)(?:a\s+|an\s+|any\s+)?"
+    r"\b(?:no need|(?:i\s+)?(?:don'?t|do not|won'?t)\s+(?:need|want|have))\b"
+    # "... to talk to anyone" / "... for a human", a few words in between; or "a person" at once
+    r"(?:[^.?!]{0,15}?\b(?:to\s+(?:talk|speak|chat)\s+(?:to|with)\s+|for\s+)|\s+)"
+    r"(?:a\s+|an\s+|any\s+)?"
     r"(?:human|person|agent|anyone|anybody|someone|somebody|representative|staff)\b",
     re.IGNORECASE,
 )
+
+
+_REQUEST_WORDS = (
+    "agent", "human", "person", "people", "someone", "somebody", "representative", "operator",
+    "staff", "manager", "supervisor", "colleague", "employee", "speak", "talk", "chat",
+    "connect", "transfer", "real", "live", "actual", "want", "need", "can", "get",
+)  # fmt: skip
+
+
+def _swaps(word: str) -> List[str]:
+    return [word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1)]
+
+
+_TRANSPOSED = {
+    swapped: word
+    for word in _REQUEST_WORDS
+    for swapped in _swaps(word)
+    if swapped not in _REQUEST_WORDS
+}
+"""Two neighbouring letters swapped, the commonest typo when typing fast ("a real agnet")."""
+_WORD = re.compile(r"[A-Za-z]+")
+
+
+def untangle_typos(text: str) -> str:
+    """Return ``text`` with swapped-letter typos of the request words corrected."""
+    return _WORD.sub(lambda m: _TRANSPOSED.get(m.group().lower(), m.group()), text)
 
 
 def is_explicit_request(text: Optional[str]) -> bool:
@@ -69,9 +127,13 @@ def is_explicit_request(text: Optional[str]) -> bool:
 
     A question about whether the bot is human ("am I talking to a real person?") is a
     bot challenge, not a request, and returns False; so is a message that says no person is
-    needed (see :func:`declines_a_person`).
+    needed (see :func:`declines_a_person`). Two swapped letters in a request word
+    ("cna I get a real agnet") are read as the word.
     """
-    if not text or _ASKING_WHETHER_BOT.search(text) or declines_a_person(text):
+    if not text:
+        return False
+    text = untangle_typos(text)
+    if _ASKING_WHETHER_BOT.search(text) or declines_a_person(text):
         return False
     return any(pattern.search(text) for pattern in _REQUESTS)
 

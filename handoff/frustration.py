@@ -88,6 +88,7 @@ LEXICON: Dict[str, Pattern[str]] = {
         r"(?:been|keep|kept) waiting", r"waited (?:so long|forever|ages)", r"forever", r"ages",
         r"overdue", r"no (?:reply|response|answer|update|updates)", r"heard nothing",
         r"(?:nobody|no one|no-one) (?:has )?(?:replied|answered|got back|called|responded)",
+        r"(?:nobody|no one|no-one) (?:ever )?(?:answers|replies|responds|gets back|calls back)",
         r"never (?:arrived|came|showed up|turned up|got back|received|replied)",
         rf"{_UNIT} late", r"(?:weeks|days|months) and (?:still|nothing)",
         rf"(?:now|it'?s|has) been {_NUMBER} {_UNIT}", r"going on for (?:weeks|days|months)",
@@ -105,6 +106,7 @@ LEXICON: Dict[str, Pattern[str]] = {
         r"response|messages?)", r"(?:read|listen to) (?:my|what i)", r"repeat myself",
         r"asked before",
         r"(?:called|emailed|contacted|messaged|chased|phoned) (?:you )?\w+ times",
+        rf"(?:asked|told you|written|wrote|complained) {_NUMBER} times",
     ),
     "sarcasm": _words(
         r"thanks for nothing", r"yeah right", r"what a (?:joke|surprise)", r"surprise,? surprise",

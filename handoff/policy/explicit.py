@@ -1,8 +1,9 @@
 """Explicit request: the customer asks for a person (intent, button or words). Always immediate.
 
 A "yes" to the bot's offer of a person is an explicit request too: the customer was asked and
-said so. A message that says no person is needed ("I don't need to speak to anyone, just tell
-me ...") is not one, whatever intent the NLU gives it.
+said so (a "yes" the NLU is as unsure about as the offer threshold asks for is not counted).
+A message that says no person is needed ("I don't need to speak to anyone, just tell me ...")
+is not one, whatever intent the NLU gives it.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from typing import Optional
 
 from handoff.explicit_request import declines_a_person, is_explicit_request
+from handoff.policy.looping import unsure_now
 from handoff.policy.settings import PolicySettings
 from handoff.policy.signals import Fired, SignalName, signal
 from handoff.policy.turns import CustomerTurn
@@ -21,7 +23,13 @@ def explicit_request(turn: CustomerTurn, settings: PolicySettings) -> Optional[F
     signals = []
     if is_explicit_request(turn.text):
         signals.append(signal(SignalName.EXPLICIT_PHRASE, True))
-    if turn.after_offer and turn.intent in settings.low_confidence.accept_intents:
+    low = settings.low_confidence
+    if (
+        turn.after_offer
+        and turn.intent in low.accept_intents
+        # "😶😶😶" read as a shaky "yes" is not the customer accepting
+        and not unsure_now(turn, low.offer_threshold)
+    ):
         signals.append(signal(SignalName.OFFER_ACCEPTED, True))
     asked = turn.intent in settings.explicit_request.intents and not declines_a_person(turn.text)
     if signals or asked:

@@ -18,8 +18,9 @@ from handoff.policy.settings import InformationalQuestionSettings
 from handoff.policy.text import find_phrase, normalise
 
 _LEAD_INS = ("hi", "hello", "hey", "quick question", "just wondering", "roughly", "so", "ok")
-_CLAUSE = re.compile(r"[.,;:!?]+")
-"""The question may follow a statement: "I think my password is too weak, where can I ..."."""
+_CLAUSE = re.compile(r"[^\w\s'\u2019]+")
+"""The question may follow a statement: "I think my password is too weak, where can I ...";
+punctuation, emoji and other symbols end a clause ("forgot my password 🙈 how do I ...")."""
 
 
 def is_informational_question(text: Optional[str], settings: InformationalQuestionSettings) -> bool:
@@ -32,7 +33,8 @@ def is_informational_question(text: Optional[str], settings: InformationalQuesti
     openers = [normalise(opener) for opener in settings.openers]
     if not any(_opens_with(clause, openers) for clause in _CLAUSE.split(text or "")):
         return False
-    return find_phrase(text, settings.problem_phrases) is None
+    # "do I need to ask someone?" asks; it does not state a need
+    return find_phrase(text, settings.problem_phrases, skip_asked=True) is None
 
 
 def _opens_with(clause: str, openers: List[str]) -> bool:

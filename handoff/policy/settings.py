@@ -41,6 +41,13 @@ DEFAULT_LEGAL_PHRASES = [
 ]
 DEFAULT_FORMAL_COMPLAINT_PHRASES = [
     "formal complaint",
+    "complaint in writing",
+    "written complaint",
+    "register a complaint",
+    "register this as a complaint",
+    "log a complaint",
+    "raise a complaint",
+    "submit a complaint",
     "official complaint",
     "file a complaint",
     "lodge a complaint",
@@ -58,7 +65,9 @@ DEFAULT_QUESTION_OPENERS = [
     "when will", "when do", "when does", "what is your", "whats your", "what are your",
     "what is the", "is it possible", "can i", "could i", "do you", "do i", "where can i",
     "is there a way", "does the", "does it", "will i", "would i", "if i", "what do you",
-    "what does", "whats the",
+    "what does", "whats the", "where do i", "where would i", "how would i", "how to",
+    "what happens if", "wheres the", "wheres that", "where in my", "where on the",
+    "where on your",
 ]  # fmt: skip
 DEFAULT_PROBLEM_PHRASES = [
     "i want", "i need", "id like", "i would like", "give me", "charged me", "charged my",
@@ -87,6 +96,7 @@ DEFAULT_NOT_ANSWERED_PHRASES = [
     "read my question",
     "answer my question",
     "answer the question",
+    "what i asked",
     "i asked if",
     "i asked whether",
     "i already asked",
@@ -300,7 +310,7 @@ class RepeatedQuestionSettings(_Section):
 class LowConfidenceSettings(_Section):
     """The bot is unsure: *offer* a person with buttons, do not force a handoff."""
 
-    offer_threshold: float = Field(0.55, ge=0, le=1)  # the NLU's ``bot_uncertainty.score``
+    offer_threshold: float = Field(0.60, ge=0, le=1)  # the NLU's ``bot_uncertainty.score``
     # intents that mean "the bot has no answer for this" however sure the NLU is
     unanswered_intents: List[str] = Field(default_factory=list)
     accept_intents: List[str] = Field(default_factory=lambda: ["affirm"])

@@ -24,8 +24,16 @@ def normalise(text: Optional[str]) -> str:
     return _NON_WORD.sub(" ", lowered).strip()
 
 
+_AUXILIARIES = frozenset(
+    ("do", "does", "did", "would", "will", "should", "shall", "can", "could", "must")
+)
+
+
 def find_phrase(
-    text: Optional[str], phrases: Iterable[str], skip_negated: bool = False
+    text: Optional[str],
+    phrases: Iterable[str],
+    skip_negated: bool = False,
+    skip_asked: bool = False,
 ) -> Optional[str]:
     """Return the first of ``phrases`` found in ``text`` as whole words, or None.
 
@@ -34,13 +42,21 @@ def find_phrase(
         phrases: the phrases, in any spelling (they are normalised too).
         skip_negated: ignore a phrase with "not"/"never"/"don't" ... at most two words before
             it ("I'm not going to sue you" is no legal threat; "I won't hesitate to sue" is).
+        skip_asked: ignore a phrase starting with "I" right after an auxiliary verb: "do I
+            need to ask someone?" asks, it does not say "I need".
     """
     padded = f" {normalise(text)} "
     for phrase in phrases:
         needle = f" {normalise(phrase)} "
         start = padded.find(needle)
         while start != -1:
-            if not (skip_negated and _NEGATION.search(padded[: start + 1])):
+            negated = skip_negated and _NEGATION.search(padded[: start + 1])
+            asked = (
+                skip_asked
+                and needle.startswith(" i ")
+                and bool(set(padded[:start].split()[-1:]) & _AUXILIARIES)
+            )
+            if not (negated or asked):
                 return phrase
             start = padded.find(needle, start + 1)
     return None
