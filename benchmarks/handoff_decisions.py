@@ -16,11 +16,11 @@ An offer counts as an escalation everywhere, also on an FAQ conversation (strict
     python -m benchmarks.handoff_decisions [--conversations PATH ...] [--workers 4]
         [--show-mistakes] [--kit-only]
 
-Eight labelled sets, written by the team in this order, each blind (before the bot was run
+Nine labelled sets, written by the team in this order, each blind (before the bot was run
 on it): ``handoff_conversations.yml`` (the development set, the default),
 ``handoff_conversations_heldout.yml``, ``handoff_conversations_test.yml``,
-``handoff_conversations_test2.yml`` to ``handoff_conversations_test5.yml`` (each held out
-until its first run, then used for development too), and ``handoff_conversations_test6.yml``
+``handoff_conversations_test2.yml`` to ``handoff_conversations_test6.yml`` (each held out
+until its first run, then used for development too), and ``handoff_conversations_test7.yml``
 (100 conversations, run once at the end with the settings chosen on the others, then used
 too). ``--kit-only`` skips the stock bot while developing.
 

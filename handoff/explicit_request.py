@@ -27,13 +27,14 @@ _CONTACT_ME = (
 _REQUESTS = [
     re.compile(pattern, re.IGNORECASE)
     for pattern in (
-        rf"\b(?:talk|speak|chat|connect|transfer|put me through|pass me|hand me over|escalate|"
-        rf"correspond)\b[^.?!]{{0,30}}?\b{_PERSON}\b",
+        rf"\b(?:talk|speak|chat|connect|transfer|put me through|pass me|passed on|"
+        rf"hand me over|escalate|correspond)\b[^.?!]{{0,30}}?\b{_PERSON}\b",
         # "I wish to communicate with an employee" (not "how do you communicate with ...")
         rf"\b(?:wish|want|like|need|prefer)\s+to\s+communicate\s+with\b[^.?!]{{0,20}}?"
         rf"\b{_PERSON}\b",
         # "I'd rather discuss that with someone from your delivery team"
-        rf"\b(?:discuss|go over|go through|sort|deal with)\b[^.?!]{{0,30}}?\bwith\s+"
+        rf"\b(?:discuss|discussing|go over|go through|going over|going through|sort|deal with)"
+        rf"\b[^.?!]{{0,30}}?\bwith\s+"
         rf"(?:a|an|the|some|one of)?\s*(?:your\s+)?(?:real|live|actual)?\s*{_PERSON}s?\b",
         # "could you arrange a callback for me this afternoon?"
         r"\b(?:arrange|book|schedule|request|want|need|i'?d like|appreciate)\b[^.?!]{0,20}?"
@@ -44,6 +45,12 @@ _REQUESTS = [
         rf"\b(?:{_ANYONE}|one of your {_PERSON}s?)\b"
         r"(?:\s+(?:who|that|from|at|in|of)\b[^.?!,]{0,40}?)?,?\s*(?:and\s+)?not\s+"
         r"(?:a|an|the|this|your|some)?\s*(?:chat\s*)?(?:bot|robot|machine|computer)\b",
+        # "could a member of your team carry on this chat with me?"
+        rf"\b{_PERSON}s?\b[^.?!]{{0,20}}?\b(?:carry on|continue|take over)\s+(?:this|the|our)\s+"
+        r"(?:chat|conversation)\b",
+        # the whole request is a call: "ring me pls??"
+        r"^\W*(?:please\s+|pls\s+)?(?:call|ring|phone)\s+me(?:\s+back)?\s*"
+        r"(?:pls|please|plz|asap)\b",
         # "anyone human around?"
         r"\b(?:any|some)(?:one|body)\s+(?:human|real|alive)\b",
         rf"\b(?:want|need|get|give)\s+(?:me\s+)?(?:a|an|the|some)?\s*(?:real|live|actual)?\s*"

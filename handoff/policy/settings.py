@@ -38,6 +38,11 @@ DEFAULT_LEGAL_PHRASES = [
     "a lawyer",
     "an attorney",
     "legal advice",
+    "acting for my client",
+    "on behalf of my client",
+    "legal correspondence",
+    "legal department",
+    "consumer lawyer",
 ]
 DEFAULT_FORMAL_COMPLAINT_PHRASES = [
     "formal complaint",

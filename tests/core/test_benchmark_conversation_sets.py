@@ -36,6 +36,7 @@ def test_the_development_and_blind_sets_are_all_there():
     assert {"handoff_conversations_test", "handoff_conversations_test2"} <= names
     assert {"handoff_conversations_test3", "handoff_conversations_test4"} <= names
     assert {"handoff_conversations_test5", "handoff_conversations_test6"} <= names
+    assert "handoff_conversations_test7" in names
 
 
 @pytest.mark.parametrize("path", SETS, ids=lambda path: path.stem)

@@ -271,8 +271,12 @@ def test_phrase_only_intents_must_be_sensitive_intents():
         ("I'll sue you if the sofa doesn't come", "out_of_scope", "i'll sue"),
         ("I won't hesitate to take legal action", "order_status", "legal action"),
         ("see you in court", "goodbye", "see you in court"),
+        # a lawyer writing for a customer, venting intent or not
+        ("I write on behalf of my client about order 55120934", "complaint",
+         "on behalf of my client"),
+        ("please forward this to your legal department", "complaint", "legal department"),
     ],
-)
+)  # fmt: skip
 def test_a_legal_threat_is_sensitive_whatever_the_intent(text, intent, phrase):
     decision = evaluate([SESSION, user(text, intent)])
 
