@@ -6,6 +6,7 @@ Plus builders of documented payload shapes (Telegram ``Update`` objects, WhatsAp
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import random
@@ -15,10 +16,12 @@ from pathlib import Path
 from typing import Any, Dict, Optional
 
 import requests
-from sqlalchemy import create_engine, func, select
+from sqlalchemy.orm import sessionmaker
 
 from connectors.whatsapp.channel import signature
 from handoff.store.channel_models import InboundDelivery
+from handoff.store.channel_repository import ChannelUnitOfWork
+from handoff.store.engine import create_store_engine, session_factory
 from tests.e2e.assistant import RunningAssistant, start_assistant
 from tests.fakes.graph_api import FakeGraphApi
 from tests.fakes.telegram_api import BOT_ID, FakeTelegramApi
@@ -81,20 +84,18 @@ class ChannelsAssistant:
         tracker shows the message it answers. The inbox marks a delivery processed only after
         that save.
         """
-        wait_until(lambda: self._unprocessed(conversation_id) == 0, timeout)
+        wait_until(lambda: self._next_unprocessed(conversation_id) is None, timeout)
         return self.assistant.tracker(conversation_id)
 
-    def _unprocessed(self, conversation_id: str) -> int:
-        engine = create_engine(f"sqlite:///{self.workdir / 'handoff.db'}")
-        try:
-            with engine.connect() as connection:
-                query = select(func.count()).where(
-                    InboundDelivery.conversation_id == conversation_id,
-                    InboundDelivery.processed_at.is_(None),
-                )
-                return connection.execute(query).scalar_one()
-        finally:
-            engine.dispose()
+    def _next_unprocessed(self, conversation_id: str) -> Optional[InboundDelivery]:
+        channel = conversation_id.split(":", 1)[0]
+        account = {"telegram": f"telegram:{BOT_ID}", "whatsapp": f"whatsapp:{WA_PHONE_ID}"}
+        with ChannelUnitOfWork(self._store) as uow:
+            return uow.inbox.next_unprocessed(account[channel], conversation_id)
+
+    @functools.cached_property
+    def _store(self) -> sessionmaker:
+        return session_factory(create_store_engine(f"sqlite:///{self.workdir / 'handoff.db'}"))
 
     # -- Telegram -------------------------------------------------------------------------
     def telegram_post(self, update: Any, secret: Optional[str] = TELEGRAM_SECRET, **kwargs: Any):
