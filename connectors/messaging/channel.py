@@ -34,6 +34,7 @@ import functools
 import json
 import logging
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Tuple
 
@@ -43,7 +44,6 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from sanic.response import json as json_response
-from sqlalchemy.exc import IntegrityError
 
 from connectors.bridge import MEDIA_METADATA_KEY, relay_analysis, relay_incoming
 from connectors.messaging.fallback import hand_over_if_actions_failed
@@ -64,6 +64,7 @@ from connectors.messaging.outbox import (
     RetryPolicy,
     SendOutcome,
 )
+from connectors.messaging.output import QueuedOutput
 from handoff.store import (
     ChannelUnitOfWork,
     InboundDelivery,
@@ -80,8 +81,18 @@ Live = Tuple[str, Optional[str]]
 """(handoff id, team) of the conversation's open handoff: a person has it."""
 LIVE_HANDOFF = "live_handoff"
 """Inbox payload key: the handoff that was open when the webhook accepted the message."""
-Accepted = Tuple[InboundDelivery, InboundTurn, Optional[Live]]
-"""An accepted delivery's row, its turn, and the open handoff the webhook found."""
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A delivery the webhook accepted: its row, its turn, the open handoff it found."""
+
+    delivery: InboundDelivery
+    turn: InboundTurn
+    live: Optional[Live]
+    outbox_clear: bool = False
+    """Leased to this replica for a bot turn, and the conversation had no undelivered message:
+    the turn's replies may be sent before they are written (``OutboxWorker.enqueue``)."""
 
 
 def refuse(message: str, status: int) -> HTTPResponse:
@@ -197,11 +208,12 @@ class MessagingInput(InputChannel):
                 return refuse(str(error), 400)
             idle = {turn.conversation_id for turn in turns if self._idle(turn.conversation_id)}
             accepted = await asyncio.to_thread(self._accept, turns, idle) if turns else []
-            for _, turn, live in accepted:
-                if live is not None:  # a person has the conversation: on the desk right now
-                    self._relay(turn.conversation_id, turn.key, turn.text, turn.metadata, live)
-            leased = {d.conversation_id: d for d, _, _ in accepted if d.lease_owner == self.owner}
-            for conversation_id in dict.fromkeys(turn.conversation_id for _, turn, _ in accepted):
+            leased = {
+                one.delivery.conversation_id: one
+                for one in accepted
+                if one.delivery.lease_owner == self.owner
+            }
+            for conversation_id in dict.fromkeys(one.turn.conversation_id for one in accepted):
                 first = leased.get(conversation_id)
                 self._wake(request.app, on_new_message, conversation_id, first)
             return json_response(
@@ -214,25 +226,21 @@ class MessagingInput(InputChannel):
     def _accept(self, turns: List[InboundTurn], idle: Set[str]) -> List[Accepted]:
         """Persist new turns in one transaction; return their rows, duplicates left out.
 
+        A redelivery, also one racing the original, is left out (``InboxRepository.accept``).
         Each customer message also records whether a person has the conversation at this
-        moment (``live_handoff`` in the payload), so the webhook can relay it to the desk at
-        once and the background turn knows it was relayed. A redelivery racing the original
-        can hit the unique key at commit: then the whole batch is tried once more, and the
-        second pass sees the other one's rows.
+        moment (``live_handoff`` in the payload): such a message goes on the desk's stream as
+        soon as it is committed, from this thread (``LiveEvents`` is thread-safe), and its
+        background turn knows it was relayed.
 
         Fast path for bot turns: for a conversation in ``idle`` (this replica is not
-        processing it) that no person has, whose new row is its oldest unprocessed one, the
-        row is leased to this replica in the same transaction, so the turn starts without
-        another look-up and lease round trip. A relayed message takes the usual way: its
-        turn only adds the NLU's reading, and starting that parse at once would hold the
-        event loop before the desk's event streams have written the message out.
+        processing it) that no person has and that has no older unprocessed row, the new row
+        is leased to this replica in the same transaction, so the turn starts without another
+        look-up and lease round trip; the same transaction notes whether the conversation
+        has undelivered messages (``Accepted.outbox_clear``). A relayed message takes the
+        usual way: its turn only adds the NLU's reading, and starting that parse at once
+        would hold the event loop before the desk's event streams have written the message
+        out.
         """
-        try:
-            return self._accept_once(turns, idle)
-        except IntegrityError:
-            return self._accept_once(turns, idle)
-
-    def _accept_once(self, turns: List[InboundTurn], idle: Set[str]) -> List[Accepted]:
         accepted: List[Accepted] = []
         idle = set(idle)
         with ChannelUnitOfWork(self._sessions) as uow:
@@ -245,21 +253,23 @@ class MessagingInput(InputChannel):
                         payload[LIVE_HANDOFF] = {"id": live[0], "team": live[1]}
                 cid = turn.conversation_id
                 fast = cid in idle and live is None
+                fast = fast and not uow.inbox.has_unprocessed(self.account, cid)
                 lease = (self.owner, lease_end(self.retry.lease_seconds)) if fast else None
-                delivery_id = uow.inbox.accept(
+                delivery = uow.inbox.accept(
                     self.account, turn.key, cid, payload, turn.sent_at, lease
                 )
-                if delivery_id is None:
+                if delivery is None:
                     logger.info("%s: duplicate delivery %s ignored", self.name(), turn.key)
                     continue
-                delivery = uow.inbox.get(delivery_id)
-                assert delivery is not None
-                if fast:
-                    idle.discard(cid)  # later rows of the conversation wait for this one
-                    if uow.inbox.unprocessed_before(self.account, cid, delivery_id):
-                        delivery.lease_owner = delivery.lease_until = None
-                accepted.append((delivery, turn, live))
+                idle.discard(cid)  # later rows of the conversation wait for this one
+                bot_turn = fast and turn.action == "message"
+                clear = bot_turn and not uow.outbox.has_pending(self.name(), cid)
+                accepted.append(Accepted(delivery, turn, live, clear))
             uow.commit()
+        for one in accepted:
+            if one.live is not None:  # a person has the conversation: on the desk right now
+                turn = one.turn
+                self._relay(turn.conversation_id, turn.key, turn.text, turn.metadata, one.live)
         return accepted
 
     def _relay(
@@ -290,7 +300,7 @@ class MessagingInput(InputChannel):
         app: Any,
         on_new_message: OnNewMessage,
         conversation_id: str,
-        first: Optional[InboundDelivery] = None,
+        first: Optional[Accepted] = None,
     ) -> None:
         """Make sure a drain task is processing ``conversation_id``'s accepted deliveries.
 
@@ -342,7 +352,7 @@ class MessagingInput(InputChannel):
         app: Any,
         on_new_message: OnNewMessage,
         conversation_id: str,
-        first: Optional[InboundDelivery] = None,
+        first: Optional[Accepted] = None,
     ) -> None:
         """Process the conversation's deliveries oldest first while this replica may.
 
@@ -353,8 +363,9 @@ class MessagingInput(InputChannel):
             self._woken.discard(conversation_id)
             try:
                 fresh = first is not None
+                outbox_clear = False
                 if first is not None:
-                    delivery, first = first, None
+                    delivery, outbox_clear, first = first.delivery, first.outbox_clear, None
                 else:
                     find = functools.partial(self._next_delivery, conversation_id)
                     delivery = await claim_oldest(find, self._take_lease, self.owner)
@@ -372,6 +383,7 @@ class MessagingInput(InputChannel):
                         delivery.payload,
                         attempted_before=not fresh and delivery.lease_owner is not None,
                         fresh=fresh,
+                        outbox_clear=outbox_clear,
                     )
                 await asyncio.to_thread(self._mark_processed, delivery.id)
             except asyncio.CancelledError:
@@ -403,11 +415,13 @@ class MessagingInput(InputChannel):
         turn: Dict[str, Any],
         attempted_before: bool,
         fresh: bool = False,
+        outbox_clear: bool = False,
     ) -> None:
         """Give one accepted delivery to Rasa (or the desk, or ``handle_other``).
 
         ``fresh``: accepted and leased by the webhook just now, so the open handoff it looked
         up in that transaction is current - no second look-up before the turn.
+        ``outbox_clear``: see ``Accepted``.
         """
         if turn.get("action") != "message":
             await self.handle_other(conversation_id, turn)
@@ -417,6 +431,8 @@ class MessagingInput(InputChannel):
             return
         await self.before_turn(turn)
         output = self.get_output_channel()
+        if isinstance(output, QueuedOutput):
+            output.nothing_pending = outbox_clear
         # A person has the conversation: the desk gets the words before Rasa parses them -
         # from the webhook already, or now if the handoff opened after the webhook answered.
         relayed = turn.get(LIVE_HANDOFF)

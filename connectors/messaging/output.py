@@ -66,6 +66,10 @@ class QueuedOutput(OutputChannel):
         self.talk_to_person_button = talk_to_person_button
         self.queued = 0
         """How many messages this output queued (one output serves one customer turn)."""
+        self.nothing_pending = False
+        """Set by the channel for a turn whose conversation had no undelivered message when
+        the webhook accepted it: its replies may be sent before they are written
+        (``OutboxWorker.enqueue``)."""
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         """Queue a text; a bot reply may get the "Talk to a person" button."""
@@ -111,7 +115,9 @@ class QueuedOutput(OutputChannel):
         self, recipient_id: str, request: Dict[str, Any], text: Optional[str], origin: str
     ) -> None:
         self.queued += 1
-        await self.worker.enqueue(recipient_id, request, text, origin)
+        await self.worker.enqueue(
+            recipient_id, request, text, origin, nothing_pending=self.nothing_pending
+        )
 
     def _text_request(self, recipient_id: str, text: str) -> Dict[str, Any]:
         raise NotImplementedError

@@ -5,8 +5,10 @@
   makes a redelivery — even after a restart — a no-op, and ``processed_at IS NULL`` rows are
   the accepted messages the bot has not handled yet (picked up again when the server starts).
 - ``OutboundMessage`` (table ``channel_outbox``): every message to a customer (bot replies and
-  agents' replies), written before the first attempt, sent by the channel's outbox worker
-  with retries, in order per conversation; undelivered rows survive a restart.
+  agents' replies), written before the first attempt (a reply of a bot turn in a conversation
+  with nothing undelivered: right after it, with its outcome, before the turn ends), sent by
+  the channel's outbox worker with retries, in order per conversation; undelivered rows
+  survive a restart.
 
 Same ``Base``/``metadata`` as the handoffs, so one Alembic history covers both (revision
 ``0002_channels``).

@@ -18,6 +18,7 @@ from types import TracebackType
 from typing import Any, Dict, List, Optional, Tuple, Type
 
 from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from handoff.store.channel_models import InboundDelivery, OutboundMessage, OutboundStatus
@@ -60,32 +61,40 @@ class InboxRepository:
         payload: Dict[str, Any],
         customer_sent_at: Optional[datetime] = None,
         lease: Optional[Tuple[str, datetime]] = None,
-    ) -> Optional[int]:
-        """Stage a delivery and return its id; ``None`` if this delivery was stored before.
+    ) -> Optional[InboundDelivery]:
+        """Stage a delivery; return its row, or ``None`` if this delivery was stored before.
 
-        ``lease``: (owner, until) to insert the row already leased. A simultaneous insert of
-        the same key by another session makes the commit raise ``IntegrityError`` (the
-        unique constraint); the caller retries, and then sees it.
+        One ``INSERT ... ON CONFLICT DO NOTHING`` on the unique (account, delivery key), the
+        cheapest way a webhook can remember a delivery before it answers. A redelivery
+        racing the original in another transaction waits for it (PostgreSQL) or for the
+        write lock (SQLite), then is ``None`` as well. The row returned is a copy, not
+        attached to the session: changing it changes nothing in the store. ``lease``:
+        (owner, until) to insert the row already leased.
         """
-        existing = self._session.execute(
-            select(InboundDelivery.id).where(
-                InboundDelivery.account == account, InboundDelivery.delivery_key == delivery_key
-            )
-        ).first()
-        if existing is not None:
-            return None
-        delivery = InboundDelivery(
+        values: Dict[str, Any] = dict(
             account=account,
             delivery_key=delivery_key,
             conversation_id=conversation_id,
             payload=payload,
             customer_sent_at=customer_sent_at,
+            received_at=utc_now(),
             lease_owner=lease[0] if lease else None,
             lease_until=lease[1] if lease else None,
         )
-        self._session.add(delivery)
-        self._session.flush()
-        return int(delivery.id)
+        unique = ["account", "delivery_key"]
+        dialect = self._session.get_bind().dialect.name
+        if dialect == "postgresql":
+            insert = postgresql.insert(InboundDelivery).values(**values)
+            returning = insert.on_conflict_do_nothing(index_elements=unique)
+            row = self._session.execute(returning.returning(InboundDelivery.id)).first()
+            new_id = row[0] if row is not None else None
+        elif dialect == "sqlite":
+            insert = sqlite.insert(InboundDelivery).values(**values)
+            result = self._session.execute(insert.on_conflict_do_nothing(index_elements=unique))
+            new_id = result.lastrowid if result.rowcount == 1 else None
+        else:
+            raise NotImplementedError(f"the inbox needs SQLite or PostgreSQL, not {dialect}")
+        return InboundDelivery(id=new_id, **values) if new_id is not None else None
 
     def get(self, delivery_id: int) -> Optional[InboundDelivery]:
         """Return the delivery with this id, or ``None``."""
@@ -123,15 +132,14 @@ class InboxRepository:
         )
         return self._session.execute(query).scalars().first()
 
-    def unprocessed_before(self, account: str, conversation_id: str, delivery_id: int) -> bool:
-        """Whether the conversation has an unprocessed delivery older than ``delivery_id``."""
+    def has_unprocessed(self, account: str, conversation_id: str) -> bool:
+        """Whether the conversation has an accepted delivery not processed yet."""
         query = (
             select(InboundDelivery.id)
             .where(
                 InboundDelivery.account == account,
                 InboundDelivery.conversation_id == conversation_id,
                 InboundDelivery.processed_at.is_(None),
-                InboundDelivery.id < delivery_id,
             )
             .limit(1)
         )
@@ -228,6 +236,19 @@ class OutboxRepository:
             .limit(1)
         )
         return self._session.execute(query).scalars().first()
+
+    def has_pending(self, channel: str, conversation_id: str) -> bool:
+        """Whether the conversation has an undelivered message (pending, retried or not)."""
+        query = (
+            select(OutboundMessage.id)
+            .where(
+                OutboundMessage.channel == channel,
+                OutboundMessage.conversation_id == conversation_id,
+                OutboundMessage.status == OutboundStatus.PENDING,
+            )
+            .limit(1)
+        )
+        return self._session.execute(query).first() is not None
 
     def pending_before(self, channel: str, conversation_id: str, message_id: int) -> bool:
         """Whether the conversation has a pending message older than ``message_id``."""

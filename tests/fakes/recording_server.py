@@ -26,6 +26,7 @@ class RecordingServer:
     def __init__(self) -> None:
         self.calls: List[Call] = []
         self._failures: List[Tuple[int, Dict[str, Any]]] = []
+        self._refusals: List[Tuple[Callable[[Call], bool], int, Dict[str, Any]]] = []
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)
         server = self
@@ -68,9 +69,25 @@ class RecordingServer:
         with self._lock:
             self._failures.extend([(status, body)] * count)
 
+    def refuse_where(
+        self, predicate: Callable[[Call], bool], status: int, body: Dict[str, Any]
+    ) -> None:
+        """Answer every call matching ``predicate`` with ``status``/``body`` (until
+        ``stop_refusing``), recorded all the same."""
+        with self._lock:
+            self._refusals.append((predicate, status, body))
+
+    def stop_refusing(self) -> None:
+        """Answer every call normally again."""
+        with self._lock:
+            self._refusals.clear()
+
     def _dispatch(self, call: Call) -> Tuple[int, Any]:
         with self._lock:
             failure = self._failures.pop(0) if self._failures else None
+            for predicate, status, body in self._refusals:
+                if failure is None and predicate(call):
+                    failure = (status, body)
         status, answer = failure if failure else self.answer(call)
         call.answered = status
         with self._changed:

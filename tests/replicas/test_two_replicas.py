@@ -134,6 +134,45 @@ def test_nothing_is_processed_twice_and_order_holds_across_replicas(replicas):
     assert Counter(telegram.texts_to(chat)) == bot_texts()  # each reply sent exactly once
 
 
+def test_a_reply_waits_behind_an_earlier_one_the_other_replica_is_still_retrying(replicas):
+    """B knows nothing of A's undelivered reply but the shared store: its turn's reply must
+    not overtake it (the outbox sends a conversation oldest first, across replicas)."""
+    a, b = replicas.replicas
+    telegram = replicas.telegram
+    chat = new_chat()
+    conversation = f"telegram:{chat}"
+    say(a, telegram, chat, "What payment methods do you accept?", "PayPal")
+
+    def shipping_answer(call) -> bool:
+        body = call.body if isinstance(call.body, dict) else {}
+        return str(body.get("chat_id")) == str(chat) and "Standard delivery" in body.get("text", "")
+
+    rate_limited = {"ok": False, "error_code": 429, "description": "Too Many Requests",
+                    "parameters": {"retry_after": 1}}  # fmt: skip
+    telegram.refuse_where(shipping_answer, 429, rate_limited)
+    try:
+        assert post_update(a, telegram_text(chat, "How long does shipping take?")).ok
+        telegram.wait_for(shipping_answer, timeout=60)  # A's reply: refused, retried by A
+
+        def answered(replica, words: str) -> bool:
+            events = replica.tracker(conversation)["events"]
+            return any(words in (e.get("text") or "") for e in events if e["event"] == "bot")
+
+        wait_for(lambda: answered(a, "Standard delivery"), 90, "A's turn")
+        time.sleep(0.5)  # A has marked the customer message processed: B takes the next one
+        assert post_update(b, telegram_text(chat, "What is your return policy?")).ok
+        wait_for(lambda: answered(b, "30 days"), 90, "B's turn")
+        time.sleep(1.5)  # an overtaking reply would have been sent by now
+        assert not any("30 days" in text for text in telegram.texts_to(chat))
+    finally:
+        telegram.stop_refusing()
+    wait_for(lambda: any("30 days" in t for t in telegram.texts_to(chat)), 60, "both replies")
+    texts = telegram.texts_to(chat)
+    shipping = next(n for n, t in enumerate(texts) if "Standard delivery" in t)
+    returns = next(n for n, t in enumerate(texts) if "30 days" in t)
+    assert shipping < returns
+
+
 def test_analytics_consumers_get_both_replicas_events_from_rabbitmq(replicas):
     a, b = replicas.replicas
     chat = new_chat()

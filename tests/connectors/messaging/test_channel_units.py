@@ -63,8 +63,9 @@ def test_inbox_accepts_a_delivery_once_and_keeps_the_unit_of_work_usable(tmp_pat
         uow.commit()
     assert first is not None and again is None and other_bot is not None
     with ChannelUnitOfWork(sessions) as uow:
-        assert [d.id for d in uow.inbox.unprocessed("telegram:1")] == [first]
-        uow.inbox.mark_processed(first)
+        assert first is not None
+        assert [d.id for d in uow.inbox.unprocessed("telegram:1")] == [first.id]
+        uow.inbox.mark_processed(first.id)
         uow.commit()
     with ChannelUnitOfWork(sessions) as uow:
         assert uow.inbox.unprocessed("telegram:1") == []
