@@ -179,13 +179,7 @@ class OutboxWorker:
 
         def write() -> OutboundMessage:
             with ChannelUnitOfWork(self._sessions) as uow:
-                message = OutboundMessage(
-                    channel=self.channel,
-                    conversation_id=conversation_id,
-                    origin=origin,
-                    request=request,
-                    text=text,
-                )
+                message = self._new_message(conversation_id, request, text, origin)
                 if idle:  # inserted leased; let go below unless it is the oldest pending one
                     message.lease_owner = self.owner
                     message.lease_until = lease_end(self.retry.lease_seconds)
@@ -213,10 +207,10 @@ class OutboxWorker:
             self.wake(conversation_id)
         return int(message.id)
 
-    async def _send_then_write(
+    def _new_message(
         self, conversation_id: str, request: Dict[str, Any], text: Optional[str], origin: str
-    ) -> int:
-        message = OutboundMessage(
+    ) -> OutboundMessage:
+        return OutboundMessage(
             channel=self.channel,
             conversation_id=conversation_id,
             origin=origin,
@@ -225,6 +219,11 @@ class OutboxWorker:
             status=OutboundStatus.PENDING,
             attempts=0,
         )
+
+    async def _send_then_write(
+        self, conversation_id: str, request: Dict[str, Any], text: Optional[str], origin: str
+    ) -> int:
+        message = self._new_message(conversation_id, request, text, origin)
         self._sending_first.add(conversation_id)
         try:
             try:

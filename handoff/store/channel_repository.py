@@ -40,6 +40,24 @@ def _claimable(model: Any, seen_owner: Optional[str], owner: str, now: datetime)
     return unchanged & free
 
 
+def _unprocessed(account: str, conversation_id: str) -> Tuple[Any, ...]:
+    """Return the conditions of a conversation's accepted but unprocessed deliveries."""
+    return (
+        InboundDelivery.account == account,
+        InboundDelivery.conversation_id == conversation_id,
+        InboundDelivery.processed_at.is_(None),
+    )
+
+
+def _pending(channel: str, conversation_id: str) -> Tuple[Any, ...]:
+    """Return the conditions of a conversation's undelivered messages."""
+    return (
+        OutboundMessage.channel == channel,
+        OutboundMessage.conversation_id == conversation_id,
+        OutboundMessage.status == OutboundStatus.PENDING,
+    )
+
+
 def lease_is_live(row: Any, owner: str, now: Optional[datetime] = None) -> bool:
     """Whether another replica holds an unexpired lease on ``row``."""
     if row.lease_owner is None or row.lease_owner == owner or row.lease_until is None:
@@ -120,30 +138,14 @@ class InboxRepository:
 
     def next_unprocessed(self, account: str, conversation_id: str) -> Optional[InboundDelivery]:
         """Return the conversation's oldest unprocessed delivery: the only one to process."""
-        query = (
-            select(InboundDelivery)
-            .where(
-                InboundDelivery.account == account,
-                InboundDelivery.conversation_id == conversation_id,
-                InboundDelivery.processed_at.is_(None),
-            )
-            .order_by(InboundDelivery.id)
-            .limit(1)
-        )
+        query = select(InboundDelivery).where(*_unprocessed(account, conversation_id))
+        query = query.order_by(InboundDelivery.id).limit(1)
         return self._session.execute(query).scalars().first()
 
     def has_unprocessed(self, account: str, conversation_id: str) -> bool:
         """Whether the conversation has an accepted delivery not processed yet."""
-        query = (
-            select(InboundDelivery.id)
-            .where(
-                InboundDelivery.account == account,
-                InboundDelivery.conversation_id == conversation_id,
-                InboundDelivery.processed_at.is_(None),
-            )
-            .limit(1)
-        )
-        return self._session.execute(query).first() is not None
+        query = select(InboundDelivery.id).where(*_unprocessed(account, conversation_id))
+        return self._session.execute(query.limit(1)).first() is not None
 
     def conversations_unprocessed(self, account: str) -> List[str]:
         """Return the conversations with unprocessed deliveries (oldest first)."""
@@ -225,43 +227,19 @@ class OutboxRepository:
 
     def next_pending(self, channel: str, conversation_id: str) -> Optional[OutboundMessage]:
         """Return the conversation's oldest pending message: the only one that may be sent."""
-        query = (
-            select(OutboundMessage)
-            .where(
-                OutboundMessage.channel == channel,
-                OutboundMessage.conversation_id == conversation_id,
-                OutboundMessage.status == OutboundStatus.PENDING,
-            )
-            .order_by(OutboundMessage.id)
-            .limit(1)
-        )
+        query = select(OutboundMessage).where(*_pending(channel, conversation_id))
+        query = query.order_by(OutboundMessage.id).limit(1)
         return self._session.execute(query).scalars().first()
 
     def has_pending(self, channel: str, conversation_id: str) -> bool:
         """Whether the conversation has an undelivered message (pending, retried or not)."""
-        query = (
-            select(OutboundMessage.id)
-            .where(
-                OutboundMessage.channel == channel,
-                OutboundMessage.conversation_id == conversation_id,
-                OutboundMessage.status == OutboundStatus.PENDING,
-            )
-            .limit(1)
-        )
-        return self._session.execute(query).first() is not None
+        query = select(OutboundMessage.id).where(*_pending(channel, conversation_id))
+        return self._session.execute(query.limit(1)).first() is not None
 
     def pending_before(self, channel: str, conversation_id: str, message_id: int) -> bool:
         """Whether the conversation has a pending message older than ``message_id``."""
-        query = (
-            select(OutboundMessage.id)
-            .where(
-                OutboundMessage.channel == channel,
-                OutboundMessage.conversation_id == conversation_id,
-                OutboundMessage.status == OutboundStatus.PENDING,
-                OutboundMessage.id < message_id,
-            )
-            .limit(1)
-        )
+        query = select(OutboundMessage.id).where(*_pending(channel, conversation_id))
+        query = query.where(OutboundMessage.id < message_id).limit(1)
         return self._session.execute(query).first() is not None
 
     def conversations_with_pending(self, channel: str) -> List[str]:
