@@ -13,7 +13,9 @@ from concurrent.futures import ThreadPoolExecutor
 import aio_pika
 import pytest
 
+from handoff.store import ChannelUnitOfWork, create_store_engine, session_factory
 from tests.fakes.channels import DeskEventStream, telegram_text
+from tests.fakes.telegram_api import BOT_ID
 from tests.replicas.production import (
     RABBITMQ_HOST,
     agent_token,
@@ -158,8 +160,17 @@ def test_a_reply_waits_behind_an_earlier_one_the_other_replica_is_still_retrying
             events = replica.tracker(conversation)["events"]
             return any(words in (e.get("text") or "") for e in events if e["event"] == "bot")
 
+        assert replicas.stores is not None
+        engine = create_store_engine(replicas.stores.store_url)
+        sessions = session_factory(engine)
+
+        def a_is_done() -> bool:  # B takes the next message only when A has none in hand
+            with ChannelUnitOfWork(sessions) as uow:
+                return not uow.inbox.has_unprocessed(f"telegram:{BOT_ID}", conversation)
+
         wait_for(lambda: answered(a, "Standard delivery"), 90, "A's turn")
-        time.sleep(0.5)  # A has marked the customer message processed: B takes the next one
+        wait_for(a_is_done, 30, "A's turn marked processed")
+        engine.dispose()
         assert post_update(b, telegram_text(chat, "What is your return policy?")).ok
         wait_for(lambda: answered(b, "30 days"), 90, "B's turn")
         time.sleep(1.5)  # an overtaking reply would have been sent by now
