@@ -1,13 +1,17 @@
 """``FrustrationScorer``: how frustrated the customer is with the service, per message.
 
-A thin Rasa adapter over :mod:`handoff.frustration` (the cues) and
+A thin Rasa adapter over :mod:`handoff.frustration` (the cues),
+:mod:`handoff.frustration_text` (negative affect learned from GoEmotions, a committed file) and
 :mod:`handoff.frustration_model` (the calibrated score). Training does not use the NLU data:
-it fits the model on a labelled CSV (``split == train`` rows) and persists it in the Rasa model.
+it fits the model on a labelled CSV (``split == train`` rows) on top of the affect model's
+scores, and persists both in the Rasa model.
 
 Output, in the parse result (and so in the tracker's ``latest_message``)::
 
     "frustration": {"score": 0.93,
-                    "cues": [{"name": "escalation", "value": ["ridiculous"]},
+                    "affect": 0.88,
+                    "cues": [{"name": "negative_affect", "value": 0.88},
+                             {"name": "escalation", "value": ["ridiculous"]},
                              {"name": "waiting", "value": ["waiting three weeks"]},
                              {"name": "repeated_punctuation", "value": ["!!!"]}]}
 """
@@ -17,8 +21,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import shutil
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional
 
 import rasa.shared.utils.io
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -30,16 +35,18 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from handoff.frustration import find_cues
 from handoff.frustration_model import FrustrationModel, fit, read_labelled
+from handoff.frustration_text import AffectModel
 
 logger = logging.getLogger(__name__)
 
 OUTPUT_KEY = "frustration"
 CALIBRATION_PATH = "calibration_path"
 REGULARISATION = "regularisation"
+AFFECT_MODEL_PATH = "affect_model_path"
 
 _MODEL_FILE = "frustration_model.json"
+_AFFECT_FILE = "affect_model.npz"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
@@ -58,6 +65,10 @@ class FrustrationScorer(GraphComponent):
             ``data/frustration/labelled.csv``.
         regularisation: inverse L2 strength (scikit-learn's ``C``) of the logistic model; lower
             means smaller weights. Default 1.0.
+        affect_model_path: the negative-affect model built from GoEmotions by
+            ``scripts/build_affect_model.py`` (``.npz``), relative to where ``rasa train`` runs.
+            ``null``: cues only. A configured file that is missing fails training (a silently
+            weaker model would be worse). Default ``data/frustration/affect_model.npz``.
     """
 
     @staticmethod
@@ -68,6 +79,8 @@ class FrustrationScorer(GraphComponent):
             CALIBRATION_PATH: "data/frustration/labelled.csv",
             # scikit-learn's C for the logistic model (smaller = stronger regularisation)
             REGULARISATION: 1.0,
+            # negative affect learned from GoEmotions (scripts/build_affect_model.py); None: off
+            AFFECT_MODEL_PATH: "data/frustration/affect_model.npz",
         }
 
     def __init__(
@@ -94,6 +107,11 @@ class FrustrationScorer(GraphComponent):
             raise InvalidConfigException(
                 f"{cls.__name__}: '{CALIBRATION_PATH}' must be a file path or null, got {path!r}"
             )
+        affect = config.get(AFFECT_MODEL_PATH)
+        if affect is not None and not (isinstance(affect, str) and affect.strip()):
+            raise InvalidConfigException(
+                f"{cls.__name__}: '{AFFECT_MODEL_PATH}' must be a file path or null, got {affect!r}"
+            )
         value = config.get(REGULARISATION)
         if isinstance(value, bool) or not (isinstance(value, (int, float)) and value > 0):
             raise InvalidConfigException(
@@ -102,14 +120,15 @@ class FrustrationScorer(GraphComponent):
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
-        """Make Rasa retrain this component when the calibration file changes.
+        """Make Rasa retrain this component when the calibration or affect file changes.
 
-        The file is not part of the NLU training data, so Rasa's cache would not notice it.
+        Neither file is part of the NLU training data, so Rasa's cache would not notice them.
         """
-        path = _calibration_file({**cls.get_default_config(), **config})
-        if path is None:
-            return "defaults"
-        return hashlib.sha256(path.read_bytes()).hexdigest()
+        config = {**cls.get_default_config(), **config}
+        digest = hashlib.sha256()
+        for path in (_calibration_file(config), _affect_file(config)):
+            digest.update(path.read_bytes() if path is not None else b"none")
+        return digest.hexdigest()
 
     @classmethod
     def create(
@@ -126,12 +145,27 @@ class FrustrationScorer(GraphComponent):
 
     def train(self, training_data: TrainingData) -> Resource:
         """Fit the model on the calibration CSV's train rows (not on NLU data); persist it."""
-        self._model = self._calibrated_model()
+        affect_path = _affect_file(self._config)
+        self._model = self._calibrated_model(self._affect_model(affect_path))
         with self._model_storage.write_to(self._resource) as directory:
             (directory / _MODEL_FILE).write_text(json.dumps(self._model.to_dict(), indent=2))
+            if affect_path is not None and self._model.affect_model is not None:
+                shutil.copyfile(affect_path, directory / _AFFECT_FILE)
         return self._resource
 
-    def _calibrated_model(self) -> FrustrationModel:
+    def _affect_model(self, path: Optional[Path]) -> Optional[AffectModel]:
+        """Load the configured affect model; a configured file that is missing is an error."""
+        configured = self._config.get(AFFECT_MODEL_PATH)
+        if configured is None:
+            return None
+        if path is None:
+            raise InvalidConfigException(
+                f"{type(self).__name__}: '{AFFECT_MODEL_PATH}' {configured!r} does not exist "
+                f"(build it with scripts/build_affect_model.py, or set it to null)"
+            )
+        return AffectModel.load(path)
+
+    def _calibrated_model(self, affect_model: Optional[AffectModel]) -> FrustrationModel:
         path = _calibration_file(self._config)
         if path is None:
             rasa.shared.utils.io.raise_warning(
@@ -145,6 +179,7 @@ class FrustrationScorer(GraphComponent):
             [row.text for row in rows],
             [row.frustrated for row in rows],
             regularisation=float(self._config[REGULARISATION]),
+            affect_model=affect_model,
         )
         logger.info(
             f"{type(self).__name__}: calibrated on {len(rows)} messages from {path}, "
@@ -166,8 +201,10 @@ class FrustrationScorer(GraphComponent):
         model = None
         try:
             with model_storage.read_from(resource) as directory:
+                affect_file = directory / _AFFECT_FILE
+                affect = AffectModel.load(affect_file) if affect_file.is_file() else None
                 model = FrustrationModel.from_dict(
-                    json.loads((directory / _MODEL_FILE).read_text())
+                    json.loads((directory / _MODEL_FILE).read_text()), affect
                 )
         except (ValueError, FileNotFoundError, KeyError):
             logger.warning(f"{cls.__name__}: no trained model found; using the default weights")
@@ -180,21 +217,33 @@ class FrustrationScorer(GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         """Add ``frustration`` to each message; nothing else is changed."""
         for message in messages:
-            score, cues = self._assess(message.get(TEXT) or "")
-            message.set(OUTPUT_KEY, {"score": score, "cues": cues}, add_to_output=True)
+            message.set(OUTPUT_KEY, self._assess(message.get(TEXT) or ""), add_to_output=True)
         return messages
 
-    def _assess(self, text: str) -> Tuple[float, List[Dict[str, Any]]]:
-        """Return the score and the cues behind it (empty for an empty message)."""
+    def _assess(self, text: str) -> Dict[str, Any]:
+        """Return the score, the affect and the cues behind them (0/empty for no text)."""
         if not text.strip():
-            return 0.0, []
-        cues = find_cues(text)
-        return round(self._model.score_cues(cues), 4), cues.as_signals()
+            return {"score": 0.0, "affect": 0.0, "cues": []}
+        cues = self._model.cues(text)
+        return {
+            "score": round(self._model.score_cues(cues), 4),
+            "affect": round(cues.affect, 4),
+            "cues": cues.as_signals(),
+        }
 
     @property
     def model(self) -> FrustrationModel:
         """The model in use (its ``threshold`` maximised F1 in cross-validation)."""
         return self._model
+
+
+def _affect_file(config: Dict[str, Any]) -> Optional[Path]:
+    """Return the configured affect model file if it exists, else None."""
+    path = config.get(AFFECT_MODEL_PATH)
+    if not isinstance(path, str) or not path.strip():
+        return None
+    path = Path(path)
+    return path if path.is_file() else None
 
 
 def _calibration_file(config: Dict[str, Any]) -> Optional[Path]:

@@ -145,6 +145,46 @@ def is_explicit_request(text: Optional[str]) -> bool:
     return any(pattern.search(text) for pattern in _REQUESTS)
 
 
+_MENTION = re.compile(
+    # not the customer's own people ("my colleague", "our travel agent") ...
+    r"(?<!\bmy )(?<!\bour )(?<!\bhis )(?<!\bher )(?<!\btheir )"
+    # ... nor a product or a trade ("cleaning agents", "estate agent")
+    r"(?<!cleaning )(?<!travel )(?<!estate )(?<!letting )(?<!insurance )(?<!shipping )"
+    r"(?<![\w'])(?:humans?|persons?|people|agents?|"
+    r"representatives?|reps?|operators?|staff|employees?|colleagues?|team members?|"
+    r"real ones?|(?:customer|client) (?:service|support|care)|service desk|support team|"
+    r"managers?|supervisors?|advisors?|advisers?)(?![\w'])"
+    # "someone"/"anyone" as somebody who could help, not as the actor ("someone hacked me")
+    r"|\b(?:is there|are there|can|could|will|would|does|do|need|want|get|ask|have)\s+"
+    r"(?:\w+\s+){0,2}?(?:some|any)(?:one|body)\b"
+    r"|\b(?:some|any)(?:one|body)\s+(?:from|at|in|on|who|that|there|here|available|around|"
+    r"real|human|alive)\b",
+    re.IGNORECASE,
+)
+# a number of people is a size, not a person: "how many people fit on the sofa", "for 6 people"
+_HEADCOUNT = re.compile(
+    r"\b(?:how many|for|seats?|fits?|sleeps?|up to|\d+|two|four|six|eight|ten)\s+"
+    r"(?:people|persons)\b",
+    re.IGNORECASE,
+)
+
+
+def mentions_a_person(text: Optional[str]) -> bool:
+    """Tell whether ``text`` mentions people, staff or a human without asking the bot if it is one.
+
+    Not a request by itself ("do real people ever read these chats?", "is there anyone at the
+    warehouse who knows?"): the policy *offers* a person for it, so a customer who meant to ask
+    for one is one tap away, and one who did not just says no. A question whether the bot is
+    human is a bot challenge, and "I don't need a person" declines, so neither is a mention.
+    """
+    if not text:
+        return False
+    text = _HEADCOUNT.sub(" ", untangle_typos(text))
+    if _ASKING_WHETHER_BOT.search(text) or declines_a_person(text):
+        return False
+    return _MENTION.search(text) is not None
+
+
 def declines_a_person(text: Optional[str]) -> bool:
     """Tell whether ``text`` says the customer does not need a person.
 

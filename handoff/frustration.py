@@ -24,9 +24,12 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
-from typing import Any, Dict, List, Pattern, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Pattern, Tuple
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+if TYPE_CHECKING:  # pragma: no cover - the learned model is optional at run time
+    from handoff.frustration_text import AffectModel
 
 
 def _words(*alternatives: str) -> Pattern[str]:
@@ -181,6 +184,8 @@ FEATURE_NAMES: Tuple[str, ...] = (
     "softener",
     "aimed_at_service",
     "plain_question",
+    "affect_at_service",
+    "affect_elsewhere",
 )
 
 
@@ -206,6 +211,10 @@ class FrustrationCues:
     plain_question: bool = False
     negativity_at_service: float = 0.0
     negativity_elsewhere: float = 0.0
+    affect: float = 0.0
+    affect_at_service: float = 0.0
+    affect_elsewhere: float = 0.0
+    affect_threshold: float = 1.0
 
     def features(self) -> List[float]:
         """Return the feature vector in :data:`FEATURE_NAMES` order, every value in [0, 1]."""
@@ -219,6 +228,8 @@ class FrustrationCues:
             "repeated_punctuation": min(longest - 1, 3) / 3.0,
             "aimed_at_service": on_target,
             "plain_question": 1.0 if self.plain_question else 0.0,
+            "affect_at_service": self.affect_at_service,
+            "affect_elsewhere": self.affect_elsewhere,
         }
         for name in FEATURE_NAMES:
             if name not in values:
@@ -234,6 +245,8 @@ class FrustrationCues:
         signals: List[Dict[str, Any]] = []
         if self.compound <= -0.05:
             signals.append({"name": "negative_valence", "value": round(self.compound, 4)})
+        if self.affect >= self.affect_threshold:
+            signals.append({"name": "negative_affect", "value": round(self.affect, 4)})
         for name in ("anger", "insult", "profanity", "escalation", "waiting"):
             if self.words[name]:
                 signals.append({"name": name, "value": list(self.words[name])})
@@ -292,39 +305,61 @@ def shouting_share(text: str) -> float:
     return len(capitals) / len(words)
 
 
-def clause_negativity(text: str) -> Tuple[float, float]:
-    """Return the strongest VADER negativity in clauses aimed at the service, and elsewhere.
+def aimed_clauses(text: str) -> List[Tuple[str, bool]]:
+    """Split ``text`` into clauses, each with whether it is aimed at the service.
 
     A clause is aimed at the service when it names it (:data:`LEXICON` ``aimed_at_service``),
     or when it only says "this"/"it" and another clause names the service.
+    """
+    clauses = [c for c in _CLAUSE_BREAK.split(text) if c and c.strip()]
+    names = [bool(LEXICON["aimed_at_service"].search(c)) for c in clauses]
+    message_aimed = any(names)
+    return [
+        (clause, named or (message_aimed and bool(_PRONOUN.search(clause))))
+        for clause, named in zip(clauses, names, strict=True)
+    ]
+
+
+def _split_by_aim(values: List[float], aims: List[bool]) -> Tuple[float, float]:
+    """Return the largest value of aimed clauses and of the others (0 where there are none)."""
+    at_service = max((v for v, aimed in zip(values, aims, strict=True) if aimed), default=0.0)
+    elsewhere = max((v for v, aimed in zip(values, aims, strict=True) if not aimed), default=0.0)
+    return at_service, elsewhere
+
+
+def clause_negativity(text: str) -> Tuple[float, float]:
+    """Return the strongest VADER negativity in clauses aimed at the service, and elsewhere.
 
     Returns:
         ``(at_service, elsewhere)``, each ``max(0, -compound)`` over its clauses, or 0.
     """
-    clauses = [c for c in _CLAUSE_BREAK.split(text) if c and c.strip()]
-    aimed = [bool(LEXICON["aimed_at_service"].search(c)) for c in clauses]
-    message_aimed = any(aimed)
-    at_service, elsewhere = 0.0, 0.0
-    for clause, names_service in zip(clauses, aimed, strict=True):
-        negativity = max(0.0, -vader_compound(clause))
-        if names_service or (message_aimed and _PRONOUN.search(clause)):
-            at_service = max(at_service, negativity)
-        else:
-            elsewhere = max(elsewhere, negativity)
-    return at_service, elsewhere
+    clauses = aimed_clauses(text)
+    negativity = [max(0.0, -vader_compound(clause)) for clause, _ in clauses]
+    return _split_by_aim(negativity, [aimed for _, aimed in clauses])
 
 
-def find_cues(text: str) -> FrustrationCues:
+def find_cues(text: str, affect_model: Optional[AffectModel] = None) -> FrustrationCues:
     """Find the frustration cues of one message.
 
     Args:
         text: the customer's message, as written (case and punctuation matter).
+        affect_model: the learned negative-affect model; without it the ``affect*`` cues are 0.
+            With it, the whole message and each clause are scored in one call, so the score
+            can tell anger at the service from anger at something else.
 
     Returns:
         The cues; ``FrustrationCues.features()`` gives the model's input.
     """
     text = text or ""
-    at_service, elsewhere = clause_negativity(text)
+    clauses = aimed_clauses(text)
+    aims = [aimed for _, aimed in clauses]
+    negativity = [max(0.0, -vader_compound(clause)) for clause, _ in clauses]
+    at_service, elsewhere = _split_by_aim(negativity, aims)
+    affect, affect_at_service, affect_elsewhere, affect_threshold = 0.0, 0.0, 0.0, 1.0
+    if affect_model is not None and text.strip():
+        scored = affect_model.probabilities([text] + [clause for clause, _ in clauses]).tolist()
+        affect, affect_threshold = scored[0], affect_model.threshold
+        affect_at_service, affect_elsewhere = _split_by_aim(scored[1:], aims)
     return FrustrationCues(
         compound=vader_compound(text),
         shouting=shouting_share(text),
@@ -334,4 +369,8 @@ def find_cues(text: str) -> FrustrationCues:
         plain_question=bool(_PLAIN_QUESTION.match(text)),
         negativity_at_service=at_service,
         negativity_elsewhere=elsewhere,
+        affect=affect,
+        affect_at_service=affect_at_service,
+        affect_elsewhere=affect_elsewhere,
+        affect_threshold=affect_threshold,
     )

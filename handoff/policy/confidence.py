@@ -1,5 +1,10 @@
 """Low confidence: the bot is unsure, so it *offers* a person (buttons) instead of forcing one.
 
+A message that mentions people, staff or a human without clearly asking for one ("do real
+people read these chats?") gets the offer too (``person_mentioned``; off with
+``low_confidence.offer_on_person_mention: false``): the cost of asking is one tap, the cost of
+missing a customer who wanted a person is the whole conversation.
+
 A bot message that offers a person carries ``metadata: {"handoff_offer": true}``; a decline
 intent (``deny``) as the customer's next turn is recorded, and the bot does not offer again in
 this stretch of the conversation (until the session ends or a person hands it back).
@@ -9,8 +14,10 @@ from __future__ import annotations
 
 from typing import List, Optional
 
+from handoff.explicit_request import is_explicit_request, mentions_a_person
 from handoff.policy.settings import PolicySettings
 from handoff.policy.signals import Fired, SignalName, signal
+from handoff.policy.topics import faq_answer
 from handoff.policy.turns import CustomerTurn
 from handoff.reasons import HandoffReason
 
@@ -21,13 +28,29 @@ def offer_declined(turns: List[CustomerTurn], settings: PolicySettings) -> bool:
     return any(turn.after_offer and turn.intent in decline for turn in turns)
 
 
+def _mentions_a_person(turn: CustomerTurn, settings: PolicySettings) -> bool:
+    """A person is named, and the turn is neither a request for one nor an FAQ with an answer.
+
+    A request already hands over (explicit request); "do I need to call someone to unlock my
+    account?" gets its FAQ answer, which says whom to call.
+    """
+    return (
+        settings.low_confidence.offer_on_person_mention
+        and mentions_a_person(turn.text)
+        and turn.intent not in settings.explicit_request.intents
+        and not is_explicit_request(turn.text)
+        and faq_answer(turn, settings) is None
+    )
+
+
 def low_confidence(turns: List[CustomerTurn], settings: PolicySettings) -> Optional[Fired]:
     """Return the low-confidence trigger (``bot_uncertainty``) for the latest turn, or None.
 
     Fires when the NLU's ``bot_uncertainty.score`` is at or above ``offer_threshold``, when it
     fell back, when the intent is a fallback intent (Rasa's own FallbackClassifier), or one of
     ``unanswered_intents`` (``out_of_scope`` in the shipped handoff.yml: a question the bot has
-    no answer for, however sure the NLU is of that).
+    no answer for, however sure the NLU is of that), or when the message mentions a person
+    (:func:`~handoff.explicit_request.mentions_a_person`) and ``offer_on_person_mention`` is on.
     """
     latest = turns[-1]
     uncertainty = latest.uncertainty or {}
@@ -38,7 +61,13 @@ def low_confidence(turns: List[CustomerTurn], settings: PolicySettings) -> Optio
         or latest.intent in settings.looping.fallback_intents
         or latest.intent in settings.low_confidence.unanswered_intents
     )
-    if not unsure:
+    mentioned = _mentions_a_person(latest, settings)
+    if not unsure and not mentioned:
         return None
-    value = dict(uncertainty) if uncertainty else {"fallback": True, "intent": latest.intent}
-    return Fired(HandoffReason.LOW_CONFIDENCE, [signal(SignalName.BOT_UNCERTAINTY, value)])
+    signals = []
+    if unsure:
+        value = dict(uncertainty) if uncertainty else {"fallback": True, "intent": latest.intent}
+        signals.append(signal(SignalName.BOT_UNCERTAINTY, value))
+    if mentioned:
+        signals.append(signal(SignalName.PERSON_MENTIONED, True))
+    return Fired(HandoffReason.LOW_CONFIDENCE, signals)

@@ -320,6 +320,8 @@ class LowConfidenceSettings(_Section):
     unanswered_intents: List[str] = Field(default_factory=list)
     accept_intents: List[str] = Field(default_factory=lambda: ["affirm"])
     decline_intents: List[str] = Field(default_factory=lambda: ["deny"])
+    # a message that names people/staff/a human without asking for one gets the offer too
+    offer_on_person_mention: bool = True
 
     _names = validator("unanswered_intents", "accept_intents", "decline_intents", allow_reuse=True)(
         _intent_list

@@ -33,6 +33,7 @@ class SignalName(str, Enum):
     REPEATED_TEXT = "repeated_text"  # {"times", "similarity"} (lowest similarity among them)
     NOT_ANSWERED_PHRASE = "not_answered_phrase"  # e.g. "not what i asked"
     BOT_UNCERTAINTY = "bot_uncertainty"  # the NLU's bot_uncertainty dict (or the fallback intent)
+    PERSON_MENTIONED = "person_mentioned"  # True: people/staff/a human named, not asked for
 
 
 def signal(name: SignalName, value: Any) -> Dict[str, Any]:

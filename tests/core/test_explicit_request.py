@@ -1,6 +1,6 @@
 import pytest
 
-from handoff.explicit_request import is_explicit_request
+from handoff.explicit_request import is_explicit_request, mentions_a_person
 
 
 @pytest.mark.parametrize(
@@ -120,3 +120,38 @@ def test_a_request_for_a_person_is_recognised(text):
 )
 def test_similar_words_that_do_not_ask_for_a_person(text):
     assert not is_explicit_request(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "do real people ever read these chats?",
+        "is there anyone at the warehouse who knows about my parcel?",
+        "does your staff assemble the wardrobe on delivery?",
+        "I'd like your customer service to look at this",
+        "has an agent seen my message yet",
+        "would a human be able to check the stock in the Leeds store",
+        "can anybody there help with a delivery date",
+        "is a manager around today?",
+    ],
+)
+def test_a_person_named_without_asking_is_a_mention(text):
+    assert mentions_a_person(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how many people fit on the corner sofa",
+        "is the dining table for 6 people?",
+        "my colleague ordered the desk for me",
+        "do you sell cleaning agents?",
+        "my travel agent booked the delivery date",
+        "someone hacked my account",
+        "are you a real person?",
+        "I don't need a person, just the opening hours",
+        "where is my order?",
+    ],
+)
+def test_other_people_sizes_products_and_bot_questions_are_not_mentions(text):
+    assert not mentions_a_person(text)

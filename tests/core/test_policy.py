@@ -1040,3 +1040,30 @@ def test_with_the_shipped_settings_an_ignored_offer_counts_as_not_understood():
     # a confident question after the offer is not a loop
     confident = user("how long does delivery take", "shipping_times", 0.97, uncertainty=0.1)
     assert evaluate([SESSION, LISTEN, *offered(), confident], shipped).reason is None
+
+
+def test_a_person_named_without_asking_gets_the_offer_of_one():
+    decision = evaluate([SESSION, user("do real people ever read these chats?", "out_of_scope")])
+
+    assert decision.action is PolicyAction.OFFER
+    assert decision.reason is HandoffReason.LOW_CONFIDENCE
+    assert decision.signal(SignalName.PERSON_MENTIONED) is True
+
+
+def test_the_offer_on_a_mention_can_be_switched_off():
+    settings = PolicySettings.parse_obj({"low_confidence": {"offer_on_person_mention": False}})
+    events = [SESSION, user("do real people ever read these chats?", "out_of_scope")]
+
+    assert_none(evaluate(events, settings))
+
+
+def test_a_mention_after_a_declined_offer_is_not_offered_again():
+    events = [
+        SESSION,
+        user("is anyone from the team around?", "out_of_scope"),
+        bot("Would you like a person?", utter="utter_offer_handoff", offer=True),
+        user("no thanks", "deny"),
+        user("does your staff assemble the wardrobe?", "out_of_scope"),
+    ]
+
+    assert_none(evaluate(events))

@@ -20,6 +20,7 @@ from custom_components.frustration_scorer import FrustrationScorer
 from handoff.frustration_model import DEFAULT_WEIGHTS, FrustrationModel
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "frustration" / "labelled.csv"
+AFFECT = DATA.parent / "affect_model.npz"
 
 HIGH = [
     "this is ridiculous, I've been waiting three weeks!!!",
@@ -45,7 +46,13 @@ def _context():
 
 
 def _config(**overrides):
-    return {**FrustrationScorer.get_default_config(), "calibration_path": str(DATA), **overrides}
+    defaults = FrustrationScorer.get_default_config()
+    return {
+        **defaults,
+        "calibration_path": str(DATA),
+        "affect_model_path": str(AFFECT),
+        **overrides,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -88,8 +95,9 @@ def test_calm_or_off_target_messages_stay_low_and_change_nothing_else(trained, t
 def test_output_shape_and_that_it_is_in_the_parse_output(trained):
     message = _parse(trained[1], "this is ridiculous, I've been waiting three weeks!!!")
     result = message.get("frustration")
-    assert set(result) == {"score", "cues"}
+    assert set(result) == {"score", "affect", "cues"}
     assert 0.0 <= result["score"] <= 1.0
+    assert result["affect"] >= 0.5  # the learned negative-affect factor agrees
     assert all(set(cue) == {"name", "value"} for cue in result["cues"])
     names = {cue["name"] for cue in result["cues"]}
     assert {"escalation", "waiting", "repeated_punctuation"} <= names
@@ -101,6 +109,7 @@ def test_output_shape_and_that_it_is_in_the_parse_output(trained):
 def test_train_persist_load_round_trip(trained):
     scorer, loaded = trained
     assert loaded.model == scorer.model
+    assert loaded.model.affect_model is not None
     assert loaded.model.trained_on > 200
     assert loaded.model.weights != DEFAULT_WEIGHTS
     for text in HIGH + LOW:
@@ -126,7 +135,7 @@ def test_load_without_a_trained_model_uses_default_weights(tmp_path):
 
 
 def test_empty_text_scores_zero(trained):
-    assert _parse(trained[1], "").get("frustration") == {"score": 0.0, "cues": []}
+    assert _parse(trained[1], "").get("frustration") == {"score": 0.0, "affect": 0.0, "cues": []}
 
 
 @pytest.mark.parametrize(
@@ -137,6 +146,8 @@ def test_empty_text_scores_zero(trained):
         ({"regularisation": 0}, "regularisation"),
         ({"regularisation": "strong"}, "regularisation"),
         ({"regularisation": True}, "regularisation"),
+        ({"affect_model_path": 3}, "affect_model_path"),
+        ({"affect_model_path": " "}, "affect_model_path"),
     ],
 )
 def test_bad_config_fails_when_the_graph_is_built(tmp_path, override, key):
@@ -161,7 +172,63 @@ def test_fingerprint_follows_the_calibration_file(tmp_path):
     path.write_text(DATA.read_text() + "you are useless,1,train,angry\n")
     assert FrustrationScorer.fingerprint_addon(_config(calibration_path=str(path))) != first
     missing = FrustrationScorer.fingerprint_addon(_config(calibration_path=str(tmp_path / "x")))
-    assert missing == "defaults"
+    assert missing not in (first, FrustrationScorer.fingerprint_addon(_config()))
+
+
+def test_fingerprint_follows_the_affect_model_file(tmp_path):
+    path = tmp_path / "affect.npz"
+    path.write_bytes(AFFECT.read_bytes())
+    first = FrustrationScorer.fingerprint_addon(_config(affect_model_path=str(path)))
+    path.write_bytes(AFFECT.read_bytes() + b"\0")
+    assert FrustrationScorer.fingerprint_addon(_config(affect_model_path=str(path))) != first
+
+
+def test_a_configured_affect_model_that_is_missing_fails_training(tmp_path):
+    config = _config(affect_model_path=str(tmp_path / "gone.npz"))
+    scorer = FrustrationScorer.create(
+        config, LocalModelStorage(tmp_path), Resource("f"), _context()
+    )
+    with pytest.raises(InvalidConfigException, match="'affect_model_path'.*does not exist"):
+        scorer.train(TrainingData())
+
+
+def test_without_the_affect_model_the_cues_alone_score(tmp_path):
+    storage = LocalModelStorage(tmp_path)
+    config = _config(affect_model_path=None)
+    scorer = FrustrationScorer.create(config, storage, Resource("f"), _context())
+    scorer.train(TrainingData())
+    loaded = FrustrationScorer.load(config, storage, Resource("f"), _context())
+    assert loaded.model.affect_model is None
+    result = _parse(loaded, "worst service ever, I want a manager").get("frustration")
+    assert result["affect"] == 0.0 and result["score"] >= loaded.model.threshold
+    assert "negative_affect" not in {cue["name"] for cue in result["cues"]}
+
+
+# Anger the hand-written cue lists do not know: real people's words (in the style of
+# GoEmotions, not from it) aimed at the store. The learned factor must see them.
+UNLISTED_ANGER = [
+    "seriously your checkout just ate my payment twice",
+    "your delivery guy was rude as hell to my mum",
+]
+
+
+@pytest.mark.parametrize("text", UNLISTED_ANGER)
+def test_the_learned_factor_sees_anger_the_cue_lists_miss(trained, text):
+    result = _parse(trained[1], text).get("frustration")
+    assert result["affect"] >= trained[1].model.affect_model.threshold
+    assert "negative_affect" in {cue["name"] for cue in result["cues"]}
+
+
+@pytest.mark.parametrize(
+    "at_us, elsewhere",
+    [
+        ("your delivery service is useless", "my landlord is useless"),
+        ("I'm furious with your support team", "I'm furious with my landlord"),
+    ],
+)
+def test_the_same_anger_scores_lower_when_it_is_not_aimed_at_us(trained, at_us, elsewhere):
+    score = trained[1].model.score
+    assert score(elsewhere) < score(at_us)
 
 
 def test_behind_a_real_tokenizer_in_a_tiny_pipeline(tmp_path):

@@ -1,0 +1,1 @@
+"""Scripts run by hand: building committed artefacts from data sets outside the repo."""
