@@ -29,7 +29,7 @@ def offer_declined(turns: List[CustomerTurn], settings: PolicySettings) -> bool:
 
 
 def _mentions_a_person(turn: CustomerTurn, settings: PolicySettings) -> bool:
-    """A person is named, and the turn is neither a request for one nor an FAQ with an answer.
+    """Tell whether a person is named, the turn being neither a request nor an answered FAQ.
 
     A request already hands over (explicit request); "do I need to call someone to unlock my
     account?" gets its FAQ answer, which says whom to call.
