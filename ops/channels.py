@@ -5,9 +5,14 @@ A channel is on when all its required variables are set; ``write_credentials`` t
 stay ``${VAR}`` references, so the file holds none), and ``make run`` passes that file to
 ``rasa run --credentials``.
 
-- telegram: TELEGRAM_TOKEN, TELEGRAM_SECRET_TOKEN (optional TELEGRAM_API_URL);
+- telegram: TELEGRAM_TOKEN, TELEGRAM_SECRET_TOKEN (optional TELEGRAM_API_URL,
+  TELEGRAM_PERSON_BUTTON, TELEGRAM_PERSON_BUTTON_LABEL);
 - whatsapp: WHATSAPP_TOKEN, WHATSAPP_PHONE_NUMBER_ID, WHATSAPP_APP_SECRET,
-  WHATSAPP_VERIFY_TOKEN (optional WHATSAPP_API_URL).
+  WHATSAPP_VERIFY_TOKEN (optional WHATSAPP_API_URL, WHATSAPP_PERSON_BUTTON,
+  WHATSAPP_PERSON_BUTTON_LABEL).
+
+``*_PERSON_BUTTON=false`` turns the channel's "Talk to a person" button off (it is on when
+unset), ``*_PERSON_BUTTON_LABEL`` changes its text (``connectors.messaging.person_button``).
 """
 
 from __future__ import annotations
@@ -22,7 +27,11 @@ CHANNELS: Dict[str, Tuple[str, Dict[str, str], Dict[str, str]]] = {
     "telegram": (
         "connectors.telegram.TelegramInput",
         {"access_token": "TELEGRAM_TOKEN", "secret_token": "TELEGRAM_SECRET_TOKEN"},
-        {"api_url": "TELEGRAM_API_URL"},
+        {
+            "api_url": "TELEGRAM_API_URL",
+            "talk_to_person_button": "TELEGRAM_PERSON_BUTTON",
+            "talk_to_person_label": "TELEGRAM_PERSON_BUTTON_LABEL",
+        },
     ),
     "whatsapp": (
         "connectors.whatsapp.WhatsAppInput",
@@ -32,7 +41,11 @@ CHANNELS: Dict[str, Tuple[str, Dict[str, str], Dict[str, str]]] = {
             "app_secret": "WHATSAPP_APP_SECRET",
             "verify_token": "WHATSAPP_VERIFY_TOKEN",
         },
-        {"api_url": "WHATSAPP_API_URL"},
+        {
+            "api_url": "WHATSAPP_API_URL",
+            "talk_to_person_button": "WHATSAPP_PERSON_BUTTON",
+            "talk_to_person_label": "WHATSAPP_PERSON_BUTTON_LABEL",
+        },
     ),
 }
 

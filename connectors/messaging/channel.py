@@ -12,7 +12,8 @@ A webhook delivery goes through, in this order:
    up in the inbox transaction) the webhook puts the message on the desk's stream before it
    answers (``connectors.bridge.relay_incoming``); the background turn then gives it to Rasa
    (``on_new_message``: logged and parsed, the bot silent) and the NLU's reading follows
-   (``relay_analysis``). Otherwise the message goes to Rasa for a bot turn.
+   (``relay_analysis``). Otherwise the message goes to Rasa for a bot turn - a press of the
+   "Talk to a person" button as ``/human_handoff`` (``connectors.messaging.person_button``).
 
 Turns accepted but not processed (the server stopped in between) are processed when the server
 starts again; a turn whose message id is already in the tracker is not run twice.
@@ -65,6 +66,7 @@ from connectors.messaging.outbox import (
     SendOutcome,
 )
 from connectors.messaging.output import QueuedOutput
+from connectors.messaging.person_button import DEFAULT_PERSON_BUTTON, PersonButton
 from handoff.store import (
     ChannelUnitOfWork,
     InboundDelivery,
@@ -107,11 +109,11 @@ class MessagingInput(InputChannel):
         self,
         store_url: str = DEFAULT_STORE_URL,
         retry: RetryPolicy = DEFAULT_RETRY,
-        talk_to_person_button: bool = False,
+        person_button: PersonButton = DEFAULT_PERSON_BUTTON,
     ) -> None:
         self.store_url = store_url
         self.retry = retry
-        self.talk_to_person_button = talk_to_person_button
+        self.person_button = person_button
         self.worker: Optional[OutboxWorker] = None
         self._sessions: Any = None
         self._drains: Dict[str, asyncio.Task] = {}
@@ -441,9 +443,12 @@ class MessagingInput(InputChannel):
             live = await asyncio.to_thread(self._live_handoff, conversation_id)
             if live is not None:
                 self._relay(conversation_id, key, turn["text"], turn.get("metadata"), live)
+        # A press of the person button is the explicit request, read without the NLU; with
+        # a person already there it is relayed as the words the customer sees.
+        text = turn["text"] if live is not None else self.person_button.rasa_text(turn["text"])
         await on_new_message(
             UserMessage(
-                turn["text"],
+                text,
                 output,
                 conversation_id,
                 input_channel=self.name(),

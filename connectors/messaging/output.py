@@ -1,10 +1,10 @@
 """``QueuedOutput``: an output channel that puts every message into the outbox.
 
 Subclasses turn Rasa's responses into the platform's API request (``_text_request``,
-``_buttons_request``, ``_image_request``, ``_custom_request``); this base class decides who
-wrote the message (bot or agent), adds the designer-enabled "Talk to a person" button and
-enqueues. The outbox worker sends; a caller waits at most for the first attempt, never for
-retries.
+``_buttons_request``, ``_person_button_request``, ``_image_request``, ``_custom_request``);
+this base class decides who wrote the message (bot or agent), whether a bot reply offers the
+"Talk to a person" button (``connectors.messaging.person_button``) and enqueues. The outbox
+worker sends; a caller waits at most for the first attempt, never for retries.
 """
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ from typing import Any, Dict, List, Optional
 from rasa.core.channels.channel import OutputChannel
 
 from connectors.messaging.outbox import OutboxWorker
+from connectors.messaging.person_button import (
+    DEFAULT_PERSON_BUTTON,
+    ENABLED_KEY,
+    PersonButton,
+    switch,
+)
 from handoff.store.channel_models import OutboundOrigin
-
-TALK_TO_PERSON_TITLE = "Talk to a person"
-TALK_TO_PERSON_PAYLOAD = "/human_handoff"
-TALK_TO_PERSON_KEY = "talk_to_person_button"
-"""Credential (channel default) and response-metadata key (per response) for the button."""
 
 
 def origin_of(kwargs: Dict[str, Any]) -> str:
@@ -33,15 +34,15 @@ def origin_of(kwargs: Dict[str, Any]) -> str:
 
 
 def wants_person_button(kwargs: Dict[str, Any], channel_default: bool) -> bool:
-    """Whether a bot reply without buttons gets the "Talk to a person" button.
+    """Whether a bot reply offers the "Talk to a person" button.
 
     The response's metadata ``talk_to_person_button: true/false`` wins over the channel's
     ``talk_to_person_button`` credential; agents' messages never get it.
     """
     if origin_of(kwargs) != OutboundOrigin.BOT:
         return False
-    explicit = kwargs.get(TALK_TO_PERSON_KEY)
-    return bool(channel_default if explicit is None else explicit)
+    explicit = kwargs.get(ENABLED_KEY)
+    return channel_default if explicit is None else switch(explicit, ENABLED_KEY)
 
 
 def split_text(text: str, limit: int) -> List[str]:
@@ -60,10 +61,14 @@ class QueuedOutput(OutputChannel):
     """Output channel whose messages go through a channel's outbox worker."""
 
     text_limit = 4096
+    buttons_text_limit = 4096
+    """The longest text a message with buttons may carry (WhatsApp interactive: 1024)."""
 
-    def __init__(self, worker: OutboxWorker, talk_to_person_button: bool = False) -> None:
+    def __init__(
+        self, worker: OutboxWorker, person_button: PersonButton = DEFAULT_PERSON_BUTTON
+    ) -> None:
         self.worker = worker
-        self.talk_to_person_button = talk_to_person_button
+        self.person_button = person_button
         self.queued = 0
         """How many messages this output queued (one output serves one customer turn)."""
         self.nothing_pending = False
@@ -72,16 +77,13 @@ class QueuedOutput(OutputChannel):
         (``OutboxWorker.enqueue``)."""
 
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
-        """Queue a text; a bot reply may get the "Talk to a person" button."""
-        buttons: Optional[List[Dict[str, Any]]] = None
-        if wants_person_button(kwargs, self.talk_to_person_button):
-            buttons = [{"title": TALK_TO_PERSON_TITLE, "payload": TALK_TO_PERSON_PAYLOAD}]
-        parts = split_text(text, self.text_limit)
+        """Queue a text; a bot reply's last part offers the "Talk to a person" button."""
+        person = wants_person_button(kwargs, self.person_button.enabled)
+        parts = self._parts(text, with_buttons=person)
         for index, part in enumerate(parts):
-            last = index == len(parts) - 1
             request = (
-                self._buttons_request(recipient_id, part, buttons)
-                if buttons and last
+                self._person_button_request(recipient_id, part, [])
+                if person and index == len(parts) - 1
                 else self._text_request(recipient_id, part)
             )
             await self._enqueue(recipient_id, request, part, origin_of(kwargs))
@@ -89,9 +91,20 @@ class QueuedOutput(OutputChannel):
     async def send_text_with_buttons(
         self, recipient_id: str, text: str, buttons: List[Dict[str, Any]], **kwargs: Any
     ) -> None:
-        """Queue a text with the response's own buttons (inline keyboard / reply buttons)."""
-        request = self._buttons_request(recipient_id, text, buttons)
-        await self._enqueue(recipient_id, request, text, origin_of(kwargs))
+        """Queue a text with the response's own buttons (and, for a bot reply, the person's)."""
+        person = wants_person_button(kwargs, self.person_button.enabled)
+        parts = self._parts(text, with_buttons=True)
+        for part in parts[:-1]:
+            await self._enqueue(
+                recipient_id, self._text_request(recipient_id, part), part, origin_of(kwargs)
+            )
+        last = parts[-1] if parts else text
+        request = (
+            self._person_button_request(recipient_id, last, buttons)
+            if person
+            else self._buttons_request(recipient_id, last, buttons)
+        )
+        await self._enqueue(recipient_id, request, last, origin_of(kwargs))
 
     async def send_quick_replies(
         self, recipient_id: str, text: str, quick_replies: List[Dict[str, Any]], **kwargs: Any
@@ -111,6 +124,13 @@ class QueuedOutput(OutputChannel):
         request = self._custom_request(recipient_id, json_message)
         await self._enqueue(recipient_id, request, None, origin_of(kwargs))
 
+    def _parts(self, text: str, with_buttons: bool) -> List[str]:
+        """Split ``text`` so that every part fits, the last one also with buttons."""
+        parts = split_text(text, self.text_limit)
+        if with_buttons and parts and len(parts[-1]) > self.buttons_text_limit:
+            parts = parts[:-1] + split_text(parts[-1], self.buttons_text_limit)
+        return parts
+
     async def _enqueue(
         self, recipient_id: str, request: Dict[str, Any], text: Optional[str], origin: str
     ) -> None:
@@ -125,6 +145,16 @@ class QueuedOutput(OutputChannel):
     def _buttons_request(
         self, recipient_id: str, text: str, buttons: List[Dict[str, Any]]
     ) -> Dict[str, Any]:
+        raise NotImplementedError
+
+    def _person_button_request(
+        self, recipient_id: str, text: str, buttons: List[Dict[str, Any]]
+    ) -> Dict[str, Any]:
+        """Return a bot reply's request offering the person button beside its own ``buttons``.
+
+        ``buttons`` is empty for a plain text. Each platform decides how the two fit into
+        one message (Telegram: one ``reply_markup``; WhatsApp: at most three reply buttons).
+        """
         raise NotImplementedError
 
     def _image_request(self, recipient_id: str, image: str) -> Dict[str, Any]:

@@ -11,7 +11,9 @@ credentials.yml keys:
     secret_token: the webhook secret (required; the channel refuses to start without it).
     api_url: Bot API server (default ``https://api.telegram.org``).
     store_url: the handoff store (default ``sqlite:///var/handoff.db``).
-    talk_to_person_button: add a "Talk to a person" button to bot replies without buttons.
+    talk_to_person_button: the persistent "Talk to a person" reply keyboard on bot replies
+        (default true); talk_to_person_label: its text (see
+        ``connectors.messaging.person_button``).
     send_max_attempts, send_retry_delay, send_max_delay: outbox retries (see RetryPolicy).
 """
 
@@ -36,6 +38,7 @@ from connectors.messaging.outbox import (
     SendOutcome,
 )
 from connectors.messaging.output import QueuedOutput
+from connectors.messaging.person_button import DEFAULT_PERSON_BUTTON, PersonButton
 from connectors.telegram.api import DEFAULT_API_URL, TelegramApi, TelegramApiError
 from connectors.telegram.updates import chat_id_of, parse_update
 
@@ -68,6 +71,24 @@ class TelegramOutput(QueuedOutput):
         request["body"]["reply_markup"] = {"inline_keyboard": keyboard}
         return request
 
+    def _person_button_request(
+        self, recipient_id: str, text: str, buttons: List[Dict[str, Any]]
+    ) -> Dict[str, Any]:
+        """Give a plain reply the persistent reply keyboard; one with buttons keeps only those.
+
+        A message has one ``reply_markup``: an inline keyboard *or* a reply keyboard. Telegram
+        keeps showing the last reply keyboard a chat received until another one replaces it,
+        also under later messages with inline keyboards, so the response's own buttons win
+        and the person button stays on screen from an earlier reply. Re-sending the same
+        keyboard with every plain reply changes nothing the customer sees and needs no record
+        of which chats have it (it also brings it back on a newly logged-in device).
+        """
+        if buttons:
+            return self._buttons_request(recipient_id, text, buttons)
+        request = self._text_request(recipient_id, text)
+        request["body"]["reply_markup"] = person_keyboard(self.person_button.label)
+        return request
+
     def _image_request(self, recipient_id: str, image: str) -> Dict[str, Any]:
         return {
             "method": "sendPhoto",
@@ -79,6 +100,17 @@ class TelegramOutput(QueuedOutput):
         body = {key: value for key, value in custom.items() if key != "method"}
         body["chat_id"] = chat_id_of(recipient_id)
         return {"method": str(custom.get("method") or "sendMessage"), "body": body}
+
+
+def person_keyboard(label: str) -> Dict[str, Any]:
+    """Return the Bot API ``ReplyKeyboardMarkup`` with the one person button.
+
+    ``is_persistent``: the client always shows it while the regular keyboard is hidden
+    instead of folding it into an icon; ``resize_keyboard``: one small row instead of half
+    the screen. A press sends ``label`` as a plain text message
+    (https://core.telegram.org/bots/api#replykeyboardmarkup).
+    """
+    return {"keyboard": [[{"text": label}]], "is_persistent": True, "resize_keyboard": True}
 
 
 def _inline_button(button: Dict[str, Any]) -> Dict[str, Any]:
@@ -113,7 +145,7 @@ class TelegramInput(MessagingInput):
             api_url=str(credentials.get("api_url") or DEFAULT_API_URL),
             store_url=str(credentials.get("store_url") or DEFAULT_STORE_URL),
             retry=RetryPolicy.from_credentials(credentials),
-            talk_to_person_button=bool(credentials.get("talk_to_person_button", False)),
+            person_button=PersonButton.from_credentials(credentials, cls.name()),
         )
 
     def __init__(
@@ -123,9 +155,9 @@ class TelegramInput(MessagingInput):
         api_url: str = DEFAULT_API_URL,
         store_url: str = DEFAULT_STORE_URL,
         retry: RetryPolicy = DEFAULT_RETRY,
-        talk_to_person_button: bool = False,
+        person_button: PersonButton = DEFAULT_PERSON_BUTTON,
     ) -> None:
-        super().__init__(store_url, retry, talk_to_person_button)
+        super().__init__(store_url, retry, person_button)
         self.access_token = access_token
         self.secret_token = secret_token
         self.api_url = api_url
@@ -156,7 +188,7 @@ class TelegramInput(MessagingInput):
 
     def make_output(self, worker: OutboxWorker) -> OutputChannel:
         """Return the Telegram output channel."""
-        return TelegramOutput(worker, self.talk_to_person_button)
+        return TelegramOutput(worker, self.person_button)
 
     async def start(self) -> None:
         """Open the Bot API client."""
@@ -190,7 +222,10 @@ class TelegramInput(MessagingInput):
             logger.info("telegram: group chat %s refused politely", mask(conversation_id))
             output = self.get_output_channel()
             assert output is not None
-            await output.send_text_message(conversation_id, turn["text"], utter_action="notice")
+            # No person keyboard in a group: every member would see it, and nobody is served.
+            await output.send_text_message(
+                conversation_id, turn["text"], utter_action="notice", talk_to_person_button=False
+            )
 
     async def _answer_callback(self, turn: Dict[str, Any]) -> None:
         query_id = (turn.get("extra") or {}).get("callback_query_id")

@@ -17,7 +17,9 @@ credentials.yml keys:
     api_url: Graph API base (default ``https://graph.facebook.com/v19.0``).
     store_url: the handoff store (default ``sqlite:///var/handoff.db``).
     reengagement_template: ``{name: ..., language: en_US}`` (or just the name).
-    talk_to_person_button: add a "Talk to a person" button to bot replies without buttons.
+    talk_to_person_button: the "Talk to a person" reply button on bot replies (default true);
+        talk_to_person_label: its title, at most 20 characters (see
+        ``connectors.messaging.person_button``).
     send_max_attempts, send_retry_delay, send_max_delay: outbox retries (see RetryPolicy).
 """
 
@@ -46,6 +48,7 @@ from connectors.messaging.outbox import (
     SendOutcome,
 )
 from connectors.messaging.output import QueuedOutput
+from connectors.messaging.person_button import DEFAULT_PERSON_BUTTON, INTENT_MESSAGE, PersonButton
 from connectors.whatsapp.api import DEFAULT_API_URL, GraphApi, GraphApiError
 from connectors.whatsapp.webhook import parse_envelope, wa_id_of
 from handoff.store import ChannelUnitOfWork
@@ -59,6 +62,8 @@ CUSTOMER_SERVICE_WINDOW = timedelta(hours=24)
 REQUIRED = ("access_token", "phone_number_id", "app_secret", "verify_token")
 REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=15, connect=5)
 BUTTON_TITLE_LIMIT, MAX_REPLY_BUTTONS, LIST_ROW_TITLE_LIMIT = 20, 3, 24
+MAX_LIST_ROWS = 10
+INTERACTIVE_BODY_LIMIT = 1024  # characters of an interactive message's body text
 
 
 def signature(app_secret: str, body: bytes) -> str:
@@ -73,6 +78,8 @@ class WhatsAppOutput(QueuedOutput):
     def name(cls) -> str:
         """Return the channel name."""
         return "whatsapp"
+
+    buttons_text_limit = INTERACTIVE_BODY_LIMIT
 
     @staticmethod
     def _body(recipient_id: str, kind: str, content: Dict[str, Any]) -> Dict[str, Any]:
@@ -108,9 +115,17 @@ class WhatsAppOutput(QueuedOutput):
             interactive = {"type": "button", "body": {"text": text}, "action": action}
         else:
             rows = [{"id": id_, "title": title[:LIST_ROW_TITLE_LIMIT]} for id_, title in choices]
-            action = {"button": "Choose", "sections": [{"title": "Options", "rows": rows[:10]}]}
+            section = {"title": "Options", "rows": rows[:MAX_LIST_ROWS]}
+            action = {"button": "Choose", "sections": [section]}
             interactive = {"type": "list", "body": {"text": text}, "action": action}
         return self._body(recipient_id, "interactive", interactive)
+
+    def _person_button_request(
+        self, recipient_id: str, text: str, buttons: List[Dict[str, Any]]
+    ) -> Dict[str, Any]:
+        """Reply buttons: the response's own, then the person's while there is room."""
+        merged = with_person_button(buttons, self.person_button.label)
+        return self._buttons_request(recipient_id, text, merged)
 
     def _image_request(self, recipient_id: str, image: str) -> Dict[str, Any]:
         return self._body(recipient_id, "image", {"link": image})
@@ -119,6 +134,27 @@ class WhatsAppOutput(QueuedOutput):
         """Send ``custom: {"type": "location", "location": {...}}`` as that raw message body."""
         kind = str(custom.get("type") or "text")
         return self._body(recipient_id, kind, custom.get(kind) or {})
+
+
+def with_person_button(buttons: List[Dict[str, Any]], label: str) -> List[Dict[str, Any]]:
+    """Return a reply's own ``buttons`` plus the person button, if it fits and is new.
+
+    The person button's payload (its reply id) is its ``label``: a press then reads exactly
+    like the typed label and like a Telegram press, and the channel maps it to
+    ``/human_handoff``. It is left out when the reply already offers a person (a button with
+    that title or the ``/human_handoff`` payload: WhatsApp refuses repeated titles) and when
+    the reply's own buttons already fill the three reply buttons - adding a fourth would
+    turn them into a list menu. A list (four to nine options) gets it as one more row.
+    """
+    person = {"title": label, "payload": label}
+    taken = {str(b.get("title") or "") for b in buttons} | {
+        str(b.get("payload") or "") for b in buttons
+    }
+    if taken & {label, INTENT_MESSAGE}:
+        return list(buttons)
+    if len(buttons) == MAX_REPLY_BUTTONS or len(buttons) >= MAX_LIST_ROWS:
+        return list(buttons)
+    return [*buttons, person]
 
 
 class WhatsAppInput(MessagingInput):
@@ -143,7 +179,9 @@ class WhatsAppInput(MessagingInput):
             api_url=str(credentials.get("api_url") or DEFAULT_API_URL),
             store_url=str(credentials.get("store_url") or DEFAULT_STORE_URL),
             retry=RetryPolicy.from_credentials(credentials),
-            talk_to_person_button=bool(credentials.get("talk_to_person_button", False)),
+            person_button=PersonButton.from_credentials(
+                credentials, cls.name(), label_limit=BUTTON_TITLE_LIMIT
+            ),
             reengagement_template=template or None,
         )
 
@@ -156,10 +194,10 @@ class WhatsAppInput(MessagingInput):
         api_url: str = DEFAULT_API_URL,
         store_url: str = DEFAULT_STORE_URL,
         retry: RetryPolicy = DEFAULT_RETRY,
-        talk_to_person_button: bool = False,
+        person_button: PersonButton = DEFAULT_PERSON_BUTTON,
         reengagement_template: Optional[Dict[str, Any]] = None,
     ) -> None:
-        super().__init__(store_url, retry, talk_to_person_button)
+        super().__init__(store_url, retry, person_button)
         self.access_token = access_token
         self.phone_number_id = phone_number_id
         self.app_secret = app_secret
@@ -207,7 +245,7 @@ class WhatsAppInput(MessagingInput):
 
     def make_output(self, worker: OutboxWorker) -> OutputChannel:
         """Return the WhatsApp output channel."""
-        return WhatsAppOutput(worker, self.talk_to_person_button)
+        return WhatsAppOutput(worker, self.person_button)
 
     async def start(self) -> None:
         """Open the Cloud API client."""

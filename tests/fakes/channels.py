@@ -44,7 +44,6 @@ def channel_credentials(telegram: FakeTelegramApi, graph: FakeGraphApi) -> Dict[
             "secret_token": "${TELEGRAM_SECRET_TOKEN}",
             "api_url": telegram.url,
             "store_url": "${DESK_STORE_URL}",
-            "talk_to_person_button": True,
             **retry,
         },
         "connectors.whatsapp.WhatsAppInput": {
@@ -188,6 +187,7 @@ def start_channels_assistant(model: Path, workdir: Path) -> ChannelsAssistant:
 
 
 _shared: Dict[str, ChannelsAssistant] = {}
+PERSON_BUTTONS_OFF_ENV = {"TELEGRAM_PERSON_BUTTON": "false", "WHATSAPP_PERSON_BUTTON": "off"}
 
 
 def shared_channels_assistant(
@@ -198,6 +198,47 @@ def shared_channels_assistant(
         _shared["running"] = start_channels_assistant(model, tmp_path_factory.mktemp("channels"))
         request.session.config.add_cleanup(lambda: _shared.pop("running").stop())
     return _shared["running"]
+
+
+def shared_channels_assistant_without_person_buttons(
+    model: Path, tmp_path_factory: Any, request: Any
+) -> ChannelsAssistant:
+    """A second Rasa server with both channels' person buttons off, as ``make run`` sets them.
+
+    Its credentials come from ``ops.channels`` and the environment (``TELEGRAM_PERSON_BUTTON=
+    false``, ``WHATSAPP_PERSON_BUTTON=off``), exactly as ``make run`` writes them. It shares the
+    fake APIs and the action server of ``shared_channels_assistant`` (conversations are told
+    apart by their ids), and has its own stores.
+    """
+    if "without person buttons" not in _shared:
+        from ops.channels import enabled_channels
+
+        shared = shared_channels_assistant(model, tmp_path_factory, request)
+        env = {
+            **channel_env(),
+            **PERSON_BUTTONS_OFF_ENV,
+            "TELEGRAM_TOKEN": TELEGRAM_TOKEN,
+            "TELEGRAM_API_URL": shared.telegram.url,
+            "WHATSAPP_TOKEN": WA_TOKEN,
+            "WHATSAPP_PHONE_NUMBER_ID": WA_PHONE_ID,
+            "WHATSAPP_VERIFY_TOKEN": WA_VERIFY,
+            "WHATSAPP_API_URL": shared.graph.api_url,
+        }
+        workdir = tmp_path_factory.mktemp("channels-without-person-buttons")
+        assistant = start_assistant(
+            model,
+            workdir,
+            extra_credentials=enabled_channels(env),
+            extra_env=env,
+            action_url=shared.assistant.action_url,
+        )
+        _shared["without person buttons"] = ChannelsAssistant(
+            assistant, shared.telegram, shared.graph, model, workdir
+        )
+        request.session.config.add_cleanup(
+            lambda: _shared.pop("without person buttons").assistant.stop()
+        )
+    return _shared["without person buttons"]
 
 
 # -- Telegram payloads (https://core.telegram.org/bots/api#update) -------------------------

@@ -41,6 +41,8 @@ class FakeGraphApi(RecordingServer):
         kind = body.get("type")
         if body.get("messaging_product") != "whatsapp" or not body.get("to") or kind not in body:
             return 400, graph_error(100, "Invalid parameter")
+        if kind == "interactive" and not _valid_interactive(body["interactive"]):
+            return 400, graph_error(131009, "Parameter value is not valid")
         wamid = f"wamid.fake{next(self._ids)}"
         return 200, {
             "messaging_product": "whatsapp",
@@ -70,3 +72,31 @@ def _text_of(body: Dict[str, Any]) -> str:
     if kind == "template":
         return f"<template {body['template']['name']}>"
     return f"<{kind}>"
+
+
+def _valid_interactive(interactive: Any) -> bool:
+    """Reply buttons or a list message within the documented limits.
+
+    Body text at most 1024 characters; reply buttons: 1-3, ids at most 256 characters,
+    titles at most 20, both unique; a list: at most 10 rows, titles at most 24.
+    """
+    if not isinstance(interactive, dict):
+        return False
+    text = (interactive.get("body") or {}).get("text")
+    if not isinstance(text, str) or not 0 < len(text) <= 1024:
+        return False
+    action = interactive.get("action") or {}
+    if interactive.get("type") == "button":
+        replies = [b.get("reply") or {} for b in action.get("buttons") or []]
+        ids, titles = [r.get("id") or "" for r in replies], [r.get("title") or "" for r in replies]
+        return (
+            1 <= len(replies) <= 3
+            and all(0 < len(i) <= 256 for i in ids)
+            and all(0 < len(t) <= 20 for t in titles)
+            and len(set(ids)) == len(ids)
+            and len(set(titles)) == len(titles)
+        )
+    if interactive.get("type") == "list":
+        rows = [r for section in action.get("sections") or [] for r in section.get("rows") or []]
+        return 1 <= len(rows) <= 10 and all(0 < len(r.get("title") or "") <= 24 for r in rows)
+    return True

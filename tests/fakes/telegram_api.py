@@ -42,6 +42,12 @@ class FakeTelegramApi(RecordingServer):
                     "error_code": 400,
                     "description": "Bad Request: message text is empty",
                 }
+            if "reply_markup" in body and not _valid_markup(body["reply_markup"]):
+                return 400, {
+                    "ok": False,
+                    "error_code": 400,
+                    "description": "Bad Request: can't parse reply keyboard markup JSON object",
+                }
             result = {
                 "message_id": next(self._message_ids),
                 "date": int(time.time()),
@@ -71,3 +77,31 @@ class FakeTelegramApi(RecordingServer):
             timeout,
         )
         return self.texts_to(chat_id)
+
+
+def _valid_markup(markup: Any) -> bool:
+    """One of the documented ``reply_markup`` objects, with buttons of the documented shape.
+
+    InlineKeyboardMarkup (buttons with ``text`` and ``callback_data`` of 1-64 bytes or
+    ``url``), ReplyKeyboardMarkup (``keyboard`` of KeyboardButtons with ``text``),
+    ReplyKeyboardRemove or ForceReply.
+    """
+    if not isinstance(markup, dict):
+        return False
+    kinds = [k for k in ("inline_keyboard", "keyboard", "remove_keyboard", "force_reply")
+             if k in markup]  # fmt: skip
+    if len(kinds) != 1:
+        return False
+    if kinds[0] in ("remove_keyboard", "force_reply"):
+        return markup[kinds[0]] is True
+    rows = markup[kinds[0]]
+    rows = rows if isinstance(rows, list) else []
+    buttons = [b for row in rows if isinstance(row, list) for b in row]
+    if not buttons or not all(isinstance(b, dict) and b.get("text") for b in buttons):
+        return False
+    if kinds[0] == "keyboard":
+        return all(isinstance(markup.get(k, False), bool)
+                   for k in ("is_persistent", "resize_keyboard", "one_time_keyboard"))  # fmt: skip
+    return all(
+        b.get("url") or 1 <= len(str(b.get("callback_data") or "").encode()) <= 64 for b in buttons
+    )

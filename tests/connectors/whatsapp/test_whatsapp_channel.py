@@ -66,7 +66,7 @@ def test_a_normal_bot_turn_answers_through_the_cloud_api(channels):
     replies = channels.whatsapp_say(wa_id, PAYMENTS, expect="PayPal")
     assert "bot, not a person" in replies[0]
     (call,) = (c for c in channels.graph.delivered_to(wa_id) if "PayPal" in str(c.body))
-    assert call.body["type"] == "text" and call.body["messaging_product"] == "whatsapp"
+    assert call.body["type"] == "interactive" and call.body["messaging_product"] == "whatsapp"
     assert call.headers["Authorization"] == "Bearer EAAG-fake-token"
     (user,) = _users(channels, wa_id)
     assert user["text"] == PAYMENTS and user["input_channel"] == "whatsapp"
