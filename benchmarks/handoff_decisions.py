@@ -16,13 +16,15 @@ An offer counts as an escalation everywhere, also on an FAQ conversation (strict
     python -m benchmarks.handoff_decisions [--conversations PATH ...] [--workers 4]
         [--show-mistakes] [--kit-only]
 
-Nine labelled sets, written by the team in this order, each blind (before the bot was run
-on it): ``handoff_conversations.yml`` (the development set, the default),
+Ten labelled sets, each blind (written before the bot was run on it):
+``handoff_conversations.yml`` (the development set, the default),
 ``handoff_conversations_heldout.yml``, ``handoff_conversations_test.yml``,
-``handoff_conversations_test2.yml`` to ``handoff_conversations_test6.yml`` (each held out
-until its first run, then used for development too), and ``handoff_conversations_test7.yml``
-(100 conversations, run once at the end with the settings chosen on the others, then used
-too). ``--kit-only`` skips the stock bot while developing.
+``handoff_conversations_test2.yml`` to ``handoff_conversations_test7.yml`` (written by the team,
+each held out until its first run, then used for development too), and
+``handoff_conversations_test8.yml`` (100 conversations written on 2026-12-02 by a writer who never
+saw the NLU data, the policy or any result, with a new kind ``person_mention``: messages that
+name a person without asking for one, where the right move is the offer; run once, reported as
+the test column, then used too). ``--kit-only`` skips the stock bot while developing.
 
 Models: the kit's model from ``ops.model``; the stock model is trained once into
 ``models/benchmarks/`` keyed by a hash of its inputs (under the same training lock).
@@ -58,6 +60,7 @@ FAQ_KINDS = ("faq", "faq_hard")
 
 TARGETS = {
     "explicit_recall": 1.0,
+    "explicit_handed_off_or_offered": 0.98,
     "faq_false_escalations": 0.05,
     "f1": 0.9,
     "reason_accuracy": 0.9,
@@ -199,6 +202,7 @@ def scores(outcomes: Sequence[Outcome]) -> Dict[str, float]:
         "recall": recall,
         "f1": f1,
         "explicit_recall": _share(explicit, lambda o: o.escalated and not o.offered),
+        "explicit_handed_off_or_offered": _share(explicit, lambda o: o.escalated),
         "faq_false_escalations": _share(plain_faq, lambda o: o.escalated),
         "hard_negative_false_escalations": _share(hard, lambda o: o.escalated),
         "reason_accuracy": _share(true_positives, lambda o: o.correct),
@@ -225,6 +229,7 @@ def report(kit: Sequence[Outcome], stock: Sequence[Outcome]) -> str:
         "recall": "Escalation recall",
         "f1": "Escalation F1",
         "explicit_recall": "Explicit requests handed off",
+        "explicit_handed_off_or_offered": "Explicit requests handed off/offered",
         "faq_false_escalations": "False escalations, plain FAQ",
         "hard_negative_false_escalations": "False escalations, hard negatives",
         "reason_accuracy": "Correct reason (of escalations)",
@@ -256,7 +261,7 @@ def report(kit: Sequence[Outcome], stock: Sequence[Outcome]) -> str:
 
 def _kind_order(kind: str) -> int:
     order = ["explicit", "faq", "faq_hard", "sensitive", "high_value", "frustration"]
-    order += ["looping", "repeated", "low_confidence"]
+    order += ["looping", "repeated", "low_confidence", "person_mention"]
     return order.index(kind) if kind in order else len(order)
 
 
