@@ -5,6 +5,8 @@ Side by side in one run, three methods:
 - **VADER only**: ``compound <= t``, ``t`` chosen to maximise F1 on the tuning data;
 - **TF-IDF + LR baseline**: word 1-2-grams + char 2-5-grams (TfidfVectorizer) and a
   class-balanced logistic regression trained on GoEmotions *train*, threshold on the tuning data;
+- **FrustrationScorer before** (cues only, as up to 2026-11): the same in-domain fit without
+  the affect model, for the comparison;
 - **FrustrationScorer**: its negative-affect factor (the committed
   ``data/frustration/affect_model.npz``, threshold chosen on GoEmotions dev when it was built)
   and its final score (the affect factor, the cues and the "aimed at the service" split, fitted
@@ -129,6 +131,8 @@ def run(goemotions: Path, data: Path, affect_path: Path) -> List[str]:
     affect = AffectModel.load(affect_path)
     scorer = fit(own_sets["train"].texts, own_sets["train"].labels, affect_model=affect)
     final: Scorer = lambda texts: [scorer.score(text) for text in texts]  # noqa: E731
+    cues_only = fit(own_sets["train"].texts, own_sets["train"].labels)
+    before: Scorer = lambda texts: [cues_only.score(text) for text in texts]  # noqa: E731
     baseline = tfidf_baseline(ge_sets["train"])
 
     goemotions_rows = [
@@ -143,12 +147,15 @@ def run(goemotions: Path, data: Path, affect_path: Path) -> List[str]:
         ),
         evaluate("FrustrationScorer: final score (x aimed at us)", final, ge_sets["dev"],
                  ge_sets["test"]),
+        evaluate("FrustrationScorer before (cues only)", before, ge_sets["dev"], ge_sets["test"]),
     ]  # fmt: skip
     in_domain_rows = [
         evaluate("VADER only", vader, own_sets["train"], own_sets["test"]),
         evaluate("TF-IDF + LR baseline", baseline, own_sets["train"], own_sets["test"]),
         evaluate("FrustrationScorer: final score", final, own_sets["train"], own_sets["test"],
                  threshold=scorer.threshold),
+        evaluate("FrustrationScorer before (cues only)", before, own_sets["train"],
+                 own_sets["test"], threshold=cues_only.threshold),
     ]  # fmt: skip
     off_total = sum(kind == "off_target" for kind in own_sets["test"].kinds)
     lines = [
