@@ -8,6 +8,7 @@ from sanic import Sanic
 
 from connectors.agent_desk.channel import AgentDeskInput
 from connectors.production_guard import UnsafeDeployment, check_deployment
+from connectors.trial_rest import TrialRestInput
 
 
 @pytest.fixture(autouse=True)
@@ -31,6 +32,9 @@ def test_the_http_api_with_a_token_or_jwt_or_no_api_at_all_may_start():
 def test_a_channel_where_the_caller_picks_the_sender_is_refused():
     app = server.create_app(auth_token="s3cret-token-for-the-api")
     app.ctx.input_channels = [AgentDeskInput(api_token="x"), RestInput()]
+    with pytest.raises(UnsafeDeployment, match="'rest'"):
+        check_deployment(app)
+    app.ctx.input_channels = [TrialRestInput()]  # the trial's REST channel: trials only
     with pytest.raises(UnsafeDeployment, match="'rest'"):
         check_deployment(app)
     app.ctx.input_channels = [AgentDeskInput(api_token="x")]
