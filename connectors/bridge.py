@@ -71,15 +71,18 @@ async def deliver_agent_message(
     """Send ``text`` from ``human`` to the customer and log it in the tracker.
 
     Runs under the conversation's lock, like Rasa's own message handling, so it cannot
-    interleave with a customer message. The output channel is the one of the customer's
-    latest input channel. Returns the logged event as a dict (what the desk shows).
+    interleave with a customer message. The output channel is the customer's own: the one
+    whose namespace the conversation id is in (``telegram:``), else the latest input
+    channel's (``output_channel_for``). Returns the logged event as a dict (what the desk
+    shows).
     """
     processor = agent.processor
     assert processor is not None, "the Rasa server has no model loaded"
     metadata = {AGENT_METADATA_KEY: {"id": human.id, "name": human.name}, "kind": kind}
     async with agent.lock_store.lock(conversation_id, wait_time_in_seconds=LOCK_POLL_SECONDS):
         tracker = await processor.get_tracker(conversation_id)
-        output = output_channel_for(input_channels, tracker.get_latest_input_channel())
+        latest = tracker.get_latest_input_channel()
+        output = output_channel_for(input_channels, conversation_id, latest)
         await output.send_text_message(conversation_id, text)
         event = BotUttered(text=text, metadata=metadata)
         tracker.update(event)

@@ -9,8 +9,9 @@ Trains the model if data/config/domain changed (see :mod:`ops.model`), then star
 prints what runs where, and stops both on Ctrl-C (or when either exits).
 
 Environment (all optional):
-    RASA_AUTH_TOKEN: token of Rasa's HTTP API; generated and printed when unset.
-    DESK_API_TOKEN: the agent desk's service token; generated and printed when unset.
+    RASA_AUTH_TOKEN: token of Rasa's HTTP API; generated and printed when unset. A token the
+        operator set is never printed (scrollback, CI logs and screen shares keep it).
+    DESK_API_TOKEN: the agent desk's service token; the same.
     DESK_STORE_URL: SQLAlchemy URL of the handoff store (default ``sqlite:///var/handoff.db``).
     DESK_URL: where the action server reaches the desk (default: this Rasa server).
     DESK_ADMIN_USER, DESK_ADMIN_PASSWORD: create this admin agent of the desk if missing.
@@ -29,13 +30,18 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Dict, List
+from typing import AbstractSet, Dict, List
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from ops.channels import webhook_lines, write_credentials
 from ops.model import PROJECT_ROOT, ensure_model
 
 DATA_DIR = PROJECT_ROOT / "var"
 READY_TIMEOUT_SECONDS = 180
+GENERATED_SECRETS = ("RASA_AUTH_TOKEN", "DESK_API_TOKEN")
+"""Filled in with a random token when unset; only such a token is printed."""
 
 
 def launch_environment(base: Dict[str, str]) -> Dict[str, str]:
@@ -49,6 +55,24 @@ def launch_environment(base: Dict[str, str]) -> Dict[str, str]:
     env.setdefault("DESK_URL", f"http://localhost:{env['RASA_PORT']}/webhooks/agent_desk")
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     return env
+
+
+def generated_secrets(base: Dict[str, str]) -> AbstractSet[str]:
+    """Return the names of the tokens ``launch_environment`` generates (unset in ``base``)."""
+    return {name for name in GENERATED_SECRETS if not base.get(name)}
+
+
+def shown_secret(env: Dict[str, str], name: str, generated: AbstractSet[str]) -> str:
+    """Return a token for printing: itself if generated here, else where it comes from."""
+    return env[name] if name in generated else f"from ${name}"
+
+
+def shown_url(url: str) -> str:
+    """Return a store URL for printing, its password replaced by ``***``."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(from $DESK_STORE_URL)"
 
 
 def server_commands(model: Path, env: Dict[str, str]) -> Dict[str, List[str]]:
@@ -117,6 +141,7 @@ def main() -> int:
     model = ensure_model()
     DATA_DIR.mkdir(exist_ok=True)
     env = launch_environment(dict(os.environ))
+    generated = generated_secrets(dict(os.environ))
     # Telegram/WhatsApp are on when their variables are set (ops/channels.py).
     channels_file = DATA_DIR / "credentials.yml"
     write_credentials(PROJECT_ROOT / "credentials.yml", channels_file, env)
@@ -144,13 +169,14 @@ def main() -> int:
                     "",
                     "Northwind Home support assistant is running:",
                     f"  model          {model.relative_to(PROJECT_ROOT)}",
-                    f"  Rasa server    {rasa_url}  (HTTP API token: {env['RASA_AUTH_TOKEN']})",
+                    f"  Rasa server    {rasa_url}  (HTTP API token: "
+                    f"{shown_secret(env, 'RASA_AUTH_TOKEN', generated)})",
                     f"  REST channel   POST {rasa_url}/webhooks/rest/webhook",
                     f"  agent desk     {env['DESK_URL']}/api/handoffs"
-                    f"  (token: {env['DESK_API_TOKEN']})",
+                    f"  (token: {shown_secret(env, 'DESK_API_TOKEN', generated)})",
                     f"  action server  http://localhost:{env['ACTION_PORT']}/webhook",
                     "  tracker store  var/tracker.db (SQLite)",
-                    f"  handoff store  {env['DESK_STORE_URL']}",
+                    f"  handoff store  {shown_url(env['DESK_STORE_URL'])}",
                     *webhook_lines(env, rasa_url),
                     f"  agent inbox    {env['DESK_URL']}/",
                     admin,

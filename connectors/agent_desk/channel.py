@@ -17,6 +17,8 @@ credentials.yml keys:
     events_url: Redis URL (``redis://host:6379/0``) to share live events with the other Rasa
         replicas (``handoff.live_events_redis``); unset: one replica, events stay in-process.
     events_channel: the Redis pub/sub channel (default ``handoff:desk-events``).
+    events_secret: the replicas' shared secret that signs every event on Redis (required with
+        ``events_url``, at least 16 characters; from ``${DESK_EVENTS_SECRET}``).
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ API_TOKEN = "api_token"
 STORE_URL = "store_url"
 EVENTS_URL = "events_url"
 EVENTS_CHANNEL = "events_channel"
+EVENTS_SECRET = "events_secret"
 DEFAULT_STORE_URL = "sqlite:///var/handoff.db"
 INBOX_DIRECTORY = Path(__file__).resolve().parent / "inbox"
 PUBLIC_API = ("/api/health", "/api/login")
@@ -74,11 +77,14 @@ class AgentDeskInput(InputChannel):
         if not credentials or not credentials.get(API_TOKEN):
             cls.raise_missing_credentials_exception()
         assert credentials is not None
+        if credentials.get(EVENTS_URL) and not credentials.get(EVENTS_SECRET):
+            cls.raise_missing_credentials_exception()  # unsigned events: anyone could inject
         return cls(
             api_token=str(credentials[API_TOKEN]),
             store_url=str(credentials.get(STORE_URL) or DEFAULT_STORE_URL),
             events_url=credentials.get(EVENTS_URL) or None,
             events_channel=credentials.get(EVENTS_CHANNEL) or DEFAULT_CHANNEL,
+            events_secret=str(credentials.get(EVENTS_SECRET) or ""),
         )
 
     def __init__(
@@ -87,11 +93,13 @@ class AgentDeskInput(InputChannel):
         store_url: str = DEFAULT_STORE_URL,
         events_url: Optional[str] = None,
         events_channel: str = DEFAULT_CHANNEL,
+        events_secret: str = "",
     ) -> None:
         self.api_token = api_token
         self.store_url = store_url
         self.events_url = events_url
         self.events_channel = events_channel
+        self.events_secret = events_secret
 
     def _context(self) -> DeskContext:
         engine = create_store_engine(self.store_url)
@@ -121,7 +129,7 @@ class AgentDeskInput(InputChannel):
         install_log_masking()  # no e-mail, order or phone number in the Rasa server's logs
         ctx = self._context()
         if self.events_url:
-            fan_out(live_events, self.events_url, self.events_channel)
+            fan_out(live_events, self.events_url, self.events_secret, self.events_channel)
         desk = Blueprint("agent_desk", __name__)
         desk.listener("before_server_start")(install_on_server_start)
 

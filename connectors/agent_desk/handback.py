@@ -26,18 +26,24 @@ wrote; the lock is in-process or Redis, so polling it is cheap."""
 
 
 def output_channel_for(
-    input_channels: Iterable[InputChannel], channel_name: Optional[str]
+    input_channels: Iterable[InputChannel], conversation_id: str, latest_channel: Optional[str]
 ) -> OutputChannel:
-    """Return the output channel of the customer's own input channel.
+    """Return the output channel of the customer's own channel.
 
-    Falls back to a collecting channel (the bot's words still land in the tracker) when the
-    customer's channel cannot push messages, like the REST channel.
+    A conversation id in a channel's namespace (``telegram:<chat id>``, ``whatsapp:<wa_id>``)
+    belongs to that channel, whichever channel wrote into the conversation last: where a
+    caller may choose the sender (Rasa's REST channel in a trial setup), a person's replies
+    must still reach the real customer, not the caller. Other ids use the latest input
+    channel. Falls back to a collecting channel (the words still land in the tracker) when
+    the channel cannot push messages, like the REST channel.
     """
-    for channel in input_channels:
-        if channel.name() == channel_name:
-            output = channel.get_output_channel()
-            if output is not None:
-                return output
+    namespace = conversation_id.split(":", 1)[0] if ":" in conversation_id else None
+    for name in (namespace, latest_channel):
+        for channel in input_channels:
+            if name and channel.name() == name:
+                output = channel.get_output_channel()
+                if output is not None:
+                    return output
     return CollectingOutputChannel()
 
 
@@ -72,6 +78,7 @@ async def resume_conversation(
         if intent is None:
             await processor.save_tracker(tracker)
             return tracker
-        output = output_channel_for(input_channels, tracker.get_latest_input_channel())
+        latest = tracker.get_latest_input_channel()
+        output = output_channel_for(input_channels, conversation_id, latest)
         await processor.trigger_external_user_uttered(intent, None, tracker, output)
         return tracker

@@ -4,7 +4,9 @@ A webhook delivery goes through, in this order:
 
 1. ``authenticate`` (the platform's secret or signature; missing → 401, wrong → 403) —
    before the body is even parsed;
-2. ``parse`` into ``InboundTurn`` s (malformed JSON / not the platform's shape → 400);
+2. ``parse`` into ``InboundTurn`` s (malformed JSON / not the platform's shape → 400); a
+   button press whose payload no domain button carries is refused here (acknowledged,
+   never given to Rasa: ``connectors.messaging.button_payloads``);
 3. the inbox: each turn is written to ``channel_inbox`` under its unique delivery key *before*
    the webhook is answered; a redelivery (also after a restart) is answered 200 and ignored;
 4. 200 — processing runs in a background task, one conversation's turns one after another in
@@ -47,6 +49,7 @@ from sanic.response import HTTPResponse
 from sanic.response import json as json_response
 
 from connectors.bridge import MEDIA_METADATA_KEY, relay_analysis, relay_incoming
+from connectors.messaging.button_payloads import DomainButtons, screen_presses
 from connectors.messaging.fallback import hand_over_if_actions_failed
 from connectors.messaging.inbound import InboundTurn, MalformedDelivery, mask
 from connectors.messaging.leases import (
@@ -121,6 +124,7 @@ class MessagingInput(InputChannel):
         self._stopping = False
         self._sweeper: Optional[asyncio.Task] = None
         self.owner = REPLICA_ID
+        self._buttons = DomainButtons()
 
     # -- what each platform provides -------------------------------------------------------
 
@@ -208,6 +212,7 @@ class MessagingInput(InputChannel):
                 turns = self.parse(body)
             except MalformedDelivery as error:
                 return refuse(str(error), 400)
+            turns = screen_presses(turns, self._buttons.of(request.app), self.name())
             idle = {turn.conversation_id for turn in turns if self._idle(turn.conversation_id)}
             accepted = await asyncio.to_thread(self._accept, turns, idle) if turns else []
             leased = {

@@ -1,9 +1,10 @@
 """Turning what a customer sent into what Rasa reads, safely.
 
-Only payloads this kit generated (Telegram ``callback_data`` / WhatsApp reply-button ids of
-buttons we rendered) may carry an intent (``/intent{...}``). Customer *text* that starts with
-``/`` is escaped, so a customer typing ``/handback`` or ``/human_handoff{"x": 1}`` is read as
-words by the NLU, never as an intent payload.
+Only button presses may carry an intent (``/intent{...}``), and only one the domain's own
+buttons carry (``connectors.messaging.button_payloads``; a forged ``callback_data`` /
+reply-button id such as ``/restart`` is refused). Customer *text* that starts with ``/`` is
+escaped, so a customer typing ``/handback`` or ``/human_handoff{"x": 1}`` is read as words by
+the NLU, never as an intent payload.
 """
 
 from __future__ import annotations
@@ -67,6 +68,8 @@ class InboundTurn:
     metadata: Dict[str, Any] = field(default_factory=dict)
     extra: Dict[str, Any] = field(default_factory=dict)
     sent_at: Optional[datetime] = None
+    button: bool = False
+    """``text`` is a pressed button's payload, as the client sent it (screened before use)."""
 
     def payload(self) -> Dict[str, Any]:
         """Return the JSON-ready payload kept in the inbox."""

@@ -10,7 +10,8 @@ Decisions (README "Messaging channels"):
   and is read as the ``greet`` intent).
 - ``message`` with media (photo, voice, video, document, sticker, location, contact, ...) →
   ``/send_media{"media_kind": ...}`` with ``metadata.media`` = kind, file id, mime type, caption.
-- ``callback_query`` (a button of ours pressed) → its ``callback_data`` (may be an intent).
+- ``callback_query`` (a button pressed) → its ``callback_data``, marked as a press: it may
+  carry an intent only if a domain button carries it (``messaging.button_payloads``).
 - ``edited_message``, ``message_reaction`` and every other update type → acknowledged and
   ignored: re-running a turn for an edit or an emoji would confuse the customer.
 """
@@ -166,5 +167,5 @@ def _callback_turn(key: str, query: Dict[str, Any]) -> Optional[InboundTurn]:
     if not isinstance(data, str) or not data:
         return InboundTurn(key, conversation, action="ignore", extra=extra)
     metadata = _metadata(key, message, query.get("from"))
-    # callback_data can only come from a keyboard we sent, so it may carry an intent.
-    return InboundTurn(key, conversation, text=data, metadata=metadata, extra=extra)
+    # A modified client can send any callback_data: screened as a press before Rasa sees it.
+    return InboundTurn(key, conversation, text=data, metadata=metadata, extra=extra, button=True)

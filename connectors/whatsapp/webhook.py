@@ -4,8 +4,9 @@ Decisions (README "Messaging channels"):
 
 - conversation ``whatsapp:<wa_id>`` (the customer's WhatsApp id); the Cloud API has no group
   chats. Messages to another phone number id of the same app are ignored.
-- ``text`` → the body, escaped; ``interactive`` ``button_reply``/``list_reply`` (our reply
-  buttons) → the reply id, which may carry an intent; template quick-reply ``button`` → its
+- ``text`` → the body, escaped; ``interactive`` ``button_reply``/``list_reply`` (a reply
+  button pressed) → the reply id, marked as a press: it may carry an intent only if a domain
+  button carries it (``messaging.button_payloads``); template quick-reply ``button`` → its
   text, escaped.
 - image, audio/voice, video, document, sticker, location, contacts, unsupported →
   ``/send_media{"media_kind": ...}`` with ``metadata.media`` (kind, media id, mime type,
@@ -118,7 +119,8 @@ def _message_turn(message: Dict[str, Any]) -> Optional[InboundTurn]:
         turn.text = escape_customer_text(str(content.get("body") or ""))
     elif kind == "interactive":
         reply = content.get("button_reply") or content.get("list_reply") or {}
-        # Reply ids come only from buttons we sent, so they may carry an intent.
+        # A modified client can send any reply id: screened as a press before Rasa sees it.
+        turn.button = bool(reply.get("id"))
         turn.text = str(reply.get("id") or escape_customer_text(str(reply.get("title") or "")))
     elif kind == "button":
         turn.text = escape_customer_text(str(content.get("text") or content.get("payload") or ""))

@@ -215,6 +215,7 @@ def start_assistant(
     auth_token: Optional[str] = None,
     desk_token: Optional[str] = None,
     name: str = "",
+    input_channels: Optional[Dict[str, Any]] = None,
 ):
     """Start an action server and a Rasa server serving ``model``; return a RunningAssistant.
 
@@ -227,7 +228,8 @@ def start_assistant(
     to the agent desk channel (e.g. ``events_url``); ``rasa_port``/``action_port`` fix the
     ports; with ``action_url`` no action server is started and that one is used;
     ``auth_token``/``desk_token`` let replicas share tokens; ``name`` keeps several replicas'
-    files apart in one ``workdir``.
+    files apart in one ``workdir``; ``input_channels`` is a whole credentials.yml (e.g. the
+    production one), used instead of the REST channel, the desk and ``extra_credentials``.
     """
     rasa_port = rasa_port or free_port()
     suffix = f"-{name}" if name else ""
@@ -255,6 +257,8 @@ def start_assistant(
         },
     }
     credentials.update(extra_credentials or {})
+    if input_channels is not None:
+        credentials = input_channels
     endpoints_file = workdir / f"endpoints{suffix}.yml"
     credentials_file = workdir / f"credentials{suffix}.yml"
     endpoints_file.write_text(yaml.safe_dump(endpoints))

@@ -89,6 +89,7 @@ class Stores:
     host: str = POSTGRES_HOST
     port: int = POSTGRES_PORT
     redis_url: str = REDIS_URL
+    events_secret: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @property
     def store_url(self) -> str:
@@ -115,7 +116,11 @@ class Stores:
         }
 
     def desk_credentials(self) -> Dict[str, Any]:
-        return {"events_url": self.redis_url, "events_channel": f"handoff:{self.prefix}"}
+        return {
+            "events_url": self.redis_url,
+            "events_channel": f"handoff:{self.prefix}",
+            "events_secret": self.events_secret,
+        }
 
 
 def telegram_credentials(telegram: FakeTelegramApi, **overrides: Any) -> Dict[str, Dict[str, Any]]:
@@ -171,6 +176,7 @@ class Replicas:
                 "desk_credentials": {
                     "events_url": REDIS_URL,
                     "events_channel": f"handoff:{self.prefix}",
+                    "events_secret": f"secret-{self.prefix}",
                 },
             }
         replica = start_assistant(

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
+import time
 import uuid
 from collections import defaultdict
 
 import pytest
+import redis
 
 from connectors.lock_store import AtomicRedisLockStore
 from connectors.messaging.outbox import OutboxWorker, RetryPolicy, SendOutcome
 from handoff.live_events import DeskEvent, LiveEvents
-from handoff.live_events_redis import RedisFanout
+from handoff.live_events_redis import FanoutSecretError, RedisFanout, signed_message
 from handoff.store import (
     ChannelUnitOfWork,
     OutboundMessage,
@@ -23,6 +26,7 @@ from handoff.store import (
 from handoff.store.models import utc_now
 from tests.replicas.production import REDIS_URL, postgres_database, require_services
 
+SECRET = "replicas-shared-secret-for-tests"
 FAST = RetryPolicy(
     max_attempts=5, base_delay=0.05, max_delay=0.2, lease_seconds=2, sweep_seconds=0.2
 )
@@ -67,7 +71,7 @@ def test_tickets_issued_by_two_replicas_at_once_are_all_distinct(services):
 async def _test_live_events_reach_the_other_replica_once_and_not_back(services):
     channel = f"handoff:test-{uuid.uuid4().hex[:8]}"
     hub_a, hub_b = LiveEvents(), LiveEvents()
-    fanouts = [RedisFanout(REDIS_URL, channel).attach(hub) for hub in (hub_a, hub_b)]
+    fanouts = [RedisFanout(REDIS_URL, SECRET, channel).attach(hub) for hub in (hub_a, hub_b)]
     try:
         assert all(fanout.wait_until_subscribed(10) for fanout in fanouts)
         on_a, on_b = hub_a.subscribe(), hub_b.subscribe()
@@ -152,3 +156,54 @@ def test_two_outbox_workers_send_each_message_once_in_order(postgres_store):
 
 def test_a_killed_replicas_message_is_sent_once_its_lease_ran_out(postgres_store):
     asyncio.run(_test_a_killed_replicas_message_is_sent_once_its_lease_ran_out(postgres_store))
+
+
+async def _test_forged_fan_out_messages_are_not_delivered_to_desk_subscribers(services):
+    channel = f"handoff:test-{uuid.uuid4().hex[:8]}"
+    hub_a, hub_b = LiveEvents(), LiveEvents()
+    fanouts = [RedisFanout(REDIS_URL, SECRET, channel).attach(hub) for hub in (hub_a, hub_b)]
+    attacker = redis.Redis.from_url(REDIS_URL)
+    try:
+        assert all(fanout.wait_until_subscribed(10) for fanout in fanouts)
+        inbox = hub_b.subscribe()
+        fake = DeskEvent(type="message.agent", conversation_id="telegram:1", data={"text": "pay"})
+        body = {"origin": "evil", "id": uuid.uuid4().hex, "sent": time.time(),
+                "event": fake.to_json_dict()}  # fmt: skip
+        for forged in (
+            json.dumps({"origin": "evil", "event": fake.to_json_dict()}),  # unsigned (old format)
+            signed_message("a-guessed-secret-of-16+", channel, body),  # the wrong secret
+            json.dumps({"body": json.dumps(body), "signature": "0" * 64}),  # made-up signature
+            "not even json",
+        ):
+            attacker.publish(channel, forged)
+        # Pub/sub keeps the order: the first event the inbox sees must be the genuine one.
+        hub_a.publish(DeskEvent(type="message.customer", conversation_id="c1", data={"n": 1}))
+        got = await inbox.next(timeout=10)
+        assert got is not None and got.conversation_id == "c1" and got.data == {"n": 1}
+        assert fanouts[1].dropped == 4
+
+        # A genuine message published twice (captured and replayed) is delivered once.
+        captured = signed_message(SECRET, channel, {**body, "origin": fanouts[0].origin})
+        attacker.publish(channel, captured)
+        attacker.publish(channel, captured)
+        hub_a.publish(DeskEvent(type="message.customer", conversation_id="c2", data={"n": 2}))
+        first = await inbox.next(timeout=10)
+        assert first is not None and first.data == {"text": "pay"}  # the one genuine copy
+        second = await inbox.next(timeout=10)
+        assert second is not None and second.conversation_id == "c2"
+        assert fanouts[1].dropped == 5
+    finally:
+        attacker.close()
+        for fanout in fanouts:
+            fanout.stop()
+
+
+def test_a_fan_out_without_a_shared_secret_refuses_to_start():
+    with pytest.raises(FanoutSecretError):
+        RedisFanout(REDIS_URL, "", "handoff:test")
+    with pytest.raises(FanoutSecretError):
+        RedisFanout(REDIS_URL, "short", "handoff:test")
+
+
+def test_forged_fan_out_messages_are_not_delivered_to_desk_subscribers(services):
+    asyncio.run(_test_forged_fan_out_messages_are_not_delivered_to_desk_subscribers(services))
