@@ -33,7 +33,6 @@ Models: the kit's model from ``ops.model``; the stock model is trained once into
 from __future__ import annotations
 
 import argparse
-import fcntl
 import hashlib
 import shutil
 import subprocess
@@ -47,7 +46,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import yaml
 
-from ops.model import PROJECT_ROOT, ensure_model
+from ops.model import PROJECT_ROOT, ensure_model, training_lock
 from tests.e2e.assistant import RunningAssistant, start_assistant
 
 CONVERSATIONS = PROJECT_ROOT / "benchmarks" / "data" / "handoff_conversations.yml"
@@ -301,8 +300,7 @@ def ensure_stock_model() -> Path:
     if target.exists():
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    with open(PROJECT_ROOT / "models" / ".train.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one training at a time on this machine
+    with training_lock():  # one training at a time on this machine
         if target.exists():
             return target
         with tempfile.TemporaryDirectory() as domain_dir:

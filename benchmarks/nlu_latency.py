@@ -21,7 +21,7 @@ from typing import Dict, List, Optional, Sequence
 
 import yaml
 
-from ops.model import PROJECT_ROOT
+from ops.model import PROJECT_ROOT, fingerprint, training_inputs, training_lock
 
 KIT_PREFIX = "custom_components."
 PHRASES = [
@@ -52,14 +52,16 @@ def _train(name: str, config: dict) -> Path:
     from rasa.model_training import train_nlu
 
     text = yaml.safe_dump(config, sort_keys=False)
-    data = b"".join(p.read_bytes() for p in sorted((PROJECT_ROOT / "data").glob("*.yml")))
-    sources = b"".join(
-        p.read_bytes() for p in sorted((PROJECT_ROOT / "custom_components").glob("*.py"))
-    )
-    key = hashlib.sha256(text.encode() + data + sources).hexdigest()[:16]
+    # every training input (data/ includes the frustration CSV and affect model) + the pipeline
+    inputs = fingerprint(training_inputs())
+    key = hashlib.sha256(text.encode() + inputs.encode()).hexdigest()[:16]
     out = PROJECT_ROOT / "models" / "benchmarks"
     model = out / f"latency-{key}.tar.gz"
-    if not model.exists():
+    if model.exists():
+        return model
+    with training_lock():
+        if model.exists():
+            return model
         with tempfile.TemporaryDirectory() as tmp:
             (Path(tmp) / "config.yml").write_text(text)
             started = time.monotonic()

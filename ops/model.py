@@ -10,13 +10,14 @@ Run as ``python -m ops.model`` to train (if needed) and print the model's path.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Iterable, List
+from typing import Iterable, Iterator, List
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MODELS_DIR = "models"
@@ -47,6 +48,20 @@ def model_path(root: Path = PROJECT_ROOT) -> Path:
     return root / MODELS_DIR / f"{MODEL_PREFIX}{fingerprint(training_inputs(root), root)}.tar.gz"
 
 
+@contextlib.contextmanager
+def training_lock(root: Path = PROJECT_ROOT) -> Iterator[None]:
+    """Hold the machine-wide training lock (``models/.train.lock``) for the ``with`` block.
+
+    Every training here - the kit's model, the benchmarks' stock and latency models - takes it,
+    so a 2-core machine never trains two models at once.
+    """
+    directory = root / MODELS_DIR
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / ".train.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def ensure_model(root: Path = PROJECT_ROOT, quiet: bool = False) -> Path:
     """Return the model for the current inputs, training it first if it does not exist.
 
@@ -59,9 +74,7 @@ def ensure_model(root: Path = PROJECT_ROOT, quiet: bool = False) -> Path:
     target = model_path(root)
     if target.exists():
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with open(target.parent / ".train.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with training_lock(root):
         if target.exists():
             return target
         if not quiet:
