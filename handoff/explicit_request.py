@@ -163,8 +163,8 @@ _MENTION = re.compile(
 )
 # a number of people is a size, not a person: "how many people fit on the sofa", "for 6 people"
 _HEADCOUNT = re.compile(
-    r"\b(?:how many|for|seats?|fits?|sleeps?|up to|\d+|two|four|six|eight|ten)\s+"
-    r"(?:people|persons)\b",
+    r"\b(?:how many|for|seats?|fits?|sleeps?|up to|\d+|two|three|four|five|six|eight|ten)"
+    r"[\s-]+(?:people|persons?)\b",
     re.IGNORECASE,
 )
 

@@ -31,13 +31,16 @@ def offer_declined(turns: List[CustomerTurn], settings: PolicySettings) -> bool:
 def _mentions_a_person(turn: CustomerTurn, settings: PolicySettings) -> bool:
     """Tell whether a person is named, the turn being neither a request nor an answered FAQ.
 
-    A request already hands over (explicit request); "do I need to call someone to unlock my
+    A request already hands over (explicit request). A question the bot answers is answered:
+    "when does your support team open?" is filed under an FAQ intent
+    (``sensitive_topic.informational_intents``), and "do I need to call someone to unlock my
     account?" gets its FAQ answer, which says whom to call.
     """
     return (
         settings.low_confidence.offer_on_person_mention
         and mentions_a_person(turn.text)
         and turn.intent not in settings.explicit_request.intents
+        and turn.intent not in settings.sensitive_topic.informational_intents
         and not is_explicit_request(turn.text)
         and faq_answer(turn, settings) is None
     )

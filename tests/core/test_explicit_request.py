@@ -144,6 +144,7 @@ def test_a_person_named_without_asking_is_a_mention(text):
     [
         "how many people fit on the corner sofa",
         "is the dining table for 6 people?",
+        "does the 4-person corner sofa ship to the UK?",
         "my colleague ordered the desk for me",
         "do you sell cleaning agents?",
         "my travel agent booked the delivery date",

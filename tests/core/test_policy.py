@@ -1050,6 +1050,15 @@ def test_a_person_named_without_asking_gets_the_offer_of_one():
     assert decision.signal(SignalName.PERSON_MENTIONED) is True
 
 
+def test_a_question_the_bot_answers_is_answered_whoever_it_names():
+    settings = PolicySettings.parse_obj(
+        {"sensitive_topic": {"informational_intents": ["opening_hours"]}}
+    )
+    text = "what time does your support team open on Saturday?"
+
+    assert_none(evaluate([SESSION, user(text, "opening_hours")], settings))
+
+
 def test_the_offer_on_a_mention_can_be_switched_off():
     settings = PolicySettings.parse_obj({"low_confidence": {"offer_on_person_mention": False}})
     events = [SESSION, user("do real people ever read these chats?", "out_of_scope")]
