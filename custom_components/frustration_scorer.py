@@ -126,7 +126,8 @@ class FrustrationScorer(GraphComponent):
         """
         config = {**cls.get_default_config(), **config}
         digest = hashlib.sha256()
-        for path in (_calibration_file(config), _affect_file(config)):
+        for key in (CALIBRATION_PATH, AFFECT_MODEL_PATH):
+            path = _existing_file(config, key)
             digest.update(path.read_bytes() if path is not None else b"none")
         return digest.hexdigest()
 
@@ -145,7 +146,7 @@ class FrustrationScorer(GraphComponent):
 
     def train(self, training_data: TrainingData) -> Resource:
         """Fit the model on the calibration CSV's train rows (not on NLU data); persist it."""
-        affect_path = _affect_file(self._config)
+        affect_path = _existing_file(self._config, AFFECT_MODEL_PATH)
         self._model = self._calibrated_model(self._affect_model(affect_path))
         with self._model_storage.write_to(self._resource) as directory:
             (directory / _MODEL_FILE).write_text(json.dumps(self._model.to_dict(), indent=2))
@@ -166,7 +167,7 @@ class FrustrationScorer(GraphComponent):
         return AffectModel.load(path)
 
     def _calibrated_model(self, affect_model: Optional[AffectModel]) -> FrustrationModel:
-        path = _calibration_file(self._config)
+        path = _existing_file(self._config, CALIBRATION_PATH)
         if path is None:
             rasa.shared.utils.io.raise_warning(
                 f"{type(self).__name__}: no calibration file "
@@ -237,18 +238,9 @@ class FrustrationScorer(GraphComponent):
         return self._model
 
 
-def _affect_file(config: Dict[str, Any]) -> Optional[Path]:
-    """Return the configured affect model file if it exists, else None."""
-    path = config.get(AFFECT_MODEL_PATH)
-    if not isinstance(path, str) or not path.strip():
-        return None
-    path = Path(path)
-    return path if path.is_file() else None
-
-
-def _calibration_file(config: Dict[str, Any]) -> Optional[Path]:
-    """Return the configured calibration file if it exists, else None."""
-    path = config.get(CALIBRATION_PATH)
+def _existing_file(config: Dict[str, Any], key: str) -> Optional[Path]:
+    """Return the file configured under ``key`` if it exists, else None."""
+    path = config.get(key)
     if not isinstance(path, str) or not path.strip():
         return None
     path = Path(path)
