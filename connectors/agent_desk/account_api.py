@@ -1,7 +1,7 @@
 """The desk API's people routes: login/logout, me and presence, agents, teams, decisions.
 
-A login is refused before any password hashing when its address or account has made too many
-recent attempts, and runs on the desk's own login executor (``login_guard``), so a password
+A login is refused before any password hashing when its address or account has too many
+recent failures, and runs on the desk's own login executor (``login_guard``), so a password
 flood can neither take every core nor delay the channels' store work.
 """
 
@@ -55,6 +55,7 @@ def register_account_routes(desk: Blueprint, ctx: DeskContext) -> None:
                 return {"token": token, "agent": agents.agent_view(agent, teams)}
 
         entered = await ctx.login_executor.run(enter)
+        await ctx.login_throttle.succeeded(address, username)
         answer = json(entered)
         set_events_cookie(request, answer, entered["token"])
         return answer

@@ -4,14 +4,13 @@ Each login verifies an Argon2id hash (64 MiB, three passes): a few dozen concurr
 logins would take every core, and on the event loop's default executor they would queue ahead
 of the channels' store work, so customers' messages would wait. Two guards:
 
-- ``LoginThrottle`` counts login attempts per client address and per user name with the
-  ``limits`` library (moving window; memory storage in the process by default, Redis when the
+- ``LoginThrottle`` limits failed logins per client address and per user name with the
+  ``limits`` library (fixed windows; memory storage in the process by default, Redis when the
   desk's ``login_limits_url`` names one, so every replica sees the same counts). An attempt is
-  counted *before* its password is hashed (one atomic hit per key), so concurrent requests
-  cannot all slip in before the first failure is known: beyond either limit the login is
-  refused without hashing, with ``TooManyLogins`` (429, ``Retry-After``). Successful logins
-  count too and reset nothing: an agent logs in a few times a day, far below the limits, and a
-  flood that guesses right once keeps no extra budget.
+  counted *before* its password is hashed (one atomic increment per key) and given back when
+  the login succeeds, so concurrent requests cannot all slip in before the first failure is
+  known, while agents who log in correctly use up nothing. Beyond either limit the login is
+  refused without hashing, with ``TooManyLogins`` (429, ``Retry-After``: the window's end).
 - ``LoginExecutor``: logins run on a small executor of their own (one thread for the store
   work) with a bounded number of logins in flight; beyond it a login is refused at once (429)
   instead of queueing. The Argon2 verification itself runs in one worker *process* at the
@@ -37,7 +36,7 @@ from typing import Callable, Optional, TypeVar
 
 from limits import RateLimitItem, parse
 from limits.storage import Storage, storage_from_string
-from limits.strategies import MovingWindowRateLimiter
+from limits.strategies import FixedWindowRateLimiter
 
 from handoff.desk_errors import DeskError
 from handoff.passwords import verify_password
@@ -82,7 +81,7 @@ class LoginThrottle:
         per_account: str = DEFAULT_PER_ACCOUNT,
     ) -> None:
         self._storage: Storage = storage_from_string(storage_url)
-        self._limiter = MovingWindowRateLimiter(self._storage)
+        self._limiter = FixedWindowRateLimiter(self._storage)
         self._per_address: RateLimitItem = parse(per_address)
         self._per_account: RateLimitItem = parse(per_account)
         self._remote = not storage_url.startswith("memory://")
@@ -100,16 +99,24 @@ class LoginThrottle:
                 return TooManyLogins(math.ceil(reset_at - time.time()))
         return None
 
+    def _give_back(self, address: str, username: str) -> None:
+        for item, key in self._keys(address, username):
+            self._limiter.hit(item, *key, cost=-1)
+
     async def admit(self, address: str, username: str) -> None:
         """Count one login attempt against the address and the account, before any hashing.
 
         Raises:
             TooManyLogins: either limit is used up; ``retry_after`` is the seconds until the
-                oldest counted attempt leaves the window.
+                window ends.
         """
         refusal = await self._call(self._admit, address, username)
         if refusal is not None:
             raise refusal
+
+    async def succeeded(self, address: str, username: str) -> None:
+        """Give back the attempt of a login that succeeded: only failures use up the limits."""
+        await self._call(self._give_back, address, username)
 
     async def _call(self, work: Callable[..., T], *args: str) -> T:
         if self._remote:  # a Redis round trip: not on the event loop

@@ -50,6 +50,8 @@ def test_attempts_are_limited_per_address_and_per_account(storage):
         assert await _admitted(throttle, other, ben)  # another address, another account
         assert await _admitted(throttle, other, anna.upper())  # the 4th for anna: names fold
         assert not await _admitted(throttle, f"{other}-2", anna)  # anna's budget is used up
+        await throttle.succeeded(other, ben)  # a login that succeeded gives its attempt back
+        assert [await _admitted(throttle, other, ben) for _ in range(3)] == [True, True, False]
 
     asyncio.run(scenario())
 
