@@ -16,8 +16,7 @@ of the channels' store work, so customers' messages would wait. Two guards:
   instead of queueing. The Argon2 verification itself runs in one worker *process* at the
   lowest CPU priority (``nice`` 19): when customers' turns and a login compete for a core, the
   turn goes first. A process, not a low-priority thread: a starved thread that holds the GIL
-  between its Python steps would stall the event loop (priority inversion), which measured
-  worse than no priority at all.
+  between its Python steps can stall the event loop (priority inversion).
 
 The client address is Sanic's ``request.remote_addr`` (set from ``X-Forwarded-For`` only when
 the server is told how many proxies to trust, ``SANIC_PROXIES_COUNT``), else the peer address.
@@ -43,8 +42,8 @@ from handoff.passwords import verify_password
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
-DEFAULT_PER_ADDRESS = "5/minute"  # login attempts from one client address
-DEFAULT_PER_ACCOUNT = "20/15minutes"  # login attempts for one user name, from anywhere
+DEFAULT_PER_ADDRESS = "5/minute"  # failed logins from one client address
+DEFAULT_PER_ACCOUNT = "20/15minutes"  # failed logins for one user name, from anywhere
 DEFAULT_WORKERS = 1  # logins at a time (each Argon2 verification takes 64 MiB and a core)
 DEFAULT_IN_FLIGHT = 8  # logins hashing or waiting to; more are refused at once
 LOGIN_NICENESS = 19  # the lowest CPU priority
