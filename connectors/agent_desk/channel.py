@@ -166,6 +166,10 @@ class AgentDeskInput(InputChannel):
         desk.listener("before_server_start")(install_on_server_start)
         desk.middleware("response")(add_security_headers)
 
+        @desk.listener("after_server_start")
+        async def start_login_process(*_: Any) -> None:
+            ctx.login_executor.start()
+
         @desk.middleware("request")
         async def authenticate(request: Request) -> Optional[HTTPResponse]:
             path = request.path.rstrip("/")

@@ -135,8 +135,8 @@ class LoginExecutor:
     """A small executor of its own for logins, with a bounded number in flight.
 
     ``run`` runs a login's store work on one thread; that work calls ``verify``, which hashes
-    in the login process (started with the first login, ``spawn``: nothing of the server's
-    memory is copied into it).
+    in the login process (``spawn``: nothing of the server's memory is copied into it; started
+    by ``start`` when the server starts).
     """
 
     def __init__(self, workers: int = DEFAULT_WORKERS, in_flight: int = DEFAULT_IN_FLIGHT):
@@ -148,6 +148,14 @@ class LoginExecutor:
         )
         self._limit = max(in_flight, workers)
         self._in_flight = 0  # only touched on the event loop
+
+    def start(self) -> None:
+        """Start the login process now (the server's start), not in the middle of a login.
+
+        A spawned process imports the server's main module again (for Rasa, all of Rasa): a
+        few seconds of CPU that must not fall on the first login, least of all in a flood.
+        """
+        self._hashing.submit(os.getpid)
 
     def verify(self, password_hash: str, password: str) -> bool:
         """Check ``password`` against ``password_hash`` in the login process (blocks)."""
