@@ -6,7 +6,10 @@ with its audit-log row. Roles:
 - ``agent`` sees and works the handoffs of their own teams (and handoffs with no team);
 - ``supervisor`` sees every team and manages agents (but cannot create or promote admins or
   supervisors);
-- ``admin`` and the desk's service token (role ``service``) may do everything.
+- ``admin`` and the desk's service token (role ``service``) may do everything;
+- the action server's token (role ``action``) opens, reads and updates handoffs and reports
+  decisions, but never sees or changes agents and teams: the action server is the part most
+  exposed to customers' input, so its token must not be able to create an admin.
 
 Tokens are 256-bit random strings; the store keeps only their SHA-256 (a fast hash is enough
 for random tokens, unlike passwords, which get Argon2id), with an expiry.
@@ -23,6 +26,7 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 from handoff.desk_errors import Conflict, InvalidCredentials, InvalidField, NotAllowed, NotFound
 from handoff.passwords import (
     MIN_PASSWORD_LENGTH,
+    Verifier,
     hash_password,
     spend_verification_time,
     verify_password,
@@ -34,6 +38,7 @@ from handoff.store.unit_of_work import SqlUnitOfWork
 TOKEN_LIFETIME = timedelta(hours=12)
 SEEN_RESOLUTION = timedelta(seconds=60)  # last_seen is written at most once a minute
 SERVICE_ROLE = "service"
+ACTION_ROLE = "action"
 MAX_CHATS_LIMIT = 50
 
 
@@ -54,7 +59,7 @@ class Principal:
     @property
     def manages_agents(self) -> bool:
         """Whether the caller may list, create and change agents and teams."""
-        return self.role != AgentRole.AGENT.value
+        return self.role not in (AgentRole.AGENT.value, ACTION_ROLE)
 
     @property
     def is_admin(self) -> bool:
@@ -71,7 +76,10 @@ class Principal:
 
 
 SERVICE = Principal(id=None, name="service", role=SERVICE_ROLE)
-"""The desk's service token (credentials ``api_token``): the action server and operators."""
+"""The desk's service token (credentials ``api_token``): operators' scripts and tools."""
+
+ACTION = Principal(id=None, name="action server", role=ACTION_ROLE)
+"""The action server's token (credentials ``action_token``): handoffs and decisions only."""
 
 
 def token_hash(token: str) -> str:
@@ -118,19 +126,24 @@ def agent_view(agent: Agent, teams: Iterable[str]) -> Dict[str, Any]:
 
 
 def login(
-    uow: SqlUnitOfWork, username: str, password: str, now: Optional[datetime] = None
+    uow: SqlUnitOfWork,
+    username: str,
+    password: str,
+    now: Optional[datetime] = None,
+    verify: Verifier = verify_password,
 ) -> Tuple[str, Agent, List[str]]:
     """Check the password, open a 12-hour session and set the agent online.
 
     Returns the token (shown once, stored only hashed), the agent and their teams. Unknown
-    users and wrong passwords fail alike, in about the same time.
+    users and wrong passwords fail alike, in about the same time. ``verify`` checks the
+    password against the stored hash (the desk runs it in a process of its own).
     """
     moment = now or utc_now()
     agent = uow.agents.by_username(username)
     if agent is None or not agent.active:
-        spend_verification_time(password)
+        spend_verification_time(password, verify)
         raise InvalidCredentials("unknown username or wrong password")
-    if not verify_password(agent.password_hash, password):
+    if not verify(agent.password_hash, password):
         raise InvalidCredentials("unknown username or wrong password")
     token = secrets.token_urlsafe(32)
     uow.tokens.add(
@@ -161,6 +174,19 @@ def logout(uow: SqlUnitOfWork, token: str, now: Optional[datetime] = None) -> No
         agent.presence = Presence.OFFLINE
         audit(uow, _principal(agent, uow.agents.teams_of(agent.id)), "logout", now=moment)
     uow.commit()
+
+
+def revoke_other_tokens(
+    uow: SqlUnitOfWork, agent_id: str, keep: Optional[str] = None, now: Optional[datetime] = None
+) -> int:
+    """Revoke every session of the agent except the one whose token is ``keep``.
+
+    Called when the password changes: whoever logged in with the old password (perhaps a
+    thief) is logged out everywhere. Staged with the caller's commit; returns how many.
+    """
+    return uow.tokens.revoke_all(
+        agent_id, now or utc_now(), keep=token_hash(keep) if keep else None
+    )
 
 
 def authenticate(uow: SqlUnitOfWork, token: str, now: Optional[datetime] = None) -> Principal:

@@ -118,9 +118,17 @@ def create_agent(uow: SqlUnitOfWork, actor: Principal, new: NewAgent) -> Dict[st
 
 
 def update_agent(
-    uow: SqlUnitOfWork, actor: Principal, agent_id: str, changes: AgentChanges
+    uow: SqlUnitOfWork,
+    actor: Principal,
+    agent_id: str,
+    changes: AgentChanges,
+    caller_token: Optional[str] = None,
 ) -> Dict[str, Any]:
-    """Apply ``changes`` to an agent; return its view."""
+    """Apply ``changes`` to an agent; return its view.
+
+    A new password revokes every session of the agent except ``caller_token`` (the session
+    making the change, when agents change their own password).
+    """
     agent = uow.agents.get(agent_id)
     if agent is None:
         raise NotFound(f"no agent {agent_id}")
@@ -132,6 +140,7 @@ def update_agent(
         uow.agents.set_teams(agent.id, accounts.require_team_names(uow, changes.teams, "teams"))
     if "password" in given:
         agent.password_hash = accounts.hashed(changes.password)
+        accounts.revoke_other_tokens(uow, agent.id, keep=caller_token)
     for name in ("display_name", "role", "languages", "skills", "max_chats", "active", "presence"):
         if name in given and given[name] is not None:
             setattr(agent, name, given[name])

@@ -16,7 +16,7 @@ import requests
 from handoff.context import ContextPackage, package_to_json_dict
 
 DESK_URL_ENV = "DESK_URL"
-DESK_TOKEN_ENV = "DESK_API_TOKEN"
+DESK_TOKEN_ENV = "DESK_ACTION_TOKEN"  # the desk's action token: handoffs, never agents
 DEFAULT_DESK_URL = "http://localhost:5005/webhooks/agent_desk"
 
 
@@ -44,7 +44,7 @@ class DeskClient:
 
     Args:
         base_url: the desk channel's URL, e.g. ``http://localhost:5005/webhooks/agent_desk``.
-        token: the desk's service token (``DESK_API_TOKEN``), sent as a bearer token.
+        token: the desk's action token (``DESK_ACTION_TOKEN``), sent as a bearer token.
         timeout: seconds to wait for the desk, connect and read each.
         session: an injected ``requests.Session`` (one per action run is fine).
     """

@@ -24,6 +24,7 @@ from handoff.routing import RoutingSettings
 SETTINGS_ENV = "HANDOFF_SETTINGS"
 DEFAULT_SETTINGS_PATH = Path("handoff.yml")
 MAX_INTAKE_QUESTIONS = 2
+DEFAULT_RETENTION_DAYS = 90  # retention.days when handoff.yml has no retention section
 
 
 class SettingsError(ValueError):
@@ -140,11 +141,12 @@ class SelfServiceSettings(_Section):
 class RetentionSettings(_Section):
     """How long finished handoffs, tickets and conversations are kept (``handoff.retention``).
 
-    ``days: null`` (the default) keeps everything; ``python -m ops.retention`` purges what is
-    older than ``days``.
+    ``python -m ops.retention`` purges what is older than ``days``: 90 unless handoff.yml says
+    otherwise, so a deployment that never thought about it does not keep personal data for
+    ever; ``days: null`` turns retention off (keeps everything).
     """
 
-    days: Optional[int] = Field(None, ge=1, le=36500)
+    days: Optional[int] = Field(DEFAULT_RETENTION_DAYS, ge=1, le=36500)
 
 
 class HandoffSettings(_Section):

@@ -4,9 +4,12 @@
     python -m ops.retention --days 30 --dry-run
 
 Purges the handoff store (``$DESK_STORE_URL``, default ``sqlite:///var/handoff.db`` as ``make
-run``) and, when endpoints.yml's ``tracker_store`` is ``type: SQL``, Rasa's tracker store; what
-goes and what stays is in ``handoff.retention``. Run it daily (cron, a Kubernetes CronJob);
-running it twice is harmless. Exit status 2 when no retention period is configured.
+run``) and, when endpoints.yml's ``tracker_store`` is Rasa's SQL store (``type: SQL``, or a
+subclass of it by module path such as production's
+``connectors.tracker_store.PingingSQLTrackerStore``), Rasa's tracker store; what goes and what
+stays is in ``handoff.retention``. Run it daily (cron, a Kubernetes CronJob); running it twice
+is harmless. Without a ``retention`` section it keeps 90 days; exit status 2 when handoff.yml
+turns retention off (``retention: {days: null}``).
 """
 
 from __future__ import annotations
@@ -26,13 +29,33 @@ from ops.desk import store_url
 from ops.model import PROJECT_ROOT
 
 
+def is_sql_tracker_store(kind: Optional[str]) -> bool:
+    """Whether endpoints.yml's tracker store ``type`` keeps Rasa's SQL ``events`` table.
+
+    ``sql`` is Rasa's own; a module path counts when its class subclasses ``SQLTrackerStore``
+    (the table layout is inherited), so a custom store like the production one is purged too.
+    """
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.utils.common import class_from_module_path
+
+    if str(kind or "").lower() == "sql":
+        return True
+    if not kind or "." not in str(kind):
+        return False
+    try:
+        store_class = class_from_module_path(str(kind))
+    except (ImportError, AttributeError):
+        return False
+    return isinstance(store_class, type) and issubclass(store_class, SQLTrackerStore)
+
+
 def tracker_engine(endpoints: Path) -> Optional[Engine]:
     """Return an engine on the SQL tracker store of ``endpoints``, or None for other stores."""
     from rasa.core.tracker_store import SQLTrackerStore
     from rasa.core.utils import read_endpoints_from_path
 
     config = read_endpoints_from_path(endpoints).tracker_store
-    if config is None or str(config.type or "").lower() != "sql":
+    if config is None or not is_sql_tracker_store(config.type):
         kind = config.type if config is not None else "in_memory"
         print(f"tracker store {kind}: not purged here (use the store's own expiry)")
         return None

@@ -12,6 +12,7 @@ Environment (all optional):
     RASA_AUTH_TOKEN: token of Rasa's HTTP API; generated and printed when unset. A token the
         operator set is never printed (scrollback, CI logs and screen shares keep it).
     DESK_API_TOKEN: the agent desk's service token; the same.
+    DESK_ACTION_TOKEN: the action server's desk token (handoffs only); generated when unset.
     DESK_STORE_URL: SQLAlchemy URL of the handoff store (default ``sqlite:///var/handoff.db``).
     DESK_URL: where the action server reaches the desk (default: this Rasa server).
     DESK_ADMIN_USER, DESK_ADMIN_PASSWORD: create this admin agent of the desk if missing.
@@ -51,6 +52,7 @@ def launch_environment(base: Dict[str, str]) -> Dict[str, str]:
     env.setdefault("ACTION_PORT", "5055")
     env.setdefault("RASA_AUTH_TOKEN", secrets.token_urlsafe(24))
     env.setdefault("DESK_API_TOKEN", secrets.token_urlsafe(24))
+    env.setdefault("DESK_ACTION_TOKEN", secrets.token_urlsafe(24))
     env.setdefault("DESK_STORE_URL", f"sqlite:///{DATA_DIR / 'handoff.db'}")
     env.setdefault("DESK_URL", f"http://localhost:{env['RASA_PORT']}/webhooks/agent_desk")
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
@@ -88,6 +90,13 @@ def server_commands(model: Path, env: Dict[str, str]) -> Dict[str, List[str]]:
             "--port", env["RASA_PORT"],
         ],
     }  # fmt: skip
+
+
+def server_environment(name: str, env: Dict[str, str]) -> Dict[str, str]:
+    """Return ``env`` for one server: the action server never gets the desk's service token."""
+    if name != "action server":
+        return env
+    return {key: value for key, value in env.items() if key != "DESK_API_TOKEN"}
 
 
 def desk_admin_line(env: Dict[str, str]) -> str:
@@ -153,7 +162,8 @@ def main() -> int:
     signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         for name, command in server_commands(model, env).items():
-            processes[name] = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env)
+            server_env = server_environment(name, env)
+            processes[name] = subprocess.Popen(command, cwd=PROJECT_ROOT, env=server_env)
         rasa_url = f"http://localhost:{env['RASA_PORT']}"
         ready = wait_until_ready(
             f"http://localhost:{env['ACTION_PORT']}/health",

@@ -1,4 +1,9 @@
-"""The desk API's people routes: login/logout, me and presence, agents, teams, decisions."""
+"""The desk API's people routes: login/logout, me and presence, agents, teams, decisions.
+
+A login is refused before any password hashing when its address or account has too many
+recent failures, and runs on the desk's own login executor (``login_guard``), so a password
+flood can neither take every core nor delay the channels' store work.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
-from connectors.agent_desk.auth import request_token
+from connectors.agent_desk.auth import request_token, set_events_cookie
 from connectors.agent_desk.http import DeskContext, desk_call, json_body
 from handoff import agents, desk_admin, desk_records, desk_routing
 from handoff.agents import Principal
@@ -38,14 +43,22 @@ def register_account_routes(desk: Blueprint, ctx: DeskContext) -> None:
     async def login(request: Request) -> HTTPResponse:
         body = json_body(request)
         username, password = _string(body, "username"), _string(body, "password")
+        address = request.remote_addr or request.ip
+        await ctx.login_throttle.admit(address, username)  # 429 before any hashing
 
-        def enter(uow: Any) -> Dict[str, Any]:
-            token, agent, teams = agents.login(uow, username, password)
-            for team in teams:  # somebody came online: re-offer the waiting handoffs
-                desk_routing.refresh_offers(uow, team, utc_now())
-            return {"token": token, "agent": agents.agent_view(agent, teams)}
+        def enter() -> Dict[str, Any]:
+            with ctx.unit_of_work() as uow:
+                verify = ctx.login_executor.verify  # Argon2 in the login process
+                token, agent, teams = agents.login(uow, username, password, verify=verify)
+                for team in teams:  # somebody came online: re-offer the waiting handoffs
+                    desk_routing.refresh_offers(uow, team, utc_now())
+                return {"token": token, "agent": agents.agent_view(agent, teams)}
 
-        return json(await ctx.run(enter))
+        entered = await ctx.login_executor.run(enter)
+        await ctx.login_throttle.succeeded(address, username)
+        answer = json(entered)
+        set_events_cookie(request, answer, entered["token"])
+        return answer
 
     @desk.post("/api/logout")
     @desk_call
@@ -61,7 +74,9 @@ def register_account_routes(desk: Blueprint, ctx: DeskContext) -> None:
                 desk_routing.refresh_offers(uow, team, utc_now())
 
         await ctx.run(leave)
-        return json({"status": "logged out"})
+        answer = json({"status": "logged out"})
+        set_events_cookie(request, answer, None)
+        return answer
 
     @desk.get("/api/me")
     @desk_call
@@ -104,9 +119,12 @@ def register_account_routes(desk: Blueprint, ctx: DeskContext) -> None:
         principal: Principal = request.ctx.principal
         _require_manager(principal)
         changes = desk_admin.parse_body(desk_admin.AgentChanges, json_body(request))
-        return json(
-            await ctx.run(lambda uow: desk_admin.update_agent(uow, principal, agent_id, changes))
-        )
+        own = request_token(request) if principal.id == agent_id else None
+
+        def change(uow: Any) -> Dict[str, Any]:
+            return desk_admin.update_agent(uow, principal, agent_id, changes, caller_token=own)
+
+        return json(await ctx.run(change))
 
     @desk.get("/api/teams")
     @desk_call

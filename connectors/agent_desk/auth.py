@@ -1,7 +1,9 @@
-"""Who is calling the desk API: an agent's login token or the desk's service token.
+"""Who is calling the desk API: an agent's login token, the service or the action token.
 
-Checked before the body is even parsed. Tokens come as ``Authorization: Bearer <token>``; the
-event stream also accepts ``?token=`` because browsers' EventSource cannot set headers.
+Checked before the body is even parsed. Tokens come as ``Authorization: Bearer <token>``.
+Browsers' EventSource cannot set headers, so the event stream also takes the login token from
+the ``desk_events`` cookie that ``POST /api/login`` sets (HttpOnly, SameSite=Strict, its path
+only the stream's): never from the query string, which proxies and servers write to their logs.
 Missing or invalid tokens are 401 (with ``WWW-Authenticate: Bearer``).
 """
 
@@ -29,12 +31,32 @@ def bearer_token(request: Request) -> Optional[str]:
     return token.strip()
 
 
-def request_token(request: Request, allow_query: bool = False) -> Optional[str]:
-    """Return the bearer token, or (``allow_query``) the ``token`` query parameter."""
+EVENTS_COOKIE = "desk_events"
+
+
+def request_token(request: Request, allow_cookie: bool = False) -> Optional[str]:
+    """Return the bearer token, or (``allow_cookie``: the event stream) the login cookie's."""
     token = bearer_token(request)
-    if token is None and allow_query:
-        token = (request.args.get("token") or "").strip() or None
+    if token is None and allow_cookie:
+        token = (request.cookies.get(EVENTS_COOKIE) or "").strip() or None
     return token
+
+
+def set_events_cookie(request: Request, response: HTTPResponse, token: Optional[str]) -> None:
+    """Let the inbox's EventSource authenticate: the login token in a cookie for the stream.
+
+    ``token`` None deletes the cookie (logout). ``Secure`` when the desk is reached over
+    HTTPS (behind a proxy: with ``SANIC_PROXIES_COUNT`` set, Sanic reads the forwarded scheme).
+    """
+    path = request.path.rstrip("/").rsplit("/api/", 1)[0] + "/api/events"
+    response.cookies[EVENTS_COOKIE] = token or ""
+    cookie = response.cookies[EVENTS_COOKIE]
+    cookie["path"] = path
+    cookie["httponly"] = True
+    cookie["samesite"] = "Strict"
+    cookie["max-age"] = int(agents.TOKEN_LIFETIME.total_seconds()) if token else 0
+    if request.scheme == "https":
+        cookie["secure"] = True
 
 
 def unauthorised(message: str) -> HTTPResponse:
@@ -43,13 +65,16 @@ def unauthorised(message: str) -> HTTPResponse:
 
 
 async def identify(
-    token: Optional[str], service_token: str, unit_of_work: Callable[[], SqlUnitOfWork]
+    token: Optional[str],
+    service_token: str,
+    unit_of_work: Callable[[], SqlUnitOfWork],
+    action_token: Optional[str] = None,
 ) -> Principal:
     """Return who ``token`` belongs to.
 
     Raises:
-        InvalidCredentials: no token, or one that is neither the service token nor a valid
-            agent login.
+        InvalidCredentials: no token, or one that is neither the service token, the action
+            token nor a valid agent login.
     """
     if token is None:
         raise InvalidCredentials("missing bearer token (Authorization: Bearer <token>)")
@@ -59,6 +84,8 @@ async def identify(
         raise InvalidCredentials("invalid bearer token") from None
     if secrets.compare_digest(token.encode(), service_token.encode()):
         return agents.SERVICE
+    if action_token and secrets.compare_digest(token.encode(), action_token.encode()):
+        return agents.ACTION
 
     def lookup() -> Principal:
         with unit_of_work() as uow:

@@ -9,10 +9,21 @@ the server starts), seeds its teams from handoff.yml's ``routing.teams``, and se
 - the static web inbox (``connectors/agent_desk/inbox/``) at ``/`` and ``/inbox/<file>``.
 
 Every API call except ``/api/health`` and ``/api/login`` needs ``Authorization: Bearer
-<token>``: an agent's login token or the desk's service token. Missing or invalid → 401.
+<token>``: an agent's login token, the desk's service token or the action server's token
+(the event stream also takes the login cookie, see ``auth``). Missing or invalid → 401. Every
+answer carries the security headers of ``headers``.
 
 credentials.yml keys:
     api_token: the desk's service token (required; the channel refuses to start without it).
+        It may do everything, including creating admins: keep it with operators.
+    action_token: the action server's token (``DESK_ACTION_TOKEN``): opens and updates
+        handoffs and reports decisions, but cannot see or change agents and teams.
+    events_keepalive_seconds: how often the event stream sends a keep-alive and checks that
+        its agent is still logged in, active and in the same teams (default 15).
+    login_limits_url: where failed logins are counted: ``memory://`` (default, per process)
+        or a Redis URL shared by the replicas (``redis://host:6379/1``).
+    login_limits_per_address, login_limits_per_account: ``limits`` rates of failed logins
+        (default ``5/minute`` per client address, ``20/15minutes`` per user name).
     store_url: SQLAlchemy URL of the handoff store (default ``sqlite:///var/handoff.db``).
     events_url: Redis URL (``redis://host:6379/0``) to share live events with the other Rasa
         replicas (``handoff.live_events_redis``); unset: one replica, events stay in-process.
@@ -35,9 +46,15 @@ from sanic.response import HTTPResponse, file, json, text
 
 from connectors.agent_desk.account_api import register_account_routes
 from connectors.agent_desk.auth import identify, request_token, unauthorised
-from connectors.agent_desk.events import register_event_routes
+from connectors.agent_desk.events import KEEPALIVE_SECONDS, register_event_routes
 from connectors.agent_desk.handoff_api import register_handoff_routes
+from connectors.agent_desk.headers import add_security_headers
 from connectors.agent_desk.http import DeskContext, desk_call, error
+from connectors.agent_desk.login_guard import (
+    DEFAULT_PER_ACCOUNT,
+    DEFAULT_PER_ADDRESS,
+    LoginThrottle,
+)
 from connectors.agent_desk.openapi import openapi_document
 from connectors.agent_desk.ticket_forwarding import register_ticket_forwarding
 from connectors.agent_desk.views import desk_view
@@ -54,6 +71,11 @@ from handoff.store import SqlUnitOfWork, create_store_engine, session_factory, u
 logger = logging.getLogger(__name__)
 
 API_TOKEN = "api_token"
+ACTION_TOKEN = "action_token"
+KEEPALIVE = "events_keepalive_seconds"
+LOGIN_LIMITS_URL = "login_limits_url"
+LOGIN_PER_ADDRESS = "login_limits_per_address"
+LOGIN_PER_ACCOUNT = "login_limits_per_account"
 STORE_URL = "store_url"
 EVENTS_URL = "events_url"
 EVENTS_CHANNEL = "events_channel"
@@ -79,12 +101,21 @@ class AgentDeskInput(InputChannel):
         assert credentials is not None
         if credentials.get(EVENTS_URL) and not credentials.get(EVENTS_SECRET):
             cls.raise_missing_credentials_exception()  # unsigned events: anyone could inject
+        if credentials.get(ACTION_TOKEN) and credentials[ACTION_TOKEN] == credentials[API_TOKEN]:
+            raise ValueError("agent desk: action_token must differ from api_token")
         return cls(
             api_token=str(credentials[API_TOKEN]),
             store_url=str(credentials.get(STORE_URL) or DEFAULT_STORE_URL),
             events_url=credentials.get(EVENTS_URL) or None,
             events_channel=credentials.get(EVENTS_CHANNEL) or DEFAULT_CHANNEL,
             events_secret=str(credentials.get(EVENTS_SECRET) or ""),
+            action_token=str(credentials.get(ACTION_TOKEN) or "") or None,
+            keepalive_seconds=float(credentials.get(KEEPALIVE) or KEEPALIVE_SECONDS),
+            login_throttle=LoginThrottle(
+                str(credentials.get(LOGIN_LIMITS_URL) or "memory://"),
+                str(credentials.get(LOGIN_PER_ADDRESS) or DEFAULT_PER_ADDRESS),
+                str(credentials.get(LOGIN_PER_ACCOUNT) or DEFAULT_PER_ACCOUNT),
+            ),
         )
 
     def __init__(
@@ -94,12 +125,18 @@ class AgentDeskInput(InputChannel):
         events_url: Optional[str] = None,
         events_channel: str = DEFAULT_CHANNEL,
         events_secret: str = "",
+        action_token: Optional[str] = None,
+        keepalive_seconds: float = KEEPALIVE_SECONDS,
+        login_throttle: Optional[LoginThrottle] = None,
     ) -> None:
         self.api_token = api_token
         self.store_url = store_url
         self.events_url = events_url
         self.events_channel = events_channel
         self.events_secret = events_secret
+        self.action_token = action_token
+        self.keepalive_seconds = keepalive_seconds
+        self.login_throttle = login_throttle or LoginThrottle()
 
     def _context(self) -> DeskContext:
         engine = create_store_engine(self.store_url)
@@ -109,6 +146,9 @@ class AgentDeskInput(InputChannel):
             unit_of_work=lambda: SqlUnitOfWork(sessions),
             service_token=self.api_token,
             events=live_events,
+            action_token=self.action_token,
+            keepalive_seconds=self.keepalive_seconds,
+            login_throttle=self.login_throttle,
         )
         try:
             settings = load_settings()
@@ -132,15 +172,22 @@ class AgentDeskInput(InputChannel):
             fan_out(live_events, self.events_url, self.events_secret, self.events_channel)
         desk = Blueprint("agent_desk", __name__)
         desk.listener("before_server_start")(install_on_server_start)
+        desk.middleware("response")(add_security_headers)
+
+        @desk.listener("after_server_start")
+        async def start_login_process(*_: Any) -> None:
+            ctx.login_executor.start()
 
         @desk.middleware("request")
         async def authenticate(request: Request) -> Optional[HTTPResponse]:
             path = request.path.rstrip("/")
             if "/api/" not in path or path.endswith(PUBLIC_API):
                 return None  # the inbox's static files, the OpenAPI document, health, login
-            token = request_token(request, allow_query=path.endswith("/api/events"))
+            token = request_token(request, allow_cookie=path.endswith("/api/events"))
             try:
-                request.ctx.principal = await identify(token, self.api_token, ctx.unit_of_work)
+                request.ctx.principal = await identify(
+                    token, self.api_token, ctx.unit_of_work, self.action_token
+                )
             except DeskError as problem:
                 return unauthorised(str(problem))
             return None

@@ -1,24 +1,31 @@
 """``GET /api/events``: the desk's live events as server-sent events, per agent's teams.
 
 Each event is sent as ``event: <type>`` / ``data: <DeskEvent JSON>``; a comment line
-(``: keep-alive``) every ``KEEPALIVE_SECONDS`` keeps proxies from closing the stream and
-marks the agent as seen (so an open inbox keeps them "online" for routing). Agents get only
-their teams' events; an event without a team (a customer message from a channel) is matched
-through the team of the conversation's open handoff.
+(``: keep-alive``) every ``keepalive_seconds`` (15 by default) keeps proxies from closing the
+stream. Agents get only their teams' events; an event without a team (a customer message from
+a channel) is matched through the team of the conversation's open handoff.
+
+A stream is authorised again at every keep-alive, whether or not events flowed in between:
+its token is looked up as on connect (which also marks the agent as seen, so an open inbox
+keeps them "online" for routing). After a logout, the token's expiry, a password change, the
+agent's deactivation, or a change of role or teams, the stream ends within one keep-alive; the
+inbox reconnects with what its agent may now see (and reloads its queue), or shows the login.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json as jsonlib
 from typing import Any, Optional
 
 from sanic import Blueprint
 from sanic.request import Request
-from sanic.response import HTTPResponse
+from sanic.response import HTTPResponse, json
 
-from connectors.agent_desk.http import DeskContext
-from handoff import agents
+from connectors.agent_desk.auth import identify, request_token, set_events_cookie
+from connectors.agent_desk.http import DeskContext, desk_call
 from handoff.agents import Principal
+from handoff.desk_errors import DeskError, InvalidField
 from handoff.live_events import DeskEvent
 
 KEEPALIVE_SECONDS = 15.0
@@ -46,24 +53,48 @@ def register_event_routes(desk: Blueprint, ctx: DeskContext) -> None:
     async def visible(principal: Principal, event: DeskEvent) -> bool:
         return principal.sees_all_teams or principal.serves(await team_of(event))
 
+    async def still_allowed(principal: Principal, token: Optional[str]) -> bool:
+        """Whether the stream's token still stands for the same agent, role and teams."""
+        if principal.id is None:
+            return True  # the service and action tokens are fixed in credentials.yml
+        try:
+            now = await identify(token, ctx.service_token, ctx.unit_of_work, ctx.action_token)
+        except DeskError:
+            return False  # logged out, expired, revoked or deactivated
+        return (now.role, now.teams) == (principal.role, principal.teams)  # else reconnect
+
+    @desk.post("/api/events/cookie")
+    @desk_call
+    async def stream_cookie(request: Request) -> HTTPResponse:
+        """Put the caller's login token in the stream's cookie (EventSource sends no headers)."""
+        if request.ctx.principal.id is None:
+            raise InvalidField("token", "the service tokens use the Authorization header")
+        answer = json({"status": "ok"})
+        set_events_cookie(request, answer, request_token(request))
+        return answer
+
     @desk.get("/api/events")
     async def stream(request: Request) -> Optional[HTTPResponse]:
         principal: Principal = request.ctx.principal
+        token = request_token(request, allow_cookie=True)
+        loop = asyncio.get_running_loop()
         subscription = ctx.events.subscribe()
         response = await request.respond(
             content_type="text/event-stream",
-            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+            headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
         )
         try:
             await response.send(": connected\n\n")
+            check_at = loop.time() + ctx.keepalive_seconds
             while not subscription.closed:
-                event = await subscription.next(timeout=KEEPALIVE_SECONDS)
-                if event is None:
-                    await response.send(": keep-alive\n\n")
-                    if principal.id is not None:
-                        await ctx.run(lambda uow: agents.touch_seen(uow, principal.id))
-                elif await visible(principal, event):
+                event = await subscription.next(timeout=max(check_at - loop.time(), 0))
+                if event is not None and await visible(principal, event):
                     await response.send(sse_frame(event))
+                if loop.time() >= check_at:
+                    if not await still_allowed(principal, token):
+                        break
+                    await response.send(": keep-alive\n\n")
+                    check_at = loop.time() + ctx.keepalive_seconds
         finally:
             subscription.close()
         await response.eof()

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Optional, TypeVar
 
 from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
+from connectors.agent_desk.login_guard import LoginExecutor, LoginThrottle
 from handoff.desk_errors import DeskError
 from handoff.helpdesk import HelpdeskClient
 from handoff.live_events import DeskEvent, LiveEvents
@@ -33,11 +34,15 @@ class MalformedJson(DeskError):
 
 @dataclass
 class DeskContext:
-    """What every handler needs: the store, the service token, the events hub, the texts."""
+    """What every handler needs: the store, the tokens, the events hub, the texts, the guards."""
 
     unit_of_work: Callable[[], SqlUnitOfWork]
     service_token: str
     events: LiveEvents
+    action_token: Optional[str] = None  # the action server's: handoffs and decisions only
+    keepalive_seconds: float = 15.0  # the event stream's keep-alive and re-authorisation
+    login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
+    login_executor: LoginExecutor = field(default_factory=LoginExecutor)
     joined_message: str = DEFAULT_JOINED
     left_message: str = DEFAULT_LEFT
     helpdesk: Optional[HelpdeskClient] = None  # desk.helpdesk: where tickets are forwarded
@@ -79,7 +84,9 @@ def desk_call(
         try:
             return await handler(request, *args, **kwargs)
         except DeskError as problem:
-            return error(str(problem), problem.status)
+            answer = error(str(problem), problem.status)
+            answer.headers.update(getattr(problem, "headers", {}))  # e.g. Retry-After on 429
+            return answer
 
     return wrapped
 

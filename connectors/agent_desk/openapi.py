@@ -214,6 +214,10 @@ def _paths() -> Dict[str, Any]:
                     "400": ERRORS["400"],
                     "401": ERRORS["401"],
                     "422": ERRORS["422"],
+                    "429": _response(
+                        "too many failed logins from this address or for this account, or too"
+                        " many logins at once; the Retry-After header says when to try again"
+                    ),
                 },
                 _obj(["username", "password"], username=_str(), password=_str()),
                 public=True,
@@ -354,15 +358,22 @@ def _paths() -> Dict[str, Any]:
         },
         "/api/events": {
             "get": _operation(
-                "Server-sent events of the caller's teams (keep-alive comment every 15 s); "
-                "the token may also be given as ?token=",
+                "Server-sent events of the caller's teams (keep-alive comment every 15 s, when "
+                "the caller is authorised again; the stream ends after logout, expiry, "
+                "deactivation or a change of teams). The login token comes as a bearer token "
+                "or in the desk_events cookie (POST /api/events/cookie), never in the URL",
                 {
                     "200": {
                         "description": "event stream: event: <type>, data: <DeskEvent JSON>",
                         "content": {"text/event-stream": {"schema": _str()}},
                     }
                 },
-                parameters=[{"name": "token", "in": "query", "schema": _str()}],
+            )
+        },
+        "/api/events/cookie": {
+            "post": _operation(
+                "Set the event stream's HttpOnly cookie to the caller's login token (agents)",
+                {"200": _answer("set")},
             )
         },
         "/api/decisions": {
@@ -440,7 +451,8 @@ def openapi_document() -> Dict[str, Any]:
                 "bearer": {
                     "type": "http",
                     "scheme": "bearer",
-                    "description": "an agent's login token or the desk's service token",
+                    "description": "an agent's login token, the desk's service token or the"
+                    " action server's token (handoffs and decisions only)",
                 }
             },
             "schemas": _schemas(),

@@ -159,6 +159,18 @@ class TokenRepository:
         )
         return result.rowcount == 1
 
+    def revoke_all(self, agent_id: str, now: datetime, keep: Optional[str] = None) -> int:
+        """Revoke the agent's unrevoked tokens but the one hashed ``keep``; return how many."""
+        query = update(AgentToken).where(
+            AgentToken.agent_id == agent_id, AgentToken.revoked_at.is_(None)
+        )
+        if keep is not None:
+            query = query.where(AgentToken.token_hash != keep)
+        result = self._session.execute(
+            query.values(revoked_at=now).execution_options(synchronize_session=False)
+        )
+        return result.rowcount
+
 
 class NoteRepository:
     """Internal notes on handoffs."""

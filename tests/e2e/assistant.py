@@ -64,6 +64,7 @@ class RunningAssistant:
     desk_token: str
     workdir: Path
     servers: List[ServerProcess] = field(default_factory=list)
+    action_token: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @staticmethod
     def new_conversation() -> str:
@@ -214,6 +215,7 @@ def start_assistant(
     action_url: Optional[str] = None,
     auth_token: Optional[str] = None,
     desk_token: Optional[str] = None,
+    action_token: Optional[str] = None,
     name: str = "",
     input_channels: Optional[Dict[str, Any]] = None,
 ):
@@ -227,9 +229,10 @@ def start_assistant(
     ``store_url`` is the handoff store (``DESK_STORE_URL``); ``desk_credentials`` adds keys
     to the agent desk channel (e.g. ``events_url``); ``rasa_port``/``action_port`` fix the
     ports; with ``action_url`` no action server is started and that one is used;
-    ``auth_token``/``desk_token`` let replicas share tokens; ``name`` keeps several replicas'
-    files apart in one ``workdir``; ``input_channels`` is a whole credentials.yml (e.g. the
-    production one), used instead of the REST channel, the desk and ``extra_credentials``.
+    ``auth_token``/``desk_token``/``action_token`` let replicas share tokens; ``name`` keeps
+    several replicas' files apart in one ``workdir``; ``input_channels`` is a whole
+    credentials.yml (e.g. the production one), used instead of the REST channel, the desk and
+    ``extra_credentials``.
     """
     rasa_port = rasa_port or free_port()
     suffix = f"-{name}" if name else ""
@@ -238,6 +241,7 @@ def start_assistant(
         action_url=action_url or f"http://127.0.0.1:{action_port or free_port()}",
         auth_token=auth_token or uuid.uuid4().hex,
         desk_token=desk_token or uuid.uuid4().hex,
+        action_token=action_token or uuid.uuid4().hex,
         workdir=workdir,
     )
     endpoints: Dict[str, Any] = {
@@ -252,6 +256,7 @@ def start_assistant(
         "rest": None,
         "connectors.agent_desk.AgentDeskInput": {
             "api_token": "${DESK_API_TOKEN}",
+            "action_token": "${DESK_ACTION_TOKEN}",
             "store_url": "${DESK_STORE_URL}",
             **(desk_credentials or {}),
         },
@@ -267,6 +272,7 @@ def start_assistant(
     env.update(
         {
             "DESK_API_TOKEN": assistant.desk_token,
+            "DESK_ACTION_TOKEN": assistant.action_token,
             "DESK_STORE_URL": store_url or f"sqlite:///{workdir / 'handoff.db'}",
             "DESK_URL": f"{assistant.rasa_url}/webhooks/agent_desk",
             "HANDOFF_SETTINGS": str(write_settings(workdir, closed_this_week)),
@@ -297,9 +303,12 @@ def start_assistant(
         }
     for server_name, command in commands.items():
         log = workdir / f"{server_name.replace(' ', '-')}{suffix}.log"
-        process = _launch(command, env, log)
+        server_env = dict(env)
+        if server_name == "action server":  # it holds only its own, scoped desk token
+            server_env.pop("DESK_API_TOKEN", None)
+        process = _launch(command, server_env, log)
         assistant.servers.append(
-            ServerProcess(server_name, process, log, command, env, ready[server_name])
+            ServerProcess(server_name, process, log, command, server_env, ready[server_name])
         )
     try:
         for server in assistant.servers:

@@ -221,9 +221,7 @@ def test_event_stream_shows_the_agents_team_events(desk_assistant):
     got = {}
 
     def listen():
-        with desk.desk(
-            "GET", "/api/events", token=None, params={"token": token}, stream=True
-        ) as stream:
+        with desk.desk("GET", "/api/events", token=token, stream=True) as stream:
             got["type"] = stream.headers["Content-Type"]
             event = None
             for line in stream.iter_lines(decode_unicode=True):

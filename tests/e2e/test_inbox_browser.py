@@ -6,7 +6,10 @@ the transcript and reason, claims it, replies (the fake Telegram API receives th
 reply Telegram refuses is marked undelivered), sees the customer's next message and photo
 arrive live, adds an internal note, and hands back — after which the bot answers the
 customer again. Further tests: transfer to another team and close; the analytics tab
-(``GET /api/analytics``); a wrong password, presence and logout. The tests share one
+(``GET /api/analytics``); a wrong password, presence and logout; a password changed elsewhere
+ends the inbox's session within a keep-alive. No request the inbox makes carries its token in
+the URL (the event stream takes it from an HttpOnly cookie), and the desk's Content-Security-
+Policy blocks nothing the inbox does (a violation is a console error). The tests share one
 assistant and run in file order (the analytics test reads the handoffs made before it).
 
 Needs Playwright for Python (pinned in the test extra) and a Chromium (Debian's ``chromium``
@@ -45,6 +48,7 @@ CHAT_ID = 424242
 CONVERSATION = f"telegram:{CHAT_ID}"
 TELEGRAM_TOKEN = "123456:inbox-test-token"
 TELEGRAM_SECRET = "inbox-webhook-secret"
+KEEPALIVE_SECONDS = 3
 
 
 def _running_in_ci() -> bool:
@@ -69,6 +73,7 @@ def desk_assistant(trained_model, tmp_path_factory, telegram) -> Iterator[Runnin
     running = start_assistant(
         trained_model,
         tmp_path_factory.mktemp("inbox"),
+        desk_credentials={"events_keepalive_seconds": KEEPALIVE_SECONDS},
         extra_credentials={
             "connectors.telegram.TelegramInput": {
                 "access_token": TELEGRAM_TOKEN,
@@ -114,6 +119,8 @@ def page(browser):
     page.errors = []  # JavaScript errors and failed requests the console reported
     page.on("pageerror", lambda error: page.errors.append(str(error)))
     page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
+    page.urls = []  # every URL the inbox requested
+    page.on("request", lambda request: page.urls.append(request.url))
     yield page
     context.close()
 
@@ -206,6 +213,8 @@ def test_an_agent_takes_a_telegram_conversation_over_and_hands_it_back(
     _log_in(page, desk_assistant)
     expect(page.get_by_test_id("connection")).to_have_attribute("data-state", "live")
     expect(page.get_by_test_id("queue-empty")).to_be_visible()
+    token = page.evaluate("sessionStorage.getItem('agentDesk.token')")
+    assert token and not [url for url in page.urls if token in url or "token=" in url]
 
     # The customer asks for a person on Telegram and answers the intake.
     customer.say("I want to talk to a human")
@@ -390,4 +399,20 @@ def test_wrong_password_presence_and_logout(page, desk_assistant, agent_account)
     expect(page.get_by_test_id("login-form")).to_be_visible()
     page.reload()
     expect(page.get_by_test_id("login-form")).to_be_visible()
+    assert [e for e in page.errors if "401" not in e] == [], page.errors
+
+
+def test_a_password_changed_elsewhere_ends_the_inbox_session(page, desk_assistant, agent_account):
+    _log_in(page, desk_assistant)
+    expect(page.get_by_test_id("connection")).to_have_attribute("data-state", "live")
+    path = f"/api/agents/{agent_account['id']}"
+    changed = desk_assistant.desk("PATCH", path, json={"password": "a stolen one was reset 1"})
+    assert changed.status_code == 200, changed.text
+    try:
+        # The stream ends at its next keep-alive, the reconnect is refused, the login shows.
+        expect(page.get_by_test_id("login-form")).to_be_visible(timeout=TIMEOUT_MS)
+    finally:
+        restored = desk_assistant.desk("PATCH", path, json={"password": AGENT["password"]})
+        assert restored.status_code == 200, restored.text
+    assert not [url for url in page.urls if "token=" in url]
     assert [e for e in page.errors if "401" not in e] == [], page.errors

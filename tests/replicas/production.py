@@ -188,6 +188,7 @@ class Replicas:
             action_url=action_url or (first.action_url if first else None),
             auth_token=first.auth_token if first else None,
             desk_token=first.desk_token if first else None,
+            action_token=first.action_token if first else None,
             rasa_port=free_port(),
             name=name,
             **production,

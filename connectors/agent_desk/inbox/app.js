@@ -332,20 +332,33 @@ function setConnection(live) {
   badge.dataset.state = live ? "live" : "down";
 }
 
-function connectEvents(delay = 2000) {
+async function connectEvents(delay = 2000) {
   state.events?.close();
+  state.events = null;
   setConnection(false);
-  state.events = state.api.events(HANDLERS, {
+  const api = state.api;
+  const attempt = (state.eventsAttempt = (state.eventsAttempt || 0) + 1);
+  const current = () => state.api === api && state.eventsAttempt === attempt;
+  const retry = () => setTimeout(() => { if (current()) connectEvents(Math.min(delay * 2, 30000)); }, delay);
+  try {
+    await api.authoriseEvents(); // the stream's cookie: no token in its URL
+  } catch (error) {
+    if (current() && error.status !== 401) retry(); // 401 logs out
+    return;
+  }
+  if (!current()) return;
+  const source = api.events(HANDLERS, {
     onOpen: () => { setConnection(true); scheduleRefresh({ detail: Boolean(state.selectedId) }); },
-    onError: (source) => {
+    onError: (closed) => {
       setConnection(false);
-      if (source.readyState !== EventSource.CLOSED) return; // the browser retries by itself
+      if (closed.readyState !== EventSource.CLOSED) return; // the browser retries by itself
       setTimeout(async () => {
-        if (!state.api || state.events !== source) return;
-        try { await state.api.me(); connectEvents(Math.min(delay * 2, 30000)); } catch (error) { /* 401 logs out */ }
+        if (!current() || state.events !== closed) return;
+        try { await api.me(); connectEvents(Math.min(delay * 2, 30000)); } catch (error) { /* 401 logs out */ }
       }, delay);
     },
   });
+  state.events = source;
 }
 
 // ---- tabs ----------------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -106,3 +107,30 @@ def test_body_problems_name_the_field() -> None:
         )
     with pytest.raises(InvalidField, match="^username: field required"):
         desk_admin.parse_body(desk_admin.NewAgent, {"display_name": "X", "password": PASSWORD})
+
+
+def test_a_new_password_revokes_every_other_session_of_the_agent(desk) -> None:
+    with desk() as uow:
+        stolen, anna, _ = agents.login(uow, "anna", PASSWORD)
+        own, _, _ = agents.login(uow, "anna", PASSWORD)
+        owner = agents.authenticate(uow, own)
+    change = desk_admin.AgentChanges(password="a brand new password")
+    as_admin = dataclasses.replace(owner, role="admin")  # admins may change their own password
+    with desk() as uow:
+        desk_admin.update_agent(uow, as_admin, anna.id, change, caller_token=own)
+    with desk() as uow:
+        assert agents.authenticate(uow, own).id == anna.id  # the session that changed it stays
+        with pytest.raises(InvalidCredentials):
+            agents.authenticate(uow, stolen)
+    with desk() as uow:
+        desk_admin.update_agent(uow, SERVICE, anna.id, change)  # by someone else: all go
+    with desk() as uow, pytest.raises(InvalidCredentials):
+        agents.authenticate(uow, own)
+
+
+def test_the_action_token_cannot_manage_agents(desk) -> None:
+    new = desk_admin.NewAgent(username="mallory", display_name="M", password=PASSWORD)
+    with desk() as uow, pytest.raises(NotAllowed):
+        desk_admin.create_agent(uow, agents.ACTION, new)
+    with desk() as uow, pytest.raises(NotAllowed):
+        desk_admin.list_agents(uow, agents.ACTION)

@@ -248,8 +248,42 @@ def test_cli_reads_the_days_from_the_settings_and_purges_sqlite_stores(tmp_path,
     tracker.engine.dispose()
 
 
-def test_cli_without_a_retention_period_purges_nothing(tmp_path, capsys):
+def test_cli_with_retention_turned_off_purges_nothing(tmp_path, capsys):
     settings = tmp_path / "handoff.yml"
-    settings.write_text("self_service:\n  contact: call us\n")
+    settings.write_text("self_service:\n  contact: call us\nretention:\n  days: null\n")
     assert retention_cli.run(["--settings", str(settings)], url="sqlite://") == 2
     assert "no retention period" in capsys.readouterr().out
+
+
+def _endpoints_for(store: SQLTrackerStore, path, kind: str) -> None:
+    """Write an endpoints.yml naming ``store``'s database with tracker store type ``kind``."""
+    url = store.engine.url
+    lines = [f"tracker_store:\n  type: {kind}\n  dialect: {url.get_backend_name()}\n"]
+    lines.append(f"  db: {url.database}\n")
+    if url.host:
+        lines.append(f"  url: {url.host}\n  port: {url.port}\n  username: {url.username}\n")
+    for key, value in url.query.items():
+        lines.append(f"  query:\n    {key}: '{value}'\n")
+    path.write_text("".join(lines))
+
+
+def test_cli_purges_the_production_tracker_store_class(tracker_store, tmp_path, capsys):
+    """Production runs ``connectors.tracker_store.PingingSQLTrackerStore``: it is SQL too."""
+    asyncio.run(tracker_store.save(_conversation("conv-quiet", OLD)))
+    asyncio.run(tracker_store.save(_conversation("conv-recent", RECENT)))
+    endpoints = tmp_path / "endpoints.yml"
+    _endpoints_for(tracker_store, endpoints, "connectors.tracker_store.PingingSQLTrackerStore")
+    args = ["--days", str(DAYS), "--endpoints", str(endpoints)]
+
+    assert retention_cli.run(args, url=f"sqlite:///{tmp_path}/handoff.db") == 0
+
+    assert "purged 1 conversations" in capsys.readouterr().out
+    assert sorted(asyncio.run(tracker_store.keys())) == ["conv-recent"]
+
+
+def test_cli_keeps_90_days_when_the_settings_say_nothing(tmp_path, capsys):
+    settings = tmp_path / "handoff.yml"
+    settings.write_text("self_service:\n  contact: call us\n")
+    args = ["--settings", str(settings), "--no-tracker", "--dry-run"]
+    assert retention_cli.run(args, url=f"sqlite:///{tmp_path}/handoff.db") == 0
+    assert "retention 90 days" in capsys.readouterr().out
