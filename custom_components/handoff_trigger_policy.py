@@ -3,10 +3,11 @@
 The rules call ``action_decide_handoff`` only for the intents that hand over. The triggers that
 read *how the conversation is going* — frustration (score and trend), looping, a repeated
 question, low confidence, and an explicit request or legal threat the NLU gave another intent —
-need the whole conversation on every customer turn. This dialogue policy evaluates
+need the conversation's recent turns on every customer turn. This dialogue policy evaluates
 :func:`handoff.policy.evaluate` (the same framework-free code ``action_decide_handoff`` runs)
-right after each customer message and predicts, with confidence 1.0 and a priority above
-``RulePolicy``:
+right after each customer message — over lazily serialised events (:class:`EventView`), of
+which it reads only the latest ``lookback`` turns in full, so a turn at 200 costs what a turn
+at 2 does — and predicts, with confidence 1.0 and a priority above ``RulePolicy``:
 
 - ``handoff`` → ``action_decide_handoff``, then ``handoff_intake_form``; the rule
   "Intake done - hand over" runs ``action_handoff`` when the form ends;
@@ -30,7 +31,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Set
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Set
 
 from rasa.core.constants import POLICY_PRIORITY, RULE_POLICY_PRIORITY
 from rasa.core.policies.policy import Policy, PolicyPrediction, confidence_scores_for
@@ -41,7 +42,15 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain, InvalidDomain
-from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActionReverted,
+    Event,
+    Restarted,
+    SessionStarted,
+    UserUtteranceReverted,
+    UserUttered,
+)
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import InvalidConfigException
@@ -98,6 +107,26 @@ def decision_metadata(decision: PolicyDecision) -> Dict[str, Any]:
     }
 
 
+_UNDOING = (ActionReverted, UserUtteranceReverted, Restarted, SessionStarted)
+"""Events after which the latest applied action is not simply the latest one in the list."""
+
+
+def latest_action(tracker: DialogueStateTracker) -> Optional[ActionExecuted]:
+    """Return the latest action the tracker applied, reading from the end.
+
+    What ``tracker.get_last_event_for(ActionExecuted)`` returns, without its cost: that first
+    computes the applied events of the whole session on every call (twice per turn), which
+    grows with the conversation. Reading backwards stops at the latest action; only when an
+    undo (a revert, a restart) comes first is Rasa's own computation needed.
+    """
+    for event in reversed(tracker.events):
+        if isinstance(event, ActionExecuted):
+            return event
+        if isinstance(event, _UNDOING):
+            return tracker.get_last_event_for(ActionExecuted)
+    return None
+
+
 def customer_just_spoke(tracker: DialogueStateTracker) -> bool:
     """Tell whether the bot is about to answer a customer message (nothing ran since)."""
     if tracker.latest_action_name != ACTION_LISTEN_NAME:
@@ -108,6 +137,41 @@ def customer_just_spoke(tracker: DialogueStateTracker) -> bool:
         if isinstance(event, ActionExecuted):
             return False
     return False
+
+
+class EventView(Mapping[str, Any]):
+    """A Rasa event as the plain dict :func:`handoff.policy.evaluate` reads, made when read.
+
+    ``evaluate`` reads the latest customer turns in full but of older events only the kind
+    (and an offer's metadata, a decline's intent). Serialising every event of a long session
+    on every turn (``as_dict``) would be work thrown away, growing with the conversation.
+    """
+
+    __slots__ = ("_event", "_dict")
+
+    def __init__(self, event: Event) -> None:
+        """Wrap ``event``; nothing is serialised yet."""
+        self._event = event
+        self._dict: Optional[Dict[str, Any]] = None
+
+    def _as_dict(self) -> Dict[str, Any]:
+        if self._dict is None:
+            self._dict = self._event.as_dict()
+        return self._dict
+
+    def __getitem__(self, key: str) -> Any:
+        """Return the event's ``key`` as ``as_dict`` has it (the kind without serialising)."""
+        if key == "event":
+            return self._event.type_name
+        return self._as_dict()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        """Iterate over the serialised event's keys."""
+        return iter(self._as_dict())
+
+    def __len__(self) -> int:
+        """Return the number of keys of the serialised event."""
+        return len(self._as_dict())
 
 
 @DefaultV1Recipe.register(
@@ -256,7 +320,7 @@ class HandoffTriggerPolicy(Policy):
 
     def _follow_up(self, tracker: DialogueStateTracker) -> Optional[NextStep]:
         """Continue what this policy started: no rule knows these steps for every intent."""
-        latest = tracker.get_last_event_for(ActionExecuted)
+        latest = latest_action(tracker)
         if latest is None or latest.policy != self.__class__.__name__:
             return None
         if latest.action_name == DECIDE_ACTION:
@@ -281,7 +345,7 @@ class HandoffTriggerPolicy(Policy):
             return NextStep(None, "an external event, not the customer")
         if intent in DEFAULT_ACTION_MAPPINGS:
             return NextStep(None, f"Rasa's default action answers {intent}")
-        decision = evaluate([event.as_dict() for event in tracker.events], self.settings)
+        decision = evaluate([EventView(event) for event in tracker.events], self.settings)
         answer = decision.signal(SignalName.FAQ_ANSWER)
         if decision.action is PolicyAction.NONE and answer:
             return NextStep(answer, f"an informational question about {intent}", decision)
