@@ -5,9 +5,9 @@ read *how the conversation is going* — frustration (score and trend), looping,
 question, low confidence, and an explicit request or legal threat the NLU gave another intent —
 need the conversation's recent turns on every customer turn. This dialogue policy evaluates
 :func:`handoff.policy.evaluate` (the same framework-free code ``action_decide_handoff`` runs)
-right after each customer message — over lazily serialised events (:class:`EventView`), of
-which it reads only the latest ``lookback`` turns in full, so a turn at 200 costs what a turn
-at 2 does — and predicts, with confidence 1.0 and a priority above ``RulePolicy``:
+right after each customer message — of which it serialises and reads in full only the latest
+``lookback`` turns (:func:`policy_events`), so a turn at 200 costs what a turn at 2 does —
+and predicts, with confidence 1.0 and a priority above ``RulePolicy``:
 
 - ``handoff`` → ``action_decide_handoff``, then ``handoff_intake_form``; the rule
   "Intake done - hand over" runs ``action_handoff`` when the form ends;
@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Set
+from typing import Any, Dict, List, Optional, Sequence, Set
 
 from rasa.core.constants import POLICY_PRIORITY, RULE_POLICY_PRIORITY
 from rasa.core.policies.policy import Policy, PolicyPrediction, confidence_scores_for
@@ -45,6 +45,7 @@ from rasa.shared.core.domain import Domain, InvalidDomain
 from rasa.shared.core.events import (
     ActionExecuted,
     ActionReverted,
+    BotUttered,
     Event,
     Restarted,
     SessionStarted,
@@ -139,39 +140,45 @@ def customer_just_spoke(tracker: DialogueStateTracker) -> bool:
     return False
 
 
-class EventView(Mapping[str, Any]):
-    """A Rasa event as the plain dict :func:`handoff.policy.evaluate` reads, made when read.
+def _brief(event: Event) -> Dict[str, Any]:
+    """Return what :func:`handoff.policy.evaluate` reads of an event older than its window.
 
-    ``evaluate`` reads the latest customer turns in full but of older events only the kind
-    (and an offer's metadata, a decline's intent). Serialising every event of a long session
-    on every turn (``as_dict``) would be work thrown away, growing with the conversation.
+    The kind (a session start, restart or resume ends the stretch), a customer message's text
+    and parse data, a bot message's metadata and an action's name (the "declined an offer"
+    check, and a window that reaches further because of external messages) — references,
+    nothing copied or serialised.
     """
+    if isinstance(event, UserUttered):
+        return {"event": event.type_name, "text": event.text, "parse_data": event.parse_data}
+    if isinstance(event, BotUttered):
+        return {"event": event.type_name, "metadata": event.metadata}
+    if isinstance(event, ActionExecuted):
+        return {"event": event.type_name, "name": event.action_name}
+    return {"event": event.type_name}
 
-    __slots__ = ("_event", "_dict")
 
-    def __init__(self, event: Event) -> None:
-        """Wrap ``event``; nothing is serialised yet."""
-        self._event = event
-        self._dict: Optional[Dict[str, Any]] = None
+def policy_events(events: Sequence[Event], lookback: int) -> List[Dict[str, Any]]:
+    """Return ``events`` as :func:`handoff.policy.evaluate` reads them, cheaply.
 
-    def _as_dict(self) -> Dict[str, Any]:
-        if self._dict is None:
-            self._dict = self._event.as_dict()
-        return self._dict
-
-    def __getitem__(self, key: str) -> Any:
-        """Return the event's ``key`` as ``as_dict`` has it (the kind without serialising)."""
-        if key == "event":
-            return self._event.type_name
-        return self._as_dict()[key]
-
-    def __iter__(self) -> Iterator[str]:
-        """Iterate over the serialised event's keys."""
-        return iter(self._as_dict())
-
-    def __len__(self) -> int:
-        """Return the number of keys of the serialised event."""
-        return len(self._as_dict())
+    The latest ``lookback`` customer messages and what follows them are serialised in full
+    (``as_dict``), everything older briefly (:func:`_brief`): ``evaluate`` reads only the
+    latest turns in full, so serialising a whole long session on every turn would be work
+    that grows with the conversation and is thrown away. The window counted here is at least
+    the one ``evaluate`` counts (every user message counts, each rewind reaches one further).
+    """
+    needed, start = lookback + 1, 0
+    for index in range(len(events) - 1, -1, -1):
+        event = events[index]
+        if isinstance(event, UserUtteranceReverted):
+            needed += 1
+        elif isinstance(event, UserUttered):
+            needed -= 1
+            if needed == 0:
+                start = index
+                break
+    return [_brief(event) for event in events[:start]] + [
+        event.as_dict() for event in events[start:]
+    ]
 
 
 @DefaultV1Recipe.register(
@@ -345,7 +352,8 @@ class HandoffTriggerPolicy(Policy):
             return NextStep(None, "an external event, not the customer")
         if intent in DEFAULT_ACTION_MAPPINGS:
             return NextStep(None, f"Rasa's default action answers {intent}")
-        decision = evaluate([EventView(event) for event in tracker.events], self.settings)
+        events = policy_events(list(tracker.events), self.settings.lookback)
+        decision = evaluate(events, self.settings)
         answer = decision.signal(SignalName.FAQ_ANSWER)
         if decision.action is PolicyAction.NONE and answer:
             return NextStep(answer, f"an informational question about {intent}", decision)

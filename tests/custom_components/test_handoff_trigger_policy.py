@@ -46,7 +46,9 @@ from custom_components.handoff_trigger_policy import (
     DEFERRED_PRIORITY,
     HandoffTriggerPolicy,
     latest_action,
+    policy_events,
 )
+from handoff.policy import SignalName, evaluate
 from handoff.settings import SettingsError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -357,6 +359,24 @@ def test_the_same_question_a_third_time_after_a_hundred_turns_hands_over(policy,
     )
     assert predicted(policy, t, domain) == "action_decide_handoff"
     assert decision(policy, t, domain)["reason"] == "repeated_question"
+
+
+def test_older_events_read_briefly_decide_like_the_whole_serialised_session(policy, domain):
+    t = tracker(
+        domain,
+        user("flibber my ottoman", "out_of_scope", 0.41, uncertainty=0.55),
+        *offer_made(domain),
+        user("/deny", "deny", 1.0, frustration=None, uncertainty=0.0),
+        *answered(domain, "utter_deny_ack"),
+        *faq_turns(domain, 60),
+        user("zorp the couch cushions", "out_of_scope", 0.38, uncertainty=0.56),
+    )
+    settings = policy.settings
+
+    brief = evaluate(policy_events(list(t.events), settings.lookback), settings)
+
+    assert brief == evaluate([event.as_dict() for event in t.events], settings)
+    assert brief.signal(SignalName.OFFER_DECLINED) is True  # 60 turns back, still respected
 
 
 @pytest.mark.parametrize("undo", [None, UserUtteranceReverted(), ActionReverted(), Restarted()])
