@@ -367,8 +367,7 @@ def profile_kit(
     """Profile the next turns of each conversation in this process; return a table for each.
 
     ``conversations``: label -> (sender, texts). The kit model is loaded here on the same
-    tracker store, with the running action server. Each table lists the functions with the
-    most cumulative time, the kit's own first.
+    tracker store, with the running action server (:func:`_top` for what is listed).
     """
     from rasa.core.agent import load_agent
     from rasa.core.utils import AvailableEndpoints
@@ -401,23 +400,23 @@ def profile_kit(
 
 
 def _top(label: str, count: int, stats: pstats.Stats, top: int) -> str:
-    """Return the profile's top functions by cumulative time (the kit's own first) as a table."""
+    """Return the profile as a table of its top functions.
+
+    First the kit's own functions by cumulative time, then the functions with the most time
+    of their own: where the time actually goes.
+    """
     total = max(stats.total_tt, 1e-9)  # type: ignore[attr-defined]
     rows = []
     for (path, line, function), (_, calls, own, cumulative, _) in stats.stats.items():  # type: ignore[attr-defined]
         rows.append((cumulative, own, calls, _where(path, line, function)))
-    ours = [row for row in rows if _is_kit(row[3])]
+    ours = sorted((row for row in rows if _is_kit(row[3])), reverse=True)[: top // 3]
+    by_own = sorted(rows, key=lambda row: row[1], reverse=True)[: top - len(ours)]
     lines = [
         f"profile of {label}: {count - 1} kit turns after a warm-up one, {total:.2f} s",
         "| cumulative | own | calls | function |",
         "|---|---|---|---|",
     ]
-    seen = set()
-    ranked = sorted(ours, reverse=True)[: top // 2] + sorted(rows, reverse=True)
-    for cumulative, own, calls, where in ranked:
-        if where in seen or len(seen) >= top:
-            continue
-        seen.add(where)
+    for cumulative, own, calls, where in ours + by_own:
         lines.append(f"| {cumulative / total:.0%} | {own / total:.0%} | {calls} | {where} |")
     return "\n".join(lines)
 
