@@ -3,10 +3,11 @@
 The rules call ``action_decide_handoff`` only for the intents that hand over. The triggers that
 read *how the conversation is going* — frustration (score and trend), looping, a repeated
 question, low confidence, and an explicit request or legal threat the NLU gave another intent —
-need the whole conversation on every customer turn. This dialogue policy evaluates
+need the conversation's recent turns on every customer turn. This dialogue policy evaluates
 :func:`handoff.policy.evaluate` (the same framework-free code ``action_decide_handoff`` runs)
-right after each customer message and predicts, with confidence 1.0 and a priority above
-``RulePolicy``:
+right after each customer message — of which it serialises and reads in full only the latest
+``lookback`` turns (:func:`policy_events`), so a turn at 200 costs what a turn at 2 does —
+and predicts, with confidence 1.0 and a priority above ``RulePolicy``:
 
 - ``handoff`` → ``action_decide_handoff``, then ``handoff_intake_form``; the rule
   "Intake done - hand over" runs ``action_handoff`` when the form ends;
@@ -30,7 +31,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Set
+from typing import Any, Dict, List, Optional, Sequence, Set
 
 from rasa.core.constants import POLICY_PRIORITY, RULE_POLICY_PRIORITY
 from rasa.core.policies.policy import Policy, PolicyPrediction, confidence_scores_for
@@ -41,7 +42,16 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain, InvalidDomain
-from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActionReverted,
+    BotUttered,
+    Event,
+    Restarted,
+    SessionStarted,
+    UserUtteranceReverted,
+    UserUttered,
+)
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import InvalidConfigException
@@ -98,6 +108,26 @@ def decision_metadata(decision: PolicyDecision) -> Dict[str, Any]:
     }
 
 
+_UNDOING = (ActionReverted, UserUtteranceReverted, Restarted, SessionStarted)
+"""Events after which the latest applied action is not simply the latest one in the list."""
+
+
+def latest_action(tracker: DialogueStateTracker) -> Optional[ActionExecuted]:
+    """Return the latest action the tracker applied, reading from the end.
+
+    What ``tracker.get_last_event_for(ActionExecuted)`` returns, without its cost: that first
+    computes the applied events of the whole session on every call (twice per turn), which
+    grows with the conversation. Reading backwards stops at the latest action; only when an
+    undo (a revert, a restart) comes first is Rasa's own computation needed.
+    """
+    for event in reversed(tracker.events):
+        if isinstance(event, ActionExecuted):
+            return event
+        if isinstance(event, _UNDOING):
+            return tracker.get_last_event_for(ActionExecuted)
+    return None
+
+
 def customer_just_spoke(tracker: DialogueStateTracker) -> bool:
     """Tell whether the bot is about to answer a customer message (nothing ran since)."""
     if tracker.latest_action_name != ACTION_LISTEN_NAME:
@@ -108,6 +138,47 @@ def customer_just_spoke(tracker: DialogueStateTracker) -> bool:
         if isinstance(event, ActionExecuted):
             return False
     return False
+
+
+def _brief(event: Event) -> Dict[str, Any]:
+    """Return what :func:`handoff.policy.evaluate` reads of an event older than its window.
+
+    The kind (a session start, restart or resume ends the stretch), a customer message's text
+    and parse data, a bot message's metadata and an action's name (the "declined an offer"
+    check, and a window that reaches further because of external messages) — references,
+    nothing copied or serialised.
+    """
+    if isinstance(event, UserUttered):
+        return {"event": event.type_name, "text": event.text, "parse_data": event.parse_data}
+    if isinstance(event, BotUttered):
+        return {"event": event.type_name, "metadata": event.metadata}
+    if isinstance(event, ActionExecuted):
+        return {"event": event.type_name, "name": event.action_name}
+    return {"event": event.type_name}
+
+
+def policy_events(events: Sequence[Event], lookback: int) -> List[Dict[str, Any]]:
+    """Return ``events`` as :func:`handoff.policy.evaluate` reads them, cheaply.
+
+    The latest ``lookback`` customer messages and what follows them are serialised in full
+    (``as_dict``), everything older briefly (:func:`_brief`): ``evaluate`` reads only the
+    latest turns in full, so serialising a whole long session on every turn would be work
+    that grows with the conversation and is thrown away. The window counted here is at least
+    the one ``evaluate`` counts (every user message counts, each rewind reaches one further).
+    """
+    needed, start = lookback + 1, 0
+    for index in range(len(events) - 1, -1, -1):
+        event = events[index]
+        if isinstance(event, UserUtteranceReverted):
+            needed += 1
+        elif isinstance(event, UserUttered):
+            needed -= 1
+            if needed == 0:
+                start = index
+                break
+    return [_brief(event) for event in events[:start]] + [
+        event.as_dict() for event in events[start:]
+    ]
 
 
 @DefaultV1Recipe.register(
@@ -256,7 +327,7 @@ class HandoffTriggerPolicy(Policy):
 
     def _follow_up(self, tracker: DialogueStateTracker) -> Optional[NextStep]:
         """Continue what this policy started: no rule knows these steps for every intent."""
-        latest = tracker.get_last_event_for(ActionExecuted)
+        latest = latest_action(tracker)
         if latest is None or latest.policy != self.__class__.__name__:
             return None
         if latest.action_name == DECIDE_ACTION:
@@ -281,7 +352,8 @@ class HandoffTriggerPolicy(Policy):
             return NextStep(None, "an external event, not the customer")
         if intent in DEFAULT_ACTION_MAPPINGS:
             return NextStep(None, f"Rasa's default action answers {intent}")
-        decision = evaluate([event.as_dict() for event in tracker.events], self.settings)
+        events = policy_events(list(tracker.events), self.settings.lookback)
+        decision = evaluate(events, self.settings)
         answer = decision.signal(SignalName.FAQ_ANSWER)
         if decision.action is PolicyAction.NONE and answer:
             return NextStep(answer, f"an informational question about {intent}", decision)

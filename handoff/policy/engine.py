@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from handoff.policy.confidence import low_confidence, offer_declined
 from handoff.policy.explicit import explicit_request
@@ -22,7 +22,13 @@ from handoff.policy.repeated import repeated_question
 from handoff.policy.settings import PolicySettings
 from handoff.policy.signals import Fired, SignalName, signal
 from handoff.policy.topics import faq_answer, high_value, sensitive_topic
-from handoff.policy.turns import CustomerTurn, customer_turns
+from handoff.policy.turns import (
+    CustomerTurn,
+    current_stretch,
+    customer_turns,
+    declined_in,
+    window_start,
+)
 from handoff.reasons import HandoffReason
 
 
@@ -79,7 +85,9 @@ def evaluate(
     Args:
         events: the tracker's events as plain dicts, oldest first (rasa_sdk's
             ``tracker.events``). Only the current stretch counts: after the last session
-            start, restart or resume.
+            start, restart or resume; and of it only the latest ``settings.lookback``
+            customer turns are read in full (older ones only for a declined offer), so the
+            cost of a decision does not grow with the conversation.
         settings: the ``policy`` section of ``handoff.yml``; defaults when None.
 
     Returns:
@@ -87,11 +95,15 @@ def evaluate(
         ``offer_declined`` when the customer already said no to a person in this stretch.
     """
     settings = settings or PolicySettings()
-    turns = customer_turns(events)
+    stretch = current_stretch(events if isinstance(events, Sequence) else list(events))
+    start = window_start(stretch, settings.lookback)
+    turns = customer_turns(stretch[start:])
     if not turns:
         return PolicyDecision(None, PolicyAction.NONE)
     fired = [result for _, trigger in PRIORITY if (result := trigger(turns, settings))]
-    declined = offer_declined(turns, settings)
+    declined = offer_declined(turns, settings) or declined_in(
+        stretch[:start], settings.low_confidence.decline_intents
+    )
     if fired and fired[0].reason is HandoffReason.LOW_CONFIDENCE and declined:
         fired = []
     signals = [_intent_signal(turns[-1])]

@@ -1,10 +1,12 @@
 """Repeated question: the same request again and again, or "that's not what I asked".
 
 The latest turn must be one of the repetitions (a customer who asked three times and then
-says "thanks, bye" is done, not stuck). Two ways to be "the same request": the same intent —
-not small talk or a catch-all like ``nlu_fallback``/``out_of_scope`` — or a near-duplicate
-text (normalised token Jaccard at or above ``similarity``). A phrase like "that's not what I
-asked" counts at once, but only after an earlier turn the bot answered.
+says "thanks, bye" is done, not stuck), and all of them within the latest ``window`` customer
+turns: the same topic at turns 3, 40 and 90 of a long chat is three questions, not one. Two
+ways to be "the same request": the same intent — not small talk or a catch-all like
+``nlu_fallback``/``out_of_scope`` — or a near-duplicate text (normalised token Jaccard at or
+above ``similarity``). A phrase like "that's not what I asked" counts at once, but only after
+an earlier turn the bot answered.
 
 A request the bot did not understand (it fell back, asked to rephrase or offered a person)
 and the customer then sends again, near-verbatim, counts at the second time: the customer is
@@ -42,7 +44,8 @@ def repeated_question(turns: List[CustomerTurn], settings: PolicySettings) -> Op
         )
     if latest.intent in section.ignore_intents:
         return None
-    requests = [turn for turn in turns if turn.intent not in section.ignore_intents]
+    recent = turns[-section.window :]
+    requests = [turn for turn in recent if turn.intent not in section.ignore_intents]
     if latest.intent and latest.intent not in CATCH_ALL_INTENTS:
         times = sum(turn.intent == latest.intent for turn in requests)
         if times >= section.times:

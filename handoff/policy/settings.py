@@ -303,6 +303,10 @@ class RepeatedQuestionSettings(_Section):
     """The customer asks the same thing again, or says the answer missed the question."""
 
     times: int = Field(3, ge=2, le=10)
+    # ... within the latest `window` customer turns: asking about one's order at turns 3, 40
+    # and 90 of a long chat is three questions, not one repeated (and the policy's work per
+    # turn stays bounded, see PolicySettings.lookback)
+    window: int = Field(10, ge=2, le=50)
     similarity: float = Field(0.8, gt=0, le=1)  # token Jaccard of near-duplicate messages
     phrases: List[str] = Field(default_factory=lambda: list(DEFAULT_NOT_ANSWERED_PHRASES))
     # intents that are not a "request" (repeating "thanks" is not a repeated question)
@@ -310,6 +314,15 @@ class RepeatedQuestionSettings(_Section):
 
     _names = validator("ignore_intents", allow_reuse=True)(_intent_list)
     _phrases = validator("phrases", allow_reuse=True)(_phrase_list)
+
+    @root_validator(skip_on_failure=True)
+    def _window_holds_times(cls, values: Dict[str, Any]) -> Dict[str, Any]:  # noqa: N805
+        if values["window"] < values["times"]:
+            raise ValueError(
+                f"window ({values['window']}) must not be below times ({values['times']}): "
+                "the repetitions must fit in it"
+            )
+        return values
 
 
 class LowConfidenceSettings(_Section):
@@ -338,6 +351,20 @@ class PolicySettings(_Section):
     looping: LoopingSettings = Field(default_factory=LoopingSettings)
     repeated_question: RepeatedQuestionSettings = Field(default_factory=RepeatedQuestionSettings)
     low_confidence: LowConfidenceSettings = Field(default_factory=LowConfidenceSettings)
+
+    @property
+    def lookback(self) -> int:
+        """Return how many of the latest customer turns the triggers read in full.
+
+        The longest look back of any trigger (the frustration trend's window, the fallbacks
+        in a row that make a loop, the repeated question's window) plus the turn before
+        them: the policy reads no further, so a turn costs the same at turn 200 as at turn
+        2. Only "the customer declined an offer in this stretch" needs older turns, and
+        reads just their intents (:func:`handoff.policy.turns.declined_in`).
+        """
+        return 1 + max(
+            self.frustration.window, self.looping.max_fallbacks, self.repeated_question.window
+        )
 
     @root_validator(skip_on_failure=True)
     def _one_reason_per_intent(cls, values: Dict[str, _Section]) -> Dict[str, _Section]:  # noqa: N805

@@ -56,16 +56,66 @@ def _payload_intent(text: str) -> Optional[str]:
     return text[1:].split("{", 1)[0].strip() or None
 
 
+def _intent_name(event: Mapping[str, Any]) -> Optional[str]:
+    text = event.get("text") or ""
+    intent = (event.get("parse_data") or {}).get("intent") or {}
+    return intent.get("name") or _payload_intent(text)
+
+
+def _from_customer(event: Mapping[str, Any]) -> bool:
+    """Tell whether ``event`` is a customer message (not ``EXTERNAL: ...``, the system)."""
+    return event.get("event") == "user" and not (event.get("text") or "").startswith(
+        EXTERNAL_MESSAGE_PREFIX
+    )
+
+
+def window_start(stretch: Sequence[Mapping[str, Any]], turns: int) -> int:
+    """Return where in ``stretch`` its last ``turns`` customer turns begin.
+
+    Right after the customer message before them, so what the bot said in between (an offer
+    of a person) is read with the first of them; 0 when the stretch holds no more turns. A
+    rewind undoes a message, so each one lets the window reach one message further back.
+    Reads the events from the end and stops there: the cost does not grow with the stretch.
+    """
+    needed = turns
+    for index in range(len(stretch) - 1, -1, -1):
+        event = stretch[index]
+        if event.get("event") == "rewind":
+            needed += 1
+        elif _from_customer(event):
+            if needed == 0:
+                return index + 1
+            needed -= 1
+    return 0
+
+
+def declined_in(events: Iterable[Mapping[str, Any]], decline_intents: Sequence[str]) -> bool:
+    """Tell whether a customer message among ``events`` said no right after an offer.
+
+    The same reading as :func:`customer_turns` (``after_offer`` and the intent), for the
+    older part of a stretch: only each event's kind, the bot's metadata and the intent name.
+    """
+    offered = False
+    for event in events:
+        kind = event.get("event")
+        if kind == "bot":
+            offered = offered or offers_person(event.get("metadata") or {})
+        elif kind == "user" and offered and _from_customer(event):
+            if _intent_name(event) in decline_intents:
+                return True
+            offered = False
+    return False
+
+
 def _turn(event: Mapping[str, Any], after_offer: bool) -> CustomerTurn:
     text = event.get("text") or ""
     parse = event.get("parse_data") or {}
-    intent = parse.get("intent") or {}
     frustration = parse.get("frustration") or {}
     score = frustration.get("score")
     return CustomerTurn(
         text=text,
-        intent=intent.get("name") or _payload_intent(text),
-        confidence=intent.get("confidence"),
+        intent=_intent_name(event),
+        confidence=(parse.get("intent") or {}).get("confidence"),
         frustration=None if score is None else float(score),
         frustration_cues=list(frustration.get("cues") or []),
         uncertainty=parse.get("bot_uncertainty"),
@@ -82,18 +132,24 @@ def offers_person(metadata: Mapping[str, Any]) -> bool:
     return nested or bool(metadata.get(OFFER_METADATA_KEY))
 
 
-def customer_turns(events: Iterable[Mapping[str, Any]]) -> List[CustomerTurn]:
-    """Return the customer turns of the current stretch, oldest first.
+def customer_turns(
+    events: Iterable[Mapping[str, Any]], last: Optional[int] = None
+) -> List[CustomerTurn]:
+    """Return the customer turns of the current stretch, oldest first (``last``: the latest).
 
     External messages (``EXTERNAL: handback``) are the system talking, not the customer, and
-    are left out; a ``rewind`` removes the customer message it undoes.
+    are left out; a ``rewind`` removes the customer message it undoes. With ``last``, only the
+    events of the latest ``last`` turns are read (:func:`window_start`).
     """
+    stretch = current_stretch(events if isinstance(events, Sequence) else list(events))
+    start = 0 if last is None else window_start(stretch, last)
     turns: List[CustomerTurn] = []
     offered = False
-    for event in current_stretch(list(events)):
+    for index in range(start, len(stretch)):
+        event = stretch[index]
         kind = event.get("event")
         if kind == "user":
-            if (event.get("text") or "").startswith(EXTERNAL_MESSAGE_PREFIX):
+            if not _from_customer(event):
                 continue
             turns.append(_turn(event, after_offer=offered))
             offered = False
@@ -106,4 +162,4 @@ def customer_turns(events: Iterable[Mapping[str, Any]]) -> List[CustomerTurn]:
             offered = offered or offers_person(metadata)
             if turns and metadata.get("utter_action"):
                 turns[-1].bot_actions.append(str(metadata["utter_action"]))
-    return turns
+    return turns if last is None else turns[max(0, len(turns) - last) :]

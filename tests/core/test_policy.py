@@ -1076,3 +1076,129 @@ def test_a_mention_after_a_declined_offer_is_not_offered_again():
     ]
 
     assert_none(evaluate(events))
+
+
+# --- a long session: the same decisions at turn 150 as at turn 5 ---------------------------
+
+FAQ_TOPICS = ("order_status", "shipping_times", "return_policy", "payment_methods", "opening_hours")
+PRODUCTS = ("oak table", "sofa", "floor lamp", "bookshelf", "desk chair", "wardrobe", "rug")
+
+
+def faq_session(turns: int) -> List[Dict[str, Any]]:
+    """A session of ``turns`` different FAQ questions, the five topics taking turns, answered."""
+    asked = [
+        user(
+            f"question {n} on {FAQ_TOPICS[n % 5].replace('_', ' ')}: the {PRODUCTS[n % 7]} no {n}",
+            FAQ_TOPICS[n % 5],
+            frustration=0.1,
+        )
+        for n in range(turns)
+    ]
+    return answered(*asked)
+
+
+def test_a_long_session_of_different_faq_questions_fires_nothing():
+    events = faq_session(150)
+
+    decisions = [
+        evaluate(events[: end + 1]) for end, e in enumerate(events) if e["event"] == "user"
+    ]
+
+    assert len(decisions) == 150
+    for decision in decisions:
+        assert_none(decision)
+
+
+def test_the_same_topic_far_apart_is_not_a_repeated_question():
+    # order_status at turns 0, 5, 10, ...: each topic 30 times in the session, never three
+    # times within repeated_question.window (10) customer turns
+    settings = PolicySettings()
+    assert settings.repeated_question.window == 10
+
+    assert_none(evaluate(faq_session(150)[:-3]))
+
+
+def test_rising_frustration_after_a_hundred_turns_hands_over():
+    texts = [
+        "not happy with the delivery",
+        "it still hasn't arrived",
+        "are you kidding me? still no update",
+    ]
+    scores = [real_score(text) for text in texts]
+    # "inform": no FAQ topic, so the session's questions cannot make it a repeated question
+    events = faq_session(120) + answered(*(user(t, "inform") for t in texts))[2:-3]
+
+    decision = evaluate(events)
+
+    assert decision.reason is HandoffReason.FRUSTRATION
+    assert decision.signal(SignalName.FRUSTRATION_TREND) == scores
+    assert evaluate(events[:-4]).action is PolicyAction.NONE  # two turns are not a trend
+
+
+def test_a_frustration_trend_across_turns_without_a_score_after_a_hundred_turns():
+    scores = (0.5, None, None, 0.55, None, 0.6)  # None: a button payload, no score
+    scored = answered(
+        *(user(f"message {i}", "inform", frustration=s) for i, s in enumerate(scores))
+    )
+
+    decision = evaluate(faq_session(110) + scored[2:-3])
+
+    assert decision.reason is HandoffReason.FRUSTRATION
+    assert decision.signal(SignalName.FRUSTRATION_TREND) == [0.5, 0.55, 0.6]
+
+
+def test_looping_after_a_hundred_turns_hands_over():
+    events = [
+        *faq_session(120),
+        *fell_back("the thing with the stuff"),
+        fallback("you know, the wobbly one"),
+    ]
+
+    decision = evaluate(events)
+
+    assert decision.reason is HandoffReason.LOOPING
+    assert {"name": "fallbacks_in_a_row", "value": 2} in decision.signals
+    assert evaluate(events[:-1]).reason is not HandoffReason.LOOPING  # one fallback: an offer
+
+
+def test_the_same_request_three_times_after_a_hundred_turns_hands_over():
+    texts = ["where is my order?", "I gave you the number, where is it", "so when does it come"]
+    asked = answered(*(user(text, "order_status", frustration=0.3) for text in texts))[2:-3]
+
+    decision = evaluate(faq_session(121) + asked)
+
+    assert decision.reason is HandoffReason.REPEATED_QUESTION
+    # of the session's order_status questions (every fifth turn, 25 of them) only the two in
+    # the window of the latest 10 customer turns count (turns 115 and 120)
+    assert decision.signal(SignalName.REPEATED_INTENT) == {"name": "order_status", "times": 5}
+
+
+def test_the_same_request_three_times_within_the_window_hands_over():
+    # order_status, three other questions, order_status, three more, order_status: 9 turns
+    spread: List[Dict[str, Any]] = []
+    for n, text in enumerate(["where is my order?", "when does my order come", "order status pls"]):
+        spread.append(user(text, "order_status", frustration=0.2))
+        spread += [user(f"card {n}{k} ok", "payment_methods", frustration=0.1) for k in range(3)]
+    asked = answered(*spread[:-3])[2:-3]
+
+    decision = evaluate(faq_session(100) + asked)
+
+    assert decision.reason is HandoffReason.REPEATED_QUESTION
+    assert decision.signal(SignalName.REPEATED_INTENT)["name"] == "order_status"
+
+
+def test_an_offer_declined_a_hundred_turns_ago_is_not_made_again():
+    declined = [SESSION, LISTEN, *offered(), user("/deny", "deny", 1.0), bot("OK."), LISTEN]
+    unsure = user("frobnicate the couch", "out_of_scope", uncertainty=0.8)
+
+    decision = evaluate([*declined, *faq_session(120)[2:], unsure])
+
+    assert_none(decision)
+    assert decision.signal(SignalName.OFFER_DECLINED) is True
+
+
+def test_a_window_below_the_repetitions_is_refused():
+    with pytest.raises(ValidationError) as error:
+        PolicySettings.parse_obj({"repeated_question": {"times": 4, "window": 3}})
+
+    assert "window (3) must not be below times (4)" in str(error.value)

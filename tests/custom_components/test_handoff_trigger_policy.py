@@ -26,12 +26,15 @@ from rasa.engine.validation import validate
 from rasa.shared.core.domain import Domain, InvalidDomain
 from rasa.shared.core.events import (
     ActionExecuted,
+    ActionReverted,
     ActiveLoop,
     BotUttered,
     ConversationPaused,
     Event,
+    Restarted,
     SessionStarted,
     SlotSet,
+    UserUtteranceReverted,
     UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -42,7 +45,10 @@ from custom_components.handoff_trigger_policy import (
     DECISION_METADATA_KEY,
     DEFERRED_PRIORITY,
     HandoffTriggerPolicy,
+    latest_action,
+    policy_events,
 )
+from handoff.policy import SignalName, evaluate
 from handoff.settings import SettingsError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -287,6 +293,100 @@ def test_yes_to_the_offer_hands_over(policy, domain):
     )
     assert predicted(policy, t, domain) == "action_decide_handoff"
     assert decision(policy, t, domain)["reason"] == "explicit_request"
+
+
+# --- a long session: what it sees after a hundred turns ---
+
+FAQ_TOPICS = ("order_status", "shipping_times", "return_policy", "payment_methods", "opening_hours")
+
+
+def faq_turns(domain: Domain, count: int) -> List[Event]:
+    """``count`` different FAQ questions, the five topics taking turns, each answered."""
+    answers = {topic: answered(domain, f"utter_{topic}") for topic in FAQ_TOPICS}
+    events: List[Event] = []
+    for n in range(count):
+        topic = FAQ_TOPICS[n % 5]
+        events += [user(f"question {n} about {topic.replace('_', ' ')}", topic), *answers[topic]]
+    return events
+
+
+def test_a_long_session_of_faq_questions_is_left_to_the_rules(policy, domain):
+    t = tracker(domain, *faq_turns(domain, 150)[:-3])
+
+    assert len([e for e in t.events if isinstance(e, UserUttered)]) == 150
+    assert predicted(policy, t, domain) is None
+
+
+def test_rising_frustration_after_a_hundred_turns_hands_over(policy, domain):
+    t = tracker(
+        domain,
+        *faq_turns(domain, 120),
+        user("the parcel is late again", "inform", frustration=0.45),
+        *answered(domain, "utter_deny_ack"),
+        user("it's been two weeks, where is it", "inform", frustration=0.58),
+        *answered(domain, "utter_deny_ack"),
+        user("this is ridiculous, still nothing", "inform", frustration=0.68),
+    )
+    assert predicted(policy, t, domain) == "action_decide_handoff"
+    assert decision(policy, t, domain)["reason"] == "frustration"
+    assert {"name": "frustration_trend", "value": [0.45, 0.58, 0.68]} in decision(
+        policy, t, domain
+    )["signals"]
+
+
+def test_looping_after_a_hundred_turns_hands_over(policy, domain):
+    t = tracker(
+        domain,
+        *faq_turns(domain, 120),
+        fallback(),
+        *offer_made(domain),
+        fallback("wibble the flange thingy"),
+    )
+    assert predicted(policy, t, domain) == "action_decide_handoff"
+    assert decision(policy, t, domain)["reason"] == "looping"
+    assert {"name": "fallbacks_in_a_row", "value": 2} in decision(policy, t, domain)["signals"]
+
+
+def test_the_same_question_a_third_time_after_a_hundred_turns_hands_over(policy, domain):
+    t = tracker(
+        domain,
+        *faq_turns(domain, 120),
+        user("can I get a gift card", "out_of_scope", uncertainty=0.2),
+        *answered(domain, "utter_out_of_scope"),
+        user("CAN I GET A GIFT CARD??", "out_of_scope", uncertainty=0.2),
+        *answered(domain, "utter_out_of_scope"),
+        user("can i get a gift card", "out_of_scope", uncertainty=0.2),
+    )
+    assert predicted(policy, t, domain) == "action_decide_handoff"
+    assert decision(policy, t, domain)["reason"] == "repeated_question"
+
+
+def test_older_events_read_briefly_decide_like_the_whole_serialised_session(policy, domain):
+    t = tracker(
+        domain,
+        user("flibber my ottoman", "out_of_scope", 0.41, uncertainty=0.55),
+        *offer_made(domain),
+        user("/deny", "deny", 1.0, frustration=None, uncertainty=0.0),
+        *answered(domain, "utter_deny_ack"),
+        *faq_turns(domain, 60),
+        user("zorp the couch cushions", "out_of_scope", 0.38, uncertainty=0.56),
+    )
+    settings = policy.settings
+
+    brief = evaluate(policy_events(list(t.events), settings.lookback), settings)
+
+    assert brief == evaluate([event.as_dict() for event in t.events], settings)
+    assert brief.signal(SignalName.OFFER_DECLINED) is True  # 60 turns back, still respected
+
+
+@pytest.mark.parametrize("undo", [None, UserUtteranceReverted(), ActionReverted(), Restarted()])
+def test_the_latest_action_is_the_one_rasa_applied(domain, undo):
+    events = [*faq_turns(domain, 3), user("where is my sofa")]
+    t = tracker(domain, *events, *answered(domain, "utter_order_status")[:1])
+    if undo is not None:
+        t.update(undo)
+
+    assert latest_action(t) == t.get_last_event_for(ActionExecuted)
 
 
 # --- the steps after its own prediction ---
