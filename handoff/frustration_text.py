@@ -100,18 +100,20 @@ class AffectModel:
     def logits(self, texts: Sequence[str]) -> np.ndarray:
         """Return the logit of negative affect for each text.
 
-        The same arithmetic as ``features(texts) @ coef``, on the hashed counts' CSR arrays
-        directly: scipy's sparse products cost ~1 ms of overhead a message, this ~0.1 ms.
+        The same arithmetic as ``features(texts) @ coef`` on the same hashed n-grams, counted
+        with numpy instead of scipy's sparse matrices: those cost ~0.3 ms of set-up a message,
+        a third of the kit's whole parse budget (``benchmarks.nlu_latency``).
         """
         if not len(self._coef64):
             raise ValueError("the model has no coefficients yet")
         result = np.full(len(texts), self.intercept)
-        for block, (vectorizer, idf) in enumerate(zip(_vectorizers(), self._idf64, strict=True)):
-            counts = vectorizer.transform(texts)
-            weighted = (1.0 + np.log(counts.data)) * idf[counts.indices]
-            products = weighted * self._coef64[block * N_FEATURES + counts.indices]
-            norms = np.sqrt(_row_sums(weighted * weighted, counts.indptr))
-            result += _row_sums(products, counts.indptr) / np.where(norms > 0, norms, 1.0)
+        for block, (analyse, idf) in enumerate(zip(_analysers(), self._idf64, strict=True)):
+            rows, buckets, counts = _hashed_counts([analyse(text) for text in texts])
+            weighted = (1.0 + np.log(counts)) * idf[buckets]
+            products = weighted * self._coef64[block * N_FEATURES + buckets]
+            norms = np.sqrt(np.bincount(rows, weighted * weighted, minlength=len(texts)))
+            dots = np.bincount(rows, products, minlength=len(texts))
+            result += dots / np.where(norms > 0, norms, 1.0)
         return result
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
@@ -159,10 +161,26 @@ class AffectModel:
             raise ValueError(f"{path}: not an affect model ({error})") from error
 
 
-def _row_sums(values: np.ndarray, indptr: np.ndarray) -> np.ndarray:
-    """Sum ``values`` per CSR row (rows with no entries sum to 0)."""
-    totals = np.concatenate(([0.0], np.cumsum(values)))
-    return totals[indptr[1:]] - totals[indptr[:-1]]
+@functools.lru_cache(maxsize=1)
+def _analysers() -> List[Any]:
+    """Return each block's analyser (text -> its n-grams), as the vectorizers use them."""
+    return [vectorizer.build_analyzer() for vectorizer in _vectorizers()]
+
+
+def _hashed_counts(ngrams: Sequence[List[str]]) -> Any:
+    """Return ``(row, bucket, count)`` arrays: how often each text's n-grams hit each bucket.
+
+    The hashing is scikit-learn's own (``FeatureHasher``'s MurmurHash3, seed 0, no alternating
+    sign), so the buckets are those the model was trained on.
+    """
+    from sklearn.feature_extraction._hashing_fast import transform as hash_features
+
+    indices, indptr, _ = hash_features(
+        (((gram, 1) for gram in grams) for grams in ngrams), N_FEATURES, np.float64, False, seed=0
+    )
+    rows = np.repeat(np.arange(len(ngrams), dtype=np.int64), np.diff(indptr))
+    keys, counts = np.unique(rows * N_FEATURES + indices, return_counts=True)
+    return keys // N_FEATURES, keys % N_FEATURES, counts.astype(np.float64)
 
 
 def fit(texts: Sequence[str], labels: Sequence[bool], regularisation: float = 0.5) -> AffectModel:
