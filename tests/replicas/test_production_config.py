@@ -58,6 +58,7 @@ def production(trained_model, tmp_path_factory):
                 "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
                 "DESK_EVENTS_URL": REDIS_URL,
                 "DESK_EVENTS_SECRET": uuid.uuid4().hex,
+                "DESK_LOGIN_LIMITS_URL": REDIS_URL,  # failed logins counted across replicas
             },
             tracker_store=stores.tracker_store(),
             lock_store=stores.lock_store(),
