@@ -317,3 +317,30 @@ def start_assistant(
         assistant.stop()
         raise
     return assistant
+
+
+def start_desk_with_telegram(
+    model: Path,
+    workdir: Path,
+    telegram_url: str,
+    token: str,
+    secret: str,
+    keepalive_seconds: float,
+    **kwargs: Any,
+) -> RunningAssistant:
+    """Start the assistant with the desk (``keepalive_seconds`` on its event stream) and the
+    Telegram channel pointed at a fake Bot API; other keywords go to :func:`start_assistant`."""
+    return start_assistant(
+        model,
+        workdir,
+        desk_credentials={"events_keepalive_seconds": keepalive_seconds},
+        extra_credentials={
+            "connectors.telegram.TelegramInput": {
+                "access_token": token,
+                "secret_token": secret,
+                "api_url": telegram_url,
+                "store_url": "${DESK_STORE_URL}",
+            }
+        },
+        **kwargs,
+    )

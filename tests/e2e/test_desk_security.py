@@ -29,7 +29,7 @@ import pytest
 import requests
 
 from handoff.desk_client import DESK_TOKEN_ENV
-from tests.e2e.assistant import RunningAssistant, start_assistant
+from tests.e2e.assistant import RunningAssistant, start_desk_with_telegram
 from tests.fakes.channels import telegram_text, wait_until
 from tests.fakes.telegram_api import BOT_ID, FakeTelegramApi
 
@@ -53,18 +53,13 @@ def telegram() -> Iterator[FakeTelegramApi]:
 
 @pytest.fixture(scope="module")
 def desk(trained_model, tmp_path_factory, telegram) -> Iterator[RunningAssistant]:
-    running = start_assistant(
+    running = start_desk_with_telegram(
         trained_model,
         tmp_path_factory.mktemp("security"),
-        desk_credentials={"events_keepalive_seconds": KEEPALIVE_SECONDS},
-        extra_credentials={
-            "connectors.telegram.TelegramInput": {
-                "access_token": TELEGRAM_TOKEN,
-                "secret_token": TELEGRAM_SECRET,
-                "api_url": telegram.url,
-                "store_url": "${DESK_STORE_URL}",
-            }
-        },
+        telegram.url,
+        TELEGRAM_TOKEN,
+        TELEGRAM_SECRET,
+        KEEPALIVE_SECONDS,
         extra_env={"SANIC_PROXIES_COUNT": "1"},
     )
     yield running

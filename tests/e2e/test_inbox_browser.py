@@ -30,7 +30,7 @@ from typing import Any, Callable, Dict, Iterator, List
 import pytest
 import requests
 
-from tests.e2e.assistant import RunningAssistant, start_assistant
+from tests.e2e.assistant import RunningAssistant, start_desk_with_telegram
 from tests.fakes.telegram_api import FakeTelegramApi
 
 try:
@@ -70,18 +70,13 @@ def telegram() -> Iterator[FakeTelegramApi]:
 
 @pytest.fixture(scope="module")
 def desk_assistant(trained_model, tmp_path_factory, telegram) -> Iterator[RunningAssistant]:
-    running = start_assistant(
+    running = start_desk_with_telegram(
         trained_model,
         tmp_path_factory.mktemp("inbox"),
-        desk_credentials={"events_keepalive_seconds": KEEPALIVE_SECONDS},
-        extra_credentials={
-            "connectors.telegram.TelegramInput": {
-                "access_token": TELEGRAM_TOKEN,
-                "secret_token": TELEGRAM_SECRET,
-                "api_url": telegram.url,
-                "store_url": "${DESK_STORE_URL}",
-            }
-        },
+        telegram.url,
+        TELEGRAM_TOKEN,
+        TELEGRAM_SECRET,
+        KEEPALIVE_SECONDS,
     )
     yield running
     running.stop()
