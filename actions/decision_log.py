@@ -16,7 +16,7 @@ from typing import Any, Dict, List, Optional
 from rasa_sdk import Tracker
 
 from actions.settings import handoff_settings
-from handoff.desk_client import (
+from handoff.clients.desk_api import (
     DEFAULT_DESK_URL,
     DESK_TOKEN_ENV,
     DESK_URL_ENV,

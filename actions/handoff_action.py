@@ -15,18 +15,18 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.decision_log import report_decision
 from actions.settings import handoff_settings
 from handoff import slots
-from handoff.context import ContextPackage, RouteInfo, build_context_package
-from handoff.desk_client import (
+from handoff.clients.desk_api import (
     DEFAULT_DESK_URL,
     DESK_TOKEN_ENV,
     DESK_URL_ENV,
     DeskClient,
     DeskUnavailable,
 )
-from handoff.expected_wait import describe_wait
+from handoff.context import ContextPackage, RouteInfo, build_context_package
+from handoff.desk.waiting import describe_wait
 from handoff.reasons import HandoffReason
-from handoff.route_plan import plan_route
-from handoff.routing import Route
+from handoff.routing.plan import plan_route
+from handoff.routing.teams import Route
 from handoff.settings import HandoffSettings
 
 logger = logging.getLogger(__name__)

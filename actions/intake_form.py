@@ -23,8 +23,9 @@ from rasa_sdk.types import DomainDict
 
 from actions.settings import handoff_settings
 from handoff import slots
-from handoff.explicit_request import is_explicit_request
-from handoff.intake import (
+from handoff.reasons import HandoffReason
+from handoff.signals.explicit_request import is_explicit_request
+from handoff.signals.intake import (
     CustomerMessage,
     IntakeField,
     OrderNumberFormat,
@@ -33,7 +34,6 @@ from handoff.intake import (
     normalise,
     value_in_message,
 )
-from handoff.reasons import HandoffReason
 
 
 def _customer_messages(tracker: Tracker) -> List[CustomerMessage]:

@@ -36,9 +36,9 @@ from typing import Callable, List, Sequence, Tuple
 import numpy as np
 
 from benchmarks.goemotions import read_split
-from handoff.frustration import vader_compound
-from handoff.frustration_model import best_f1_threshold, fit, read_labelled
-from handoff.frustration_text import AffectModel
+from handoff.signals.affect import AffectModel
+from handoff.signals.frustration import vader_compound
+from handoff.signals.frustration_model import best_f1_threshold, fit, read_labelled
 from ops.model import PROJECT_ROOT
 
 DEFAULT_DATA = PROJECT_ROOT / "data" / "frustration" / "labelled.csv"

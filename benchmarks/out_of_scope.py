@@ -31,7 +31,7 @@ import numpy as np
 import yaml
 from sklearn.metrics import roc_auc_score
 
-from handoff.uncertainty import RankingSignals, combined_uncertainty
+from handoff.signals.uncertainty import RankingSignals, combined_uncertainty
 from ops.model import PROJECT_ROOT
 
 OOS = "oos"

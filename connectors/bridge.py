@@ -30,7 +30,7 @@ from rasa.core.channels.channel import InputChannel
 from rasa.shared.core.events import BotUttered, UserUttered
 
 from connectors.agent_desk.handback import LOCK_POLL_SECONDS, output_channel_for
-from handoff.live_events import DeskEvent, DeskEventType, LiveEvents, live_events
+from handoff.desk.events import DeskEvent, DeskEventType, LiveEvents, live_events
 from handoff.slots import HANDOFF_ID
 
 AGENT_METADATA_KEY = "handoff_agent"

@@ -4,7 +4,7 @@ Rasa's FallbackClassifier thresholds only the top intent's confidence. This comp
 novelty — the message's distance to the training examples of the intent the classifier
 picked, learned at training time from the pipeline's own sparse sentence features — and
 blends it with the ranking's top confidence, margin and entropy (see
-:mod:`handoff.uncertainty`). It can replace FallbackClassifier: above ``threshold`` it
+:mod:`handoff.signals.uncertainty`). It can replace FallbackClassifier: above ``threshold`` it
 predicts ``nlu_fallback`` exactly as FallbackClassifier does.
 
 Output, in the parse result (and so in the tracker's ``latest_message``)::
@@ -40,7 +40,8 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from handoff.uncertainty import NoveltyIndex, combined_uncertainty, ranking_signals
+from custom_components.configured import ConfiguredComponent
+from handoff.signals.uncertainty import NoveltyIndex, combined_uncertainty, ranking_signals
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ def sentence_vector(message: Message, featurizers: List[str]) -> Optional[np.nda
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class BotUncertaintyScorer(GraphComponent, IntentClassifier):
+class BotUncertaintyScorer(ConfiguredComponent, GraphComponent, IntentClassifier):
     """Scores the bot's uncertainty per message; optionally predicts ``nlu_fallback``.
 
     Place it after the intent classifier (instead of FallbackClassifier).
@@ -168,19 +169,6 @@ class BotUncertaintyScorer(GraphComponent, IntentClassifier):
             )
         if not isinstance(config.get(FEATURIZERS), list):
             raise InvalidConfigException(f"{cls.__name__}: '{FEATURIZERS}' must be a list")
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> BotUncertaintyScorer:
-        """Create an untrained scorer."""
-        config = {**cls.get_default_config(), **config}
-        cls.validate_config(config)
-        return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
         """Remember the training examples' features per intent, and persist them."""

@@ -1,8 +1,8 @@
 """``FrustrationScorer``: how frustrated the customer is with the service, per message.
 
-A thin Rasa adapter over :mod:`handoff.frustration` (the cues),
-:mod:`handoff.frustration_text` (negative affect learned from GoEmotions, a committed file) and
-:mod:`handoff.frustration_model` (the calibrated score). Training does not use the NLU data:
+A thin Rasa adapter over :mod:`handoff.signals.frustration` (the cues),
+:mod:`handoff.signals.affect` (negative affect learned from GoEmotions, a committed file) and
+:mod:`handoff.signals.frustration_model` (the calibrated score). Training does not use the NLU data:
 it fits the model on a labelled CSV (``split == train`` rows) on top of the affect model's
 scores, and persists both in the Rasa model.
 
@@ -35,8 +35,9 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from handoff.frustration_model import FrustrationModel, fit, read_labelled
-from handoff.frustration_text import AffectModel
+from custom_components.configured import ConfiguredComponent
+from handoff.signals.affect import AffectModel
+from handoff.signals.frustration_model import FrustrationModel, fit, read_labelled
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ _AFFECT_FILE = "affect_model.npz"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class FrustrationScorer(GraphComponent):
+class FrustrationScorer(ConfiguredComponent, GraphComponent):
     """Adds ``frustration`` (``{"score", "cues"}``) to every parsed message.
 
     Place it after the tokenizer and featurizers (it reads only the text). It is registered as
@@ -61,7 +62,7 @@ class FrustrationScorer(GraphComponent):
         calibration_path: CSV with ``text,frustrated,split,kind`` rows, relative to the
             directory ``rasa train`` runs in; the ``split == train`` rows calibrate the weights
             and the threshold. ``null`` or a missing file: the documented default weights
-            (``handoff.frustration_model.DEFAULT_WEIGHTS``), with a warning. Default
+            (``handoff.signals.frustration_model.DEFAULT_WEIGHTS``), with a warning. Default
             ``data/frustration/labelled.csv``.
         regularisation: inverse L2 strength (scikit-learn's ``C``) of the logistic model; lower
             means smaller weights. Default 1.0.
@@ -130,19 +131,6 @@ class FrustrationScorer(GraphComponent):
             path = _existing_file(config, key)
             digest.update(path.read_bytes() if path is not None else b"none")
         return digest.hexdigest()
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> FrustrationScorer:
-        """Create an untrained scorer (default weights until trained)."""
-        config = {**cls.get_default_config(), **config}
-        cls.validate_config(config)
-        return cls(config, model_storage, resource)
 
     def train(self, training_data: TrainingData) -> Resource:
         """Fit the model on the calibration CSV's train rows (not on NLU data); persist it."""

@@ -54,8 +54,8 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.shared.exceptions import InvalidConfigException
 
+from custom_components.configured import ConfiguredComponent
 from handoff.policy import PolicyAction, PolicyDecision, PolicySettings, evaluate
 from handoff.policy.signals import SignalName
 from handoff.policy.turns import EXTERNAL_MESSAGE_PREFIX
@@ -184,7 +184,7 @@ def policy_events(events: Sequence[Event], lookback: int) -> List[Dict[str, Any]
 @DefaultV1Recipe.register(
     DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True
 )
-class HandoffTriggerPolicy(Policy):
+class HandoffTriggerPolicy(ConfiguredComponent, Policy):
     """Hands over or offers a person on every customer turn, by the handoff trigger policy.
 
     Registered as trainable because the recipe trains and loads every policy
@@ -226,39 +226,31 @@ class HandoffTriggerPolicy(Policy):
         """
         priority = config.get(POLICY_PRIORITY)
         if not isinstance(priority, int) or isinstance(priority, bool):
-            raise cls._invalid(POLICY_PRIORITY, f"expected an integer, got {priority!r}")
+            raise cls.invalid(POLICY_PRIORITY, f"expected an integer, got {priority!r}")
         if priority <= RULE_POLICY_PRIORITY:
-            raise cls._invalid(
+            raise cls.invalid(
                 POLICY_PRIORITY,
                 f"{priority} is not above RulePolicy's ({RULE_POLICY_PRIORITY}): the FAQ rules "
                 "would answer frustrated or stuck customers instead of handing over",
             )
         path = config.get(SETTINGS_PATH)
         if path is not None and (not isinstance(path, str) or not path.strip()):
-            raise cls._invalid(SETTINGS_PATH, f"expected a file path or null, got {path!r}")
+            raise cls.invalid(SETTINGS_PATH, f"expected a file path or null, got {path!r}")
 
     @classmethod
-    def _invalid(cls, key: str, problem: str) -> InvalidConfigException:
-        return InvalidConfigException(f"{cls.__name__}: {key}: {problem}")
-
-    @classmethod
-    def create(
+    def build(
         cls,
         config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-        **kwargs: Any,
     ) -> HandoffTriggerPolicy:
-        """Validate the config, read the handoff settings and build the policy.
+        """Read the handoff settings and build the policy from a checked config.
 
         Raises:
-            InvalidConfigException: see :meth:`validate_config`.
             handoff.settings.SettingsError: the settings file is missing or invalid (naming
                 the file and the key).
         """
-        config = {**cls.get_default_config(), **config}
-        cls.validate_config(config)
         settings = load_settings(config[SETTINGS_PATH]).policy
         return cls(config, model_storage, resource, execution_context, settings=settings)
 

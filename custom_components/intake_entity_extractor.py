@@ -2,7 +2,7 @@
 
 The handoff intake form asks for an order number and an e-mail address unless the customer
 already wrote them. This component extracts both from every message (spaCy tokenizer + Matcher
-rules, see ``handoff.intake_matcher``), normalised, so the form and anything else reading
+rules, see ``handoff.signals.intake_matcher``), normalised, so the form and anything else reading
 ``parse_data.entities`` sees them::
 
     {"entity": "order_number", "value": "1234567", "start": 12, "end": 20,
@@ -23,7 +23,6 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import ENTITY_ATTRIBUTE_CONFIDENCE_TYPE
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
-from rasa.shared.exceptions import InvalidConfigException
 from rasa.shared.nlu.constants import (
     ENTITIES,
     ENTITY_ATTRIBUTE_END,
@@ -35,9 +34,10 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from handoff.intake import DEFAULT_ORDER_NUMBER_PATTERN, IntakeField, OrderNumberFormat
-from handoff.intake_matcher import IntakeEntity, IntakeMatcher
-from handoff.settings import SettingsError, load_settings
+from custom_components.configured import ConfiguredComponent
+from handoff.settings import SettingsError, SettingsMissing, load_settings
+from handoff.signals.intake import DEFAULT_ORDER_NUMBER_PATTERN, IntakeField, OrderNumberFormat
+from handoff.signals.intake_matcher import IntakeEntity, IntakeMatcher
 
 logger = logging.getLogger(__name__)
 
@@ -66,15 +66,13 @@ def resolve_order_number_format(pattern: Optional[str]) -> OrderNumberFormat:
         return OrderNumberFormat(pattern)
     try:
         return load_settings().intake.order_number_format
-    except SettingsError as error:
-        if "does not exist" not in str(error):
-            raise
+    except SettingsMissing as error:
         logger.warning("%s; IntakeEntityExtractor uses the default order-number pattern", error)
         return OrderNumberFormat(DEFAULT_ORDER_NUMBER_PATTERN)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
-class IntakeEntityExtractor(GraphComponent, EntityExtractorMixin):
+class IntakeEntityExtractor(ConfiguredComponent, GraphComponent, EntityExtractorMixin):
     """Extracts the intake entities ``order_number`` and ``email`` with spaCy Matcher rules."""
 
     @staticmethod
@@ -105,40 +103,34 @@ class IntakeEntityExtractor(GraphComponent, EntityExtractorMixin):
         pattern = config.get(ORDER_NUMBER_PATTERN)
         if pattern is not None:
             if not isinstance(pattern, str) or not pattern:
-                raise cls._invalid(ORDER_NUMBER_PATTERN, f"expected a regex, got {pattern!r}")
+                raise cls.invalid(ORDER_NUMBER_PATTERN, f"expected a regex, got {pattern!r}")
             try:
                 re.compile(f"(?i:{pattern})")
             except re.error as error:
-                raise cls._invalid(
+                raise cls.invalid(
                     ORDER_NUMBER_PATTERN, f"not a valid regular expression ({error})"
                 ) from None
         names = config.get(ENTITIES_TO_EXTRACT)
         known = [field.value for field in IntakeField]
         if not isinstance(names, list) or not names:
-            raise cls._invalid(ENTITIES_TO_EXTRACT, f"expected a non-empty list of {known}")
+            raise cls.invalid(ENTITIES_TO_EXTRACT, f"expected a non-empty list of {known}")
         unknown = [name for name in names if name not in known]
         if unknown:
-            raise cls._invalid(ENTITIES_TO_EXTRACT, f"unknown entity {unknown}; use {known}")
+            raise cls.invalid(ENTITIES_TO_EXTRACT, f"unknown entity {unknown}; use {known}")
 
     @classmethod
-    def _invalid(cls, key: str, problem: str) -> InvalidConfigException:
-        return InvalidConfigException(f"{cls.__name__}: {key}: {problem}")
-
-    @classmethod
-    def create(
+    def build(
         cls,
         config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> IntakeEntityExtractor:
-        """Validate the config and build the component (see ``GraphComponent.create``)."""
-        config = {**cls.get_default_config(), **config}
-        cls.validate_config(config)
+        """Build the component from a checked config, resolving the order-number format."""
         try:
             order_format = resolve_order_number_format(config[ORDER_NUMBER_PATTERN])
         except SettingsError as error:
-            raise cls._invalid(ORDER_NUMBER_PATTERN, str(error)) from None
+            raise cls.invalid(ORDER_NUMBER_PATTERN, str(error)) from None
         return cls(config, order_format)
 
     def __init__(self, config: Dict[str, Any], order_format: OrderNumberFormat) -> None:

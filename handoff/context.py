@@ -74,7 +74,7 @@ class Customer(BaseModel):
 
 
 class RouteInfo(BaseModel):
-    """Where the handoff goes (``handoff.routing``) and whether that team is there now."""
+    """Where the handoff goes (``handoff.routing.teams``) and whether that team is there now."""
 
     team: str
     queue: str = "standard"

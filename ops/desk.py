@@ -18,9 +18,9 @@ import os
 import sys
 from typing import List, Optional
 
-from handoff import desk_admin
-from handoff.agents import Principal
-from handoff.desk_errors import DeskError
+from handoff.desk import admin as desk_admin
+from handoff.desk.accounts import Principal
+from handoff.desk.errors import DeskError
 from handoff.store import SqlUnitOfWork, create_store_engine, session_factory, upgrade_to_head
 from ops.model import PROJECT_ROOT
 

@@ -7,7 +7,8 @@ Purges the handoff store (``$DESK_STORE_URL``, default ``sqlite:///var/handoff.d
 run``) and, when endpoints.yml's ``tracker_store`` is Rasa's SQL store (``type: SQL``, or a
 subclass of it by module path such as production's
 ``connectors.tracker_store.PingingSQLTrackerStore``), Rasa's tracker store; what goes and what
-stays is in ``handoff.retention``. Run it daily (cron, a Kubernetes CronJob); running it twice
+stays is in ``handoff.privacy.retention``. Run it daily (cron, a Kubernetes CronJob); running it
+twice
 is harmless. Without a ``retention`` section it keeps 90 days; exit status 2 when handoff.yml
 turns retention off (``retention: {days: null}``).
 """
@@ -22,7 +23,7 @@ from typing import List, Optional
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 
-from handoff.retention import purge
+from handoff.privacy.retention import purge
 from handoff.settings import SettingsError, load_settings
 from handoff.store import create_store_engine, session_factory, upgrade_to_head
 from ops.desk import store_url

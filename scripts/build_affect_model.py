@@ -2,7 +2,7 @@
 
     .venv/bin/python -m scripts.build_affect_model ../shared/datasets/goemotions
 
-Trains :mod:`handoff.frustration_text` on GoEmotions *train* (anger, annoyance or disgust vs
+Trains :mod:`handoff.signals.affect` on GoEmotions *train* (anger, annoyance or disgust vs
 everything else), then chooses the probability threshold that maximises F1 on GoEmotions *dev*
 with the weights as they are stored (float16). GoEmotions *test* is not read here:
 ``python -m benchmarks.frustration`` reports on it. The in-domain rows
@@ -21,8 +21,8 @@ from datetime import date
 from pathlib import Path
 
 from benchmarks.goemotions import NEGATIVE_AFFECT, read_split
-from handoff.frustration_model import best_f1_threshold
-from handoff.frustration_text import CHAR_NGRAMS, N_FEATURES, WORD_NGRAMS, AffectModel, fit
+from handoff.signals.affect import CHAR_NGRAMS, N_FEATURES, WORD_NGRAMS, AffectModel, fit
+from handoff.signals.frustration_model import best_f1_threshold
 
 DEFAULT_OUTPUT = Path("data/frustration/affect_model.npz")
 

@@ -15,10 +15,13 @@ from sanic.response import HTTPResponse, json
 
 from connectors.agent_desk.auth import request_token, set_events_cookie
 from connectors.agent_desk.http import DeskContext, desk_call, json_body
-from handoff import agents, desk_admin, desk_records, desk_routing
-from handoff.agents import Principal
 from handoff.analytics import build_report, parse_period
-from handoff.desk_errors import InvalidField, NotAllowed
+from handoff.desk import accounts as agents
+from handoff.desk import admin as desk_admin
+from handoff.desk import offers as desk_routing
+from handoff.desk import records as desk_records
+from handoff.desk.accounts import Principal
+from handoff.desk.errors import InvalidField, NotAllowed
 from handoff.store.models import utc_now
 
 

@@ -16,9 +16,9 @@ from typing import Callable, Optional
 from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
-from handoff import agents
-from handoff.agents import Principal
-from handoff.desk_errors import InvalidCredentials
+from handoff.desk import accounts as agents
+from handoff.desk.accounts import Principal
+from handoff.desk.errors import InvalidCredentials
 from handoff.store import SqlUnitOfWork
 
 

@@ -26,7 +26,7 @@ credentials.yml keys:
         (default ``5/minute`` per client address, ``20/15minutes`` per user name).
     store_url: SQLAlchemy URL of the handoff store (default ``sqlite:///var/handoff.db``).
     events_url: Redis URL (``redis://host:6379/0``) to share live events with the other Rasa
-        replicas (``handoff.live_events_redis``); unset: one replica, events stay in-process.
+        replicas (``handoff.desk.events_redis``); unset: one replica, events stay in-process.
     events_channel: the Redis pub/sub channel (default ``handoff:desk-events``).
     events_secret: the replicas' shared secret that signs every event on Redis (required with
         ``events_url``, at least 16 characters; from ``${DESK_EVENTS_SECRET}``).
@@ -58,12 +58,13 @@ from connectors.agent_desk.login_guard import (
 from connectors.agent_desk.openapi import openapi_document
 from connectors.agent_desk.ticket_forwarding import register_ticket_forwarding
 from connectors.agent_desk.views import desk_view
-from handoff import agents, desk_service
+from handoff.clients.helpdesk import HelpdeskClient
 from handoff.context import ContextPackage, package_to_json_dict
-from handoff.desk_errors import DeskError, NotAllowed
-from handoff.helpdesk import HelpdeskClient
-from handoff.live_events import DeskEventType, live_events
-from handoff.live_events_redis import DEFAULT_CHANNEL, fan_out
+from handoff.desk import accounts as agents
+from handoff.desk import service as desk_service
+from handoff.desk.errors import DeskError, NotAllowed
+from handoff.desk.events import DeskEventType, live_events
+from handoff.desk.events_redis import DEFAULT_CHANNEL, fan_out
 from handoff.privacy.log_masking import install_log_masking, install_on_server_start
 from handoff.settings import SettingsError, load_settings
 from handoff.store import SqlUnitOfWork, create_store_engine, session_factory, upgrade_to_head

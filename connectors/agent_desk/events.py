@@ -24,9 +24,9 @@ from sanic.response import HTTPResponse, json
 
 from connectors.agent_desk.auth import identify, request_token, set_events_cookie
 from connectors.agent_desk.http import DeskContext, desk_call
-from handoff.agents import Principal
-from handoff.desk_errors import DeskError, InvalidField
-from handoff.live_events import DeskEvent
+from handoff.desk.accounts import Principal
+from handoff.desk.errors import DeskError, InvalidField
+from handoff.desk.events import DeskEvent
 
 KEEPALIVE_SECONDS = 15.0
 

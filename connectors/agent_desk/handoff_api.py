@@ -19,12 +19,13 @@ from connectors.agent_desk.handback import resume_conversation
 from connectors.agent_desk.http import DeskContext, desk_call, json_body
 from connectors.agent_desk.views import desk_view, transcript_view
 from connectors.bridge import AgentMessageKind, HumanAgent, deliver_agent_message
-from handoff import desk_records, desk_service
-from handoff.agents import Principal, audit
-from handoff.desk_errors import InvalidField, NotAllowed
-from handoff.live_events import DeskEventType
+from handoff.desk import records as desk_records
+from handoff.desk import service as desk_service
+from handoff.desk.accounts import Principal, audit
+from handoff.desk.errors import InvalidField, NotAllowed
+from handoff.desk.events import DeskEventType
+from handoff.desk.tickets import forward_of
 from handoff.store import HandoffStatus
-from handoff.ticket_forwarding import forward_of
 
 DEFAULT_STATUSES = "queued,assigned"
 

@@ -1,6 +1,6 @@
 """Plumbing shared by the desk's HTTP handlers: the desk context, errors, JSON bodies.
 
-Handlers raise the core's typed errors (``handoff.desk_errors``); ``desk_call`` turns them into
+Handlers raise the core's typed errors (``handoff.desk.errors``); ``desk_call`` turns them into
 ``{"error": "<message naming the field>"}`` with the matching status. Store work runs in a
 worker thread (``DeskContext.run``), one unit of work per call, so the event loop never blocks.
 """
@@ -16,9 +16,9 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
 from connectors.agent_desk.login_guard import LoginExecutor, LoginThrottle
-from handoff.desk_errors import DeskError
-from handoff.helpdesk import HelpdeskClient
-from handoff.live_events import DeskEvent, LiveEvents
+from handoff.clients.helpdesk import HelpdeskClient
+from handoff.desk.errors import DeskError
+from handoff.desk.events import DeskEvent, LiveEvents
 from handoff.store import SqlUnitOfWork
 
 T = TypeVar("T")

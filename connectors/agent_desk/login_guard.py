@@ -37,8 +37,8 @@ from limits import RateLimitItem, parse
 from limits.storage import Storage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
-from handoff.desk_errors import DeskError
-from handoff.passwords import verify_password
+from handoff.desk.errors import DeskError
+from handoff.desk.passwords import verify_password
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -21,11 +21,11 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
 from connectors.agent_desk.http import DeskContext, desk_call
-from handoff import desk_service
-from handoff.desk_errors import Conflict
-from handoff.live_events import DeskEventType
+from handoff.desk import service as desk_service
+from handoff.desk.errors import Conflict
+from handoff.desk.events import DeskEventType
+from handoff.desk.tickets import forward_ticket
 from handoff.store import HandoffStatus
-from handoff.ticket_forwarding import forward_ticket
 
 logger = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Dict, Iterable, List, Optional
 
-from handoff import desk_routing
 from handoff.context import AGENT_METADATA_KEY, EXTERNAL_MESSAGE_PREFIX
+from handoff.desk import offers as desk_routing
 from handoff.store import Handoff, HandoffStatus
 from handoff.store.models import utc_now
 

@@ -39,11 +39,11 @@ from sqlalchemy.orm import sessionmaker
 from connectors.agent_desk.handback import LOCK_POLL_SECONDS
 from connectors.agent_desk.views import desk_view
 from connectors.messaging.inbound import mask
-from handoff import desk_service
 from handoff.context import build_context_package, package_to_json_dict
-from handoff.live_events import DeskEvent, DeskEventType, LiveEvents, live_events
+from handoff.desk import service as desk_service
+from handoff.desk.events import DeskEvent, DeskEventType, LiveEvents, live_events
 from handoff.reasons import HandoffReason
-from handoff.route_plan import plan_route
+from handoff.routing.plan import plan_route
 from handoff.settings import SettingsError, load_settings
 from handoff.slots import HANDOFF_ID, HANDOFF_REASON, HANDOFF_SIGNALS
 from handoff.store import SqlUnitOfWork

@@ -56,7 +56,7 @@ from connectors.messaging.leases import (
     take_lease,
     wind_down,
 )
-from handoff.live_events import DeskEvent, DeskEventType, LiveEvents, live_events
+from handoff.desk.events import DeskEvent, DeskEventType, LiveEvents, live_events
 from handoff.store.channel_models import OutboundMessage, OutboundOrigin, OutboundStatus
 from handoff.store.channel_repository import ChannelUnitOfWork
 from handoff.store.models import utc_now

@@ -8,9 +8,9 @@ See :mod:`handoff.policy.engine` for the priority order.
 """
 
 from handoff.policy.engine import PRIORITY, PolicyAction, PolicyDecision, evaluate
-from handoff.policy.settings import PolicySettings
 from handoff.policy.signals import SignalName
 from handoff.policy.turns import OFFER_METADATA_KEY
+from handoff.settings.policy import PolicySettings
 
 __all__ = [
     "OFFER_METADATA_KEY",

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 from typing import List, Optional
 
-from handoff.explicit_request import is_explicit_request, mentions_a_person
-from handoff.policy.settings import PolicySettings
 from handoff.policy.signals import Fired, SignalName, signal
 from handoff.policy.topics import faq_answer
 from handoff.policy.turns import CustomerTurn
 from handoff.reasons import HandoffReason
+from handoff.settings.policy import PolicySettings
+from handoff.signals.explicit_request import is_explicit_request, mentions_a_person
 
 
 def offer_declined(turns: List[CustomerTurn], settings: PolicySettings) -> bool:
@@ -53,7 +53,8 @@ def low_confidence(turns: List[CustomerTurn], settings: PolicySettings) -> Optio
     fell back, when the intent is a fallback intent (Rasa's own FallbackClassifier), or one of
     ``unanswered_intents`` (``out_of_scope`` in the shipped handoff.yml: a question the bot has
     no answer for, however sure the NLU is of that), or when the message mentions a person
-    (:func:`~handoff.explicit_request.mentions_a_person`) and ``offer_on_person_mention`` is on.
+    (:func:`~handoff.signals.explicit_request.mentions_a_person`) and
+    ``offer_on_person_mention`` is on.
     """
     latest = turns[-1]
     uncertainty = latest.uncertainty or {}

@@ -19,7 +19,6 @@ from handoff.policy.explicit import explicit_request
 from handoff.policy.frustration import frustration
 from handoff.policy.looping import looping
 from handoff.policy.repeated import repeated_question
-from handoff.policy.settings import PolicySettings
 from handoff.policy.signals import Fired, SignalName, signal
 from handoff.policy.topics import faq_answer, high_value, sensitive_topic
 from handoff.policy.turns import (
@@ -30,6 +29,7 @@ from handoff.policy.turns import (
     window_start,
 )
 from handoff.reasons import HandoffReason
+from handoff.settings.policy import PolicySettings
 
 
 class PolicyAction(str, Enum):

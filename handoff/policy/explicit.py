@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Optional
 
-from handoff.explicit_request import declines_a_person, is_explicit_request
 from handoff.policy.looping import unsure_now
-from handoff.policy.settings import PolicySettings
 from handoff.policy.signals import Fired, SignalName, signal
 from handoff.policy.turns import CustomerTurn
 from handoff.reasons import HandoffReason
+from handoff.settings.policy import PolicySettings
+from handoff.signals.explicit_request import declines_a_person, is_explicit_request
 
 
 def explicit_request(turn: CustomerTurn, settings: PolicySettings) -> Optional[Fired]:

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import List, Optional
 
-from handoff.policy.settings import FrustrationSettings, PolicySettings
 from handoff.policy.signals import Fired, SignalName, signal
 from handoff.policy.turns import CustomerTurn
 from handoff.reasons import HandoffReason
+from handoff.settings.policy import FrustrationSettings, PolicySettings
 
 
 def trend_fires(scores: List[float], section: FrustrationSettings) -> bool:

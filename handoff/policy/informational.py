@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from typing import List, Optional
 
-from handoff.policy.settings import InformationalQuestionSettings
 from handoff.policy.text import find_phrase, normalise
+from handoff.settings.policy import InformationalQuestionSettings
 
 _LEAD_INS = ("hi", "hello", "hey", "quick question", "just wondering", "roughly", "so", "ok")
 _CLAUSE = re.compile(r"[^\w\s'\u2019]+")

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from typing import List, Optional, Sequence
 
-from handoff.policy.settings import LoopingSettings, PolicySettings
 from handoff.policy.signals import Fired, SignalName, signal
 from handoff.policy.turns import CustomerTurn
 from handoff.reasons import HandoffReason
+from handoff.settings.policy import LoopingSettings, PolicySettings
 
 
 def not_understood(turn: CustomerTurn, section: LoopingSettings) -> bool:

@@ -20,11 +20,11 @@ from __future__ import annotations
 from typing import FrozenSet, List, Optional
 
 from handoff.policy.looping import not_understood
-from handoff.policy.settings import PolicySettings
 from handoff.policy.signals import Fired, SignalName, signal
 from handoff.policy.text import find_phrase, jaccard, tokens
 from handoff.policy.turns import CustomerTurn
 from handoff.reasons import HandoffReason
+from handoff.settings.policy import PolicySettings
 
 CATCH_ALL_INTENTS = frozenset({"nlu_fallback", "out_of_scope"})
 """Intents that mean "something else", so repeating them is not repeating one request."""

@@ -12,11 +12,11 @@ from __future__ import annotations
 from typing import Optional
 
 from handoff.policy.informational import is_informational_question
-from handoff.policy.settings import PolicySettings
 from handoff.policy.signals import Fired, SignalName, signal
 from handoff.policy.text import find_phrase
 from handoff.policy.turns import CustomerTurn
 from handoff.reasons import HandoffReason
+from handoff.settings.policy import PolicySettings
 
 
 def faq_answer(turn: CustomerTurn, settings: PolicySettings) -> Optional[str]:

@@ -24,7 +24,7 @@ import logging
 import re
 from typing import Any, Iterable, Optional, Pattern
 
-from handoff.intake import DEFAULT_ORDER_NUMBER_PATTERN
+from handoff.signals.intake import DEFAULT_ORDER_NUMBER_PATTERN
 
 EMAIL = re.compile(
     r"(?<![\w.+-])([A-Za-z0-9])[\w.+-]*@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})"

@@ -2,7 +2,7 @@
 
 Open an engine with ``create_store_engine``, migrate it with ``upgrade_to_head``, and work in
 ``with SqlUnitOfWork(session_factory(engine)) as uow:`` blocks; the desk's rules live in
-``handoff.desk_service``.
+``handoff.desk.service``.
 """
 
 from handoff.store.channel_models import InboundDelivery, OutboundMessage, OutboundStatus

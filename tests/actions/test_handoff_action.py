@@ -7,7 +7,7 @@ from rasa_sdk.events import ConversationPaused
 from rasa_sdk.events import SlotSet as SdkSlotSet
 
 from actions.handoff_action import ActionHandoff
-from handoff.desk_client import DESK_TOKEN_ENV, DESK_URL_ENV
+from handoff.clients.desk_api import DESK_TOKEN_ENV, DESK_URL_ENV
 from tests.conversation import said
 from tests.fake_desk import FakeDesk, closed_port_url
 

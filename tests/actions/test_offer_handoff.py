@@ -2,7 +2,7 @@ import pytest
 from rasa.shared.core.events import ActionExecuted, BotUttered
 
 from actions.offer_handoff import ActionOfferDeclined, ActionOfferHandoff
-from handoff.desk_client import DESK_TOKEN_ENV, DESK_URL_ENV
+from handoff.clients.desk_api import DESK_TOKEN_ENV, DESK_URL_ENV
 from tests.conversation import said
 from tests.fake_desk import FakeDesk, closed_port_url
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.goemotions import read_split
-from handoff.frustration_text import AffectModel
+from handoff.signals.affect import AffectModel
 from scripts.build_affect_model import build
 
 LABELS = ["admiration", "anger", "annoyance", "disgust", "joy", "neutral"]

@@ -17,7 +17,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from custom_components.frustration_scorer import FrustrationScorer
-from handoff.frustration_model import DEFAULT_WEIGHTS, FrustrationModel
+from handoff.signals.frustration_model import DEFAULT_WEIGHTS, FrustrationModel
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "frustration" / "labelled.csv"
 AFFECT = DATA.parent / "affect_model.npz"

@@ -28,7 +28,7 @@ from typing import Dict, Iterator, List, Optional
 import pytest
 import requests
 
-from handoff.desk_client import DESK_TOKEN_ENV
+from handoff.clients.desk_api import DESK_TOKEN_ENV
 from tests.e2e.assistant import RunningAssistant, start_desk_with_telegram
 from tests.fakes.channels import telegram_text, wait_until
 from tests.fakes.telegram_api import BOT_ID, FakeTelegramApi

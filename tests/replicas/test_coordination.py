@@ -14,8 +14,8 @@ import redis
 
 from connectors.lock_store import AtomicRedisLockStore
 from connectors.messaging.outbox import OutboxWorker, RetryPolicy, SendOutcome
-from handoff.live_events import DeskEvent, LiveEvents
-from handoff.live_events_redis import FanoutSecretError, RedisFanout, signed_message
+from handoff.desk.events import DeskEvent, LiveEvents
+from handoff.desk.events_redis import FanoutSecretError, RedisFanout, signed_message
 from handoff.store import (
     ChannelUnitOfWork,
     OutboundMessage,

@@ -1,10 +1,10 @@
 """The channels' inbox and outbox on PostgreSQL: exactly-once intake, ordered, durable sending.
 
-The fixtures (``tests/core/store/conftest.py``) give each test a schema of its own, migrated
+The fixtures (``tests/handoff/conftest.py``) give each test a schema of its own, migrated
 with the project's Alembic history, on a session time zone that is not UTC. PostgreSQL is
 skipped only when it is unreachable and ``CI`` is unset. The schema check (models vs.
 migrations, ``compare_metadata`` with types) already runs on PostgreSQL for the whole
-metadata, channel tables included, in ``tests/core/store/test_handoff_store_schema.py``.
+metadata, channel tables included, in ``tests/handoff/store/test_schema.py``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from sqlalchemy import String, cast, inspect, select
 from sqlalchemy.orm import sessionmaker
 
 from connectors.messaging.outbox import OutboxWorker, RetryPolicy, SendOutcome
-from handoff.live_events import DeskEventType, LiveEvents
+from handoff.desk.events import DeskEventType, LiveEvents
 from handoff.store import ChannelUnitOfWork, OutboundMessage, OutboundStatus
 
 pytestmark = pytest.mark.parametrize("store_engine", ["postgresql"], indirect=True)

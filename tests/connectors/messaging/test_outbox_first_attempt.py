@@ -5,7 +5,7 @@ but only the first attempt is waited for: a retry, or a platform that hangs, nev
 turn up longer than ``FIRST_ATTEMPT_WAIT``; the message keeps being sent in the background.
 A bot turn's reply in a conversation with nothing undelivered is sent before it is written
 (``nothing_pending``); it is written with the attempt's outcome before ``enqueue`` returns.
-Run on SQLite and PostgreSQL (the store fixtures of ``tests/core/store``).
+Run on SQLite and PostgreSQL (the store fixtures of ``tests/handoff/store``).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from sqlalchemy.orm import sessionmaker
 
 from connectors.messaging import outbox
 from connectors.messaging.outbox import OutboxWorker, RetryPolicy, SendOutcome
-from handoff.live_events import DeskEventType, LiveEvents
+from handoff.desk.events import DeskEventType, LiveEvents
 from handoff.store import ChannelUnitOfWork, OutboundMessage, OutboundStatus
 from handoff.store.channel_models import OutboundOrigin
 

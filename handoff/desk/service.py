@@ -1,0 +1,325 @@
+"""The desk's rules for handoffs: open, queue, claim, transfer, hand back, close.
+
+Each function works inside a caller's ``SqlUnitOfWork`` and commits its own change (with its
+audit-log row), so the result it returns is already in the store. Times default to now; tests
+pass ``now``. Who may do what is checked here too (``Principal``), so every entry point — the
+HTTP API, the CLI, tests — obeys the same rules.
+
+Lifecycle: ``queued`` → (claim) ``assigned`` → ``handed_back`` (the bot resumes) or
+``resolved`` (closed by the agent). A handoff opened while the team is outside its hours, or
+while none of the team's agents is online, is a ``ticket``: outside the live queue, but agents
+may still claim (it stays a ticket, with an owner), reply to and close it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Dict, List, Optional
+
+from sqlalchemy.exc import IntegrityError
+
+from handoff.desk import offers as desk_routing
+from handoff.desk.accounts import Principal, audit
+from handoff.desk.errors import Conflict, InvalidField, NotAllowed, NotFound
+from handoff.store.models import OPEN_STATUSES, Handoff, HandoffStatus, utc_now
+from handoff.store.unit_of_work import SqlUnitOfWork
+
+__all__ = [
+    "OPEN_STATUSES",
+    "HandoffNotFound",
+    "HandoffNotOpen",
+    "OpenedHandoff",
+    "claim",
+    "close",
+    "hand_back",
+    "open_handoff",
+    "queue",
+    "transfer",
+    "visible_handoff",
+]
+
+
+class HandoffNotFound(NotFound):
+    """No handoff has this id (the desk answers 404)."""
+
+    def __init__(self, handoff_id: str) -> None:
+        super().__init__(f"no handoff {handoff_id}")
+        self.handoff_id = handoff_id
+
+
+class HandoffNotOpen(Conflict, RuntimeError):
+    """The handoff is already resolved, handed back or closed (the desk answers 409)."""
+
+    def __init__(self, handoff_id: str, detail: str = "is already closed") -> None:
+        super().__init__(f"handoff {handoff_id} {detail}")
+        self.handoff_id = handoff_id
+
+
+@dataclass(frozen=True)
+class OpenedHandoff:
+    """What submitting a context package achieved.
+
+    ``created`` is False when the conversation already had an open handoff, which is then the
+    one returned (the desk answers 200 instead of 201). ``queue_position`` is 1-based and
+    ``None`` once an agent has the handoff.
+    """
+
+    handoff_id: str
+    status: str
+    queue_position: Optional[int]
+    created: bool
+    expected_wait_seconds: Optional[int] = None
+
+
+def open_handoff(
+    uow: SqlUnitOfWork,
+    *,
+    conversation_id: str,
+    reason: str,
+    context: Dict[str, Any],
+    channel: Optional[str] = None,
+    team: Optional[str] = None,
+    priority: int = 0,
+    now: Optional[datetime] = None,
+    ticket: bool = False,
+    language: Optional[str] = None,
+) -> OpenedHandoff:
+    """Queue a handoff for the conversation, unless it already has an open one.
+
+    Idempotent per conversation, also across desk replicas and threads: when two submissions
+    race, the store's unique index lets one insert win, and the loser rolls back and returns
+    the winner's handoff with ``created=False``.
+
+    With ``ticket`` (the team is outside its business hours) the handoff is stored as a
+    ticket instead of joining the live queue; a conversation that already has an open
+    handoff or an unanswered ticket gets that one back. The same happens when the team has
+    agents at the desk but none of them is online (``desk_routing.nobody_online``). A queued
+    handoff is offered to the least-busy online agent of its team (``desk_routing``).
+    """
+    moment = _aware(now)
+    ticket = ticket or desk_routing.nobody_online(uow, team, moment)
+    existing = uow.handoffs.open_for_conversation(conversation_id) or (
+        uow.handoffs.ticket_for_conversation(conversation_id) if ticket else None
+    )
+    if existing is not None:
+        return _opened(uow, existing, created=False, now=moment)
+    handoff = Handoff(
+        conversation_id=conversation_id,
+        status=HandoffStatus.TICKET if ticket else HandoffStatus.QUEUED,
+        reason=reason,
+        team=team,
+        priority=priority,
+        channel=channel,
+        language=language,
+        context=context,
+        created_at=moment,
+        updated_at=moment,
+    )
+    uow.handoffs.add(handoff)
+    try:
+        uow.commit()
+    except IntegrityError:
+        uow.rollback()
+        winner = uow.handoffs.open_for_conversation(conversation_id)
+        if winner is None:  # not the one-open-handoff race: a real error
+            raise
+        return _opened(uow, winner, created=False, now=moment)
+    if not ticket:
+        desk_routing.refresh_offers(uow, team, moment)
+    return _opened(uow, handoff, created=True, now=moment)
+
+
+def hand_back(
+    uow: SqlUnitOfWork,
+    handoff_id: str,
+    *,
+    now: Optional[datetime] = None,
+    actor: Optional[Principal] = None,
+) -> Handoff:
+    """Close an open handoff because the agent gave the conversation back to the bot.
+
+    Returns the updated handoff (status ``handed_back``, ``closed_at`` set). Raises
+    ``HandoffNotFound`` for an unknown id and ``HandoffNotOpen`` if it was already closed, so
+    a second hand-back is refused rather than silently repeated. The status change is one
+    conditional UPDATE, so of two simultaneous hand-backs exactly one succeeds.
+    """
+    moment = _aware(now)
+    closed = uow.handoffs.close_if_open(handoff_id, HandoffStatus.HANDED_BACK, moment)
+    handoff = uow.handoffs.get(handoff_id)
+    if handoff is None:
+        raise HandoffNotFound(handoff_id)
+    if not closed:  # a concurrent hand-back (another replica, a double click) won
+        raise HandoffNotOpen(handoff_id)
+    if actor is not None:
+        audit(uow, actor, "handback", handoff_id, now=moment)
+    uow.commit()
+    uow.handoffs.refresh(handoff)
+    desk_routing.refresh_offers(uow, handoff.team, moment)
+    return handoff
+
+
+def visible_handoff(uow: SqlUnitOfWork, actor: Principal, handoff_id: str) -> Handoff:
+    """Return the handoff if the caller may see it (their team, or a wider role).
+
+    Raises:
+        HandoffNotFound: unknown id. NotAllowed: another team's handoff.
+    """
+    handoff = uow.handoffs.get(handoff_id)
+    if handoff is None:
+        raise HandoffNotFound(handoff_id)
+    if not actor.serves(handoff.team):
+        raise NotAllowed(f"handoff {handoff_id} belongs to team {handoff.team}, not yours")
+    return handoff
+
+
+def workable_handoff(uow: SqlUnitOfWork, actor: Principal, handoff_id: str) -> Handoff:
+    """Return the handoff if the caller may work it now.
+
+    That is: visible to them, not closed, and (for role agent) not somebody else's.
+    """
+    handoff = visible_handoff(uow, actor, handoff_id)
+    if not is_workable(handoff):
+        raise HandoffNotOpen(handoff_id)
+    owner = handoff.assigned_agent_id
+    if not actor.sees_all_teams and owner is not None and owner != actor.id:
+        raise NotAllowed(f"handoff {handoff_id} is assigned to {agent_name(uow, owner)}")
+    return handoff
+
+
+def is_workable(handoff: Handoff) -> bool:
+    """Whether the handoff is live (queued, assigned) or an unanswered ticket."""
+    status = HandoffStatus(handoff.status)
+    return status in OPEN_STATUSES or (status is HandoffStatus.TICKET and handoff.closed_at is None)
+
+
+def agent_name(uow: SqlUnitOfWork, agent_id: Optional[str]) -> str:
+    """Return the display name of an agent id (for messages like "already claimed by")."""
+    agent = uow.agents.get(agent_id) if agent_id else None
+    return agent.display_name if agent is not None else "another agent"
+
+
+def claim(
+    uow: SqlUnitOfWork, actor: Principal, handoff_id: str, *, now: Optional[datetime] = None
+) -> Handoff:
+    """Take an unclaimed handoff (queued, or an open ticket) for the calling agent.
+
+    Atomic: one conditional UPDATE, so of any number of simultaneous claims exactly one wins;
+    the others get ``Conflict("already claimed by <name>")``.
+    """
+    if actor.id is None:
+        raise NotAllowed("the service token cannot claim; transfer with agent_id instead")
+    moment = _aware(now)
+    handoff = visible_handoff(uow, actor, handoff_id)
+    if not uow.handoffs.claim(handoff_id, actor.id, moment):
+        uow.rollback()
+        uow.handoffs.refresh(handoff)
+        if not is_workable(handoff):
+            raise HandoffNotOpen(handoff_id)
+        raise Conflict(f"already claimed by {agent_name(uow, handoff.assigned_agent_id)}")
+    audit(uow, actor, "claim", handoff_id, now=moment)
+    uow.commit()
+    uow.handoffs.refresh(handoff)
+    desk_routing.refresh_offers(uow, handoff.team, moment)
+    return handoff
+
+
+def transfer(
+    uow: SqlUnitOfWork,
+    actor: Principal,
+    handoff_id: str,
+    *,
+    team: Optional[str] = None,
+    agent_id: Optional[str] = None,
+    now: Optional[datetime] = None,
+) -> Handoff:
+    """Move a handoff to another team's queue, or straight to one agent.
+
+    A team transfer puts a live handoff back in that team's queue (a ticket stays a ticket),
+    unassigned. An agent transfer assigns it to an active agent who serves its team and has
+    a free chat (``max_chats``).
+    """
+    if (team is None) == (agent_id is None):
+        raise InvalidField("team", "give exactly one of team or agent_id")
+    moment = _aware(now)
+    handoff = workable_handoff(uow, actor, handoff_id)
+    status, owner = HandoffStatus(handoff.status), handoff.assigned_agent_id
+    live = status is not HandoffStatus.TICKET
+    if team is not None:
+        if uow.teams.get(team) is None:
+            raise InvalidField("team", f"unknown team {team!r}")
+        values = dict(team=team, assigned_agent_id=None, offered_agent_id=None, claimed_at=None)
+        if live:
+            values["status"] = HandoffStatus.QUEUED
+    else:
+        _check_transfer_target(uow, handoff, agent_id)
+        values = dict(assigned_agent_id=agent_id, offered_agent_id=None, claimed_at=moment)
+        if live:
+            values["status"] = HandoffStatus.ASSIGNED
+    if not uow.handoffs.update_if(handoff_id, status, owner, {**values, "updated_at": moment}):
+        uow.rollback()
+        raise Conflict(f"handoff {handoff_id} changed meanwhile; reload and try again")
+    audit(uow, actor, "transfer", handoff_id, now=moment, team=team, agent_id=agent_id)
+    try:
+        uow.commit()
+    except IntegrityError:  # the conversation got another open handoff meanwhile
+        uow.rollback()
+        raise Conflict(f"conversation {handoff.conversation_id} has another open handoff") from None
+    uow.handoffs.refresh(handoff)
+    for affected in {handoff.team, team} if team else {handoff.team}:
+        desk_routing.refresh_offers(uow, affected, moment)
+    return handoff
+
+
+def _check_transfer_target(uow: SqlUnitOfWork, handoff: Handoff, agent_id: str) -> None:
+    agent = uow.agents.get(agent_id)
+    if agent is None or not agent.active:
+        raise InvalidField("agent_id", f"no active agent {agent_id}")
+    if handoff.team is not None and handoff.team not in uow.agents.teams_of(agent_id):
+        raise InvalidField("agent_id", f"{agent.display_name} does not serve team {handoff.team}")
+    chats = uow.agents.open_chats([agent_id])[agent_id]
+    if chats >= agent.max_chats:
+        raise Conflict(f"{agent.display_name} is at capacity ({chats} of {agent.max_chats} chats)")
+
+
+def close(
+    uow: SqlUnitOfWork, actor: Principal, handoff_id: str, *, now: Optional[datetime] = None
+) -> Handoff:
+    """Resolve a live handoff or an open ticket without giving the conversation to the bot."""
+    moment = _aware(now)
+    handoff = workable_handoff(uow, actor, handoff_id)
+    if HandoffStatus(handoff.status) is HandoffStatus.TICKET:
+        closed = uow.handoffs.close_ticket(handoff_id, HandoffStatus.RESOLVED, moment)
+    else:
+        closed = uow.handoffs.close_if_open(handoff_id, HandoffStatus.RESOLVED, moment)
+    if not closed:
+        uow.rollback()
+        raise HandoffNotOpen(handoff_id)
+    audit(uow, actor, "close", handoff_id, now=moment)
+    uow.commit()
+    uow.handoffs.refresh(handoff)
+    desk_routing.refresh_offers(uow, handoff.team, moment)
+    return handoff
+
+
+def queue(uow: SqlUnitOfWork, limit: Optional[int] = None) -> List[Handoff]:
+    """Return the open handoffs, highest priority first, then oldest first."""
+    return uow.handoffs.list(statuses=OPEN_STATUSES, limit=limit)
+
+
+def _opened(uow: SqlUnitOfWork, handoff: Handoff, *, created: bool, now: datetime) -> OpenedHandoff:
+    return OpenedHandoff(
+        handoff_id=handoff.id,
+        status=HandoffStatus(handoff.status).value,
+        queue_position=uow.handoffs.queue_position(handoff),
+        created=created,
+        expected_wait_seconds=desk_routing.expected_wait_seconds(uow, handoff, now),
+    )
+
+
+def _aware(now: Optional[datetime]) -> datetime:
+    if now is None:
+        return utc_now()
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError(f"naive datetime {now!r}: pass a timezone-aware time")
+    return now

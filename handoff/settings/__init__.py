@@ -1,0 +1,208 @@
+"""The one handoff settings file (``handoff.yml``) that designers and operators edit.
+
+It is validated when the action server starts, and a mistake is reported with the file and the
+key (``handoff.yml: intake.questions.explicit_request: at most two questions``) instead of
+surfacing as a wrong answer in a customer conversation.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from enum import Enum
+from pathlib import Path
+from typing import Dict, List, Optional, Union
+
+import yaml
+from pydantic import BaseModel, Extra, Field, ValidationError, validator
+
+from handoff.reasons import HandoffReason, reject_unknown_reason_keys
+from handoff.routing.teams import RoutingSettings
+from handoff.settings.policy import PolicySettings
+from handoff.signals.intake import DEFAULT_ORDER_NUMBER_PATTERN, IntakeField, OrderNumberFormat
+
+SETTINGS_ENV = "HANDOFF_SETTINGS"
+DEFAULT_SETTINGS_PATH = Path("handoff.yml")
+MAX_INTAKE_QUESTIONS = 2
+DEFAULT_RETENTION_DAYS = 90  # retention.days when handoff.yml has no retention section
+
+
+class SettingsError(ValueError):
+    """The handoff settings file is missing, unreadable or has an invalid key."""
+
+
+class SettingsMissing(SettingsError):
+    """The handoff settings file does not exist (callers with a bundled default catch this)."""
+
+
+class _Section(BaseModel):
+    class Config:
+        extra = Extra.forbid
+        allow_mutation = False
+
+
+class IntakeSettings(_Section):
+    """What the intake form asks before a handoff."""
+
+    order_number_pattern: str = DEFAULT_ORDER_NUMBER_PATTERN
+    questions: Dict[HandoffReason, List[IntakeField]] = Field(
+        default_factory=lambda: {
+            HandoffReason.EXPLICIT_REQUEST: [IntakeField.ORDER_NUMBER, IntakeField.EMAIL]
+        }
+    )
+
+    @validator("order_number_pattern")
+    def _compiles(cls, pattern: str) -> str:  # noqa: N805 - pydantic validator
+        try:
+            re.compile(pattern)
+        except re.error as error:
+            raise ValueError(f"not a valid regular expression ({error})") from error
+        return pattern
+
+    _known_reasons = validator("questions", pre=True, allow_reuse=True)(reject_unknown_reason_keys)
+
+    @validator("questions")
+    def _at_most_two(
+        cls,
+        questions: Dict[HandoffReason, List[IntakeField]],  # noqa: N805
+    ) -> Dict[HandoffReason, List[IntakeField]]:
+        for reason, fields in questions.items():
+            if len(fields) > MAX_INTAKE_QUESTIONS:
+                raise ValueError(
+                    f"{reason.value}: at most {MAX_INTAKE_QUESTIONS} intake questions "
+                    f"(got {len(fields)})"
+                )
+            if len(set(fields)) != len(fields):
+                raise ValueError(f"{reason.value}: a question is listed twice")
+        return questions
+
+    @property
+    def order_number_format(self) -> OrderNumberFormat:
+        """The configured order-number format."""
+        return OrderNumberFormat(self.order_number_pattern)
+
+    def questions_for(self, reason: Optional[HandoffReason]) -> List[IntakeField]:
+        """Return the intake questions to ask before handing over for ``reason``."""
+        if reason is None:
+            return []
+        return list(self.questions.get(reason, []))
+
+
+def _agent_template(template: str) -> str:
+    try:
+        template.format(agent="Anna")
+    except (KeyError, IndexError, ValueError) as error:
+        raise ValueError(f"only the placeholder {{agent}} is allowed ({error!r})") from None
+    return template
+
+
+class HelpdeskKind(str, Enum):
+    """The external help desks tickets can be forwarded to (their REST API shapes)."""
+
+    ZENDESK = "zendesk"  # POST {url}/api/v2/tickets.json, basic auth "{email}/token:{token}"
+    FRESHDESK = "freshdesk"  # POST {url}/api/v2/tickets, basic auth "{api key}:X"
+
+
+class HelpdeskSettings(_Section):
+    """Where offline tickets are forwarded (``desk.helpdesk``; absent: they stay in the inbox)."""
+
+    kind: HelpdeskKind
+    url: str = Field(..., regex=r"^https?://")  # e.g. https://northwind.zendesk.com
+    token_env: str = Field(..., min_length=1)  # the env var holding the API token / key
+    email: Optional[str] = None  # Zendesk: the agent e-mail the API token belongs to
+    timeout_seconds: float = Field(10.0, gt=0, le=60)
+    forward: bool = True  # every new ticket automatically; False: only on an agent's request
+
+    @validator("email", always=True)
+    def _zendesk_needs_email(cls, email: Optional[str], values: Dict[str, object]) -> Optional[str]:  # noqa: N805
+        if values.get("kind") is HelpdeskKind.ZENDESK and not email:
+            raise ValueError("zendesk needs the e-mail of the agent the API token belongs to")
+        return email
+
+
+class DeskSettings(_Section):
+    """How the action server talks to the agent desk, and what the desk tells customers."""
+
+    timeout_seconds: float = Field(5.0, gt=0, le=30)
+    # Sent to the customer when an agent claims the conversation / hands it back.
+    joined_message: str = Field("{agent} from our team has joined the chat.", min_length=1)
+    left_message: str = Field(
+        "{agent} has left the chat. You're talking to the assistant again.", min_length=1
+    )
+
+    # Forward offline tickets to an external help desk (optional).
+    helpdesk: Optional[HelpdeskSettings] = None
+
+    _templates = validator("joined_message", "left_message", allow_reuse=True)(_agent_template)
+
+
+class SelfServiceSettings(_Section):
+    """Where customers can reach a person when the desk cannot take the conversation."""
+
+    contact: str = Field(..., min_length=5)
+
+
+class RetentionSettings(_Section):
+    """How long finished handoffs, tickets and conversations are kept.
+
+    What a purge removes is in ``handoff.privacy.retention``.
+
+    ``python -m ops.retention`` purges what is older than ``days``: 90 unless handoff.yml says
+    otherwise, so a deployment that never thought about it does not keep personal data for
+    ever; ``days: null`` turns retention off (keeps everything).
+    """
+
+    days: Optional[int] = Field(DEFAULT_RETENTION_DAYS, ge=1, le=36500)
+
+
+class HandoffSettings(_Section):
+    """The whole ``handoff.yml``."""
+
+    intake: IntakeSettings = Field(default_factory=IntakeSettings)
+    policy: PolicySettings = Field(default_factory=PolicySettings)
+    routing: RoutingSettings = Field(default_factory=RoutingSettings)
+    desk: DeskSettings = Field(default_factory=DeskSettings)
+    self_service: SelfServiceSettings
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
+
+
+def _describe(error: ValidationError, source: str) -> str:
+    lines = []
+    for item in error.errors():
+        key = ".".join(str(part) for part in item["loc"] if part != "__root__")
+        lines.append(f"{source}: {key}: {item['msg']}")
+    return "\n".join(lines)
+
+
+def parse_settings(raw: object, source: str = "handoff.yml") -> HandoffSettings:
+    """Validate already-loaded settings data.
+
+    Raises:
+        SettingsError: naming ``source`` and the offending key.
+    """
+    if not isinstance(raw, dict):
+        raise SettingsError(f"{source}: expected a mapping at the top level")
+    try:
+        return HandoffSettings.parse_obj(raw)
+    except ValidationError as error:
+        raise SettingsError(_describe(error, source)) from None
+
+
+def load_settings(path: Union[str, Path, None] = None) -> HandoffSettings:
+    """Read and validate the settings file.
+
+    Args:
+        path: the file; defaults to ``$HANDOFF_SETTINGS`` or ``handoff.yml`` in the
+            working directory (the project root, where Rasa runs).
+
+    Raises:
+        SettingsError: if the file is missing, is not YAML, or has an invalid key.
+    """
+    resolved = Path(path or os.environ.get(SETTINGS_ENV) or DEFAULT_SETTINGS_PATH)
+    try:
+        raw = yaml.safe_load(resolved.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SettingsMissing(f"{resolved}: the handoff settings file does not exist") from None
+    except yaml.YAMLError as error:
+        raise SettingsError(f"{resolved}: not valid YAML ({error})") from None
+    return parse_settings(raw, str(resolved))
