@@ -58,16 +58,15 @@ from connectors.agent_desk.login_guard import (
 from connectors.agent_desk.openapi import openapi_document
 from connectors.agent_desk.ticket_forwarding import register_ticket_forwarding
 from connectors.agent_desk.views import desk_view
+from connectors.services import ServerServices, server_services
 from handoff.clients.helpdesk import HelpdeskClient
 from handoff.context import ContextPackage, package_to_json_dict
 from handoff.desk import accounts as agents
 from handoff.desk import service as desk_service
 from handoff.desk.errors import DeskError, NotAllowed
-from handoff.desk.events import DeskEventType, live_events
-from handoff.desk.events_redis import DEFAULT_CHANNEL, fan_out
-from handoff.privacy.log_masking import install_log_masking, install_on_server_start
-from handoff.settings import SettingsError, load_settings
-from handoff.store import SqlUnitOfWork, create_store_engine, session_factory, upgrade_to_head
+from handoff.desk.events import DeskEventType
+from handoff.desk.events_redis import DEFAULT_CHANNEL
+from handoff.store import SqlUnitOfWork
 
 logger = logging.getLogger(__name__)
 
@@ -139,23 +138,17 @@ class AgentDeskInput(InputChannel):
         self.keepalive_seconds = keepalive_seconds
         self.login_throttle = login_throttle or LoginThrottle()
 
-    def _context(self) -> DeskContext:
-        engine = create_store_engine(self.store_url)
-        upgrade_to_head(engine)
-        sessions = session_factory(engine)
+    def _context(self, services: ServerServices) -> DeskContext:
+        sessions = services.store(self.store_url)
+        settings = services.settings
         ctx = DeskContext(
             unit_of_work=lambda: SqlUnitOfWork(sessions),
             service_token=self.api_token,
-            events=live_events,
+            events=services.events,
             action_token=self.action_token,
             keepalive_seconds=self.keepalive_seconds,
             login_throttle=self.login_throttle,
         )
-        try:
-            settings = load_settings()
-        except SettingsError as problem:  # the action server reports it; keep defaults here
-            logger.warning("Agent desk uses default texts and no teams: %s", problem)
-            return ctx
         ctx.joined_message = settings.desk.joined_message
         ctx.left_message = settings.desk.left_message
         if settings.desk.helpdesk is not None:
@@ -166,13 +159,17 @@ class AgentDeskInput(InputChannel):
         return ctx
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        """Create the store (migrating it to the latest schema) and the routes."""
-        install_log_masking()  # no e-mail, order or phone number in the Rasa server's logs
-        ctx = self._context()
+        """Create the store (migrating it to the latest schema) and the routes.
+
+        The process's services (settings, live events, log masking) come from the composition
+        root, built on this first call (``connectors.services``).
+        """
+        services = server_services()
+        ctx = self._context(services)
         if self.events_url:
-            fan_out(live_events, self.events_url, self.events_secret, self.events_channel)
+            services.fan_out(self.events_url, self.events_secret, self.events_channel)
         desk = Blueprint("agent_desk", __name__)
-        desk.listener("before_server_start")(install_on_server_start)
+        desk.listener("before_server_start")(services.reinstall_log_masking)
         desk.middleware("response")(add_security_headers)
 
         @desk.listener("after_server_start")

@@ -222,16 +222,3 @@ class RedisFanout:
             )
             self._dropped_since_warning = 0
             self._last_warning = now
-
-
-_fanouts: Dict[str, RedisFanout] = {}
-_lock = threading.Lock()
-
-
-def fan_out(hub: LiveEvents, url: str, secret: str, channel: str = DEFAULT_CHANNEL) -> RedisFanout:
-    """Attach one ``RedisFanout`` per (url, channel) to ``hub`` for this process."""
-    with _lock:
-        key = f"{url}|{channel}"
-        if key not in _fanouts:
-            _fanouts[key] = RedisFanout(url, secret, channel).attach(hub)
-        return _fanouts[key]

@@ -5,6 +5,7 @@ Only the encoded hash (algorithm, parameters, salt and digest in one string) is 
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Callable
 
 from argon2 import PasswordHasher
@@ -13,8 +14,16 @@ from argon2.exceptions import InvalidHashError, VerificationError
 MIN_PASSWORD_LENGTH = 10
 
 _hasher = PasswordHasher()
-# Verified when the user name is unknown, so that answer takes as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """Return the hash verified for an unknown user name, made on the first such login.
+
+    An unknown name then takes as long as a wrong password. Not made at import: importing the
+    channels must not spend an Argon2 hash (tens of milliseconds, 64 MiB) in every process.
+    """
+    return _hasher.hash("not-a-real-password")
 
 
 def hash_password(password: str) -> str:
@@ -36,4 +45,4 @@ Verifier = Callable[[str, str], bool]
 
 def spend_verification_time(password: str, verify: Verifier = verify_password) -> None:
     """Verify against a dummy hash (login of an unknown user), so timing reveals nothing."""
-    verify(_DUMMY_HASH, password)
+    verify(_dummy_hash(), password)

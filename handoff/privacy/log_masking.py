@@ -11,18 +11,19 @@ a handler formats it: the message, its ``%`` arguments and an exception's traceb
 - phone number ``+44 7700 900123`` / a bare 11-15 digit id such as a WhatsApp ``wa_id`` →
   ``<phone …23>``.
 
-``install_log_masking()`` adds the filter to every handler that exists (the root logger's
-and those of loggers that do not propagate, such as Sanic's); both servers call it once
-logging is configured: the Rasa server when the desk or a messaging channel creates its
-routes (and again before the server starts, when Sanic has added its last handlers), the
-action server when it imports ``actions``. Calling it again is harmless.
+``install_log_masking(pattern)`` adds the filter to every handler that exists (the root
+logger's and those of loggers that do not propagate, such as Sanic's); each server's
+composition root calls it once logging is configured, with handoff.yml's pattern: the Rasa
+server's (``connectors.services``) when the first channel creates its routes (and again before
+the server starts, when Sanic has added its last handlers), the action server's
+(``actions.services``) when it imports ``actions``. Calling it again replaces the filter.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Iterable, Optional, Pattern
+from typing import Iterable, Optional, Pattern
 
 from handoff.signals.intake import DEFAULT_ORDER_NUMBER_PATTERN
 
@@ -113,14 +114,13 @@ class PiiMaskingFilter(logging.Filter):
         record._pii_masked = True
         return True
 
-
-def _configured_pattern() -> str:
-    from handoff.settings import SettingsError, load_settings  # settings import the core
-
-    try:
-        return load_settings().intake.order_number_pattern
-    except SettingsError:  # the servers report a bad file themselves; mask the default form
-        return DEFAULT_ORDER_NUMBER_PATTERN
+    def install(self) -> PiiMaskingFilter:
+        """Add this filter to every existing log handler, replacing an older masking filter."""
+        for handler in _all_handlers():
+            for old in [f for f in handler.filters if isinstance(f, PiiMaskingFilter)]:
+                handler.removeFilter(old)
+            handler.addFilter(self)
+        return self
 
 
 def _all_handlers() -> Iterable[logging.Handler]:
@@ -131,32 +131,12 @@ def _all_handlers() -> Iterable[logging.Handler]:
 
 
 def install_log_masking(order_number_pattern: Optional[str] = None) -> PiiMaskingFilter:
-    """Add the masking filter to every existing log handler; return the filter.
+    """Add a masking filter to every existing log handler (replacing an older one); return it.
 
     Args:
-        order_number_pattern: the order-number expression; default handoff.yml's (or the
-            built-in default when the file cannot be read).
+        order_number_pattern: the store's order-number expression (handoff.yml's
+            ``intake.order_number_pattern``, which the servers' composition roots pass);
+            default the built-in pattern.
     """
-    existing = _installed()
-    if existing is not None and order_number_pattern is None:
-        masking = existing
-    else:
-        masking = PiiMaskingFilter(PiiMasker(order_number_pattern or _configured_pattern()))
-    for handler in _all_handlers():
-        for old in [f for f in handler.filters if isinstance(f, PiiMaskingFilter)]:
-            handler.removeFilter(old)
-        handler.addFilter(masking)
-    _state["filter"] = masking
-    return masking
-
-
-_state: dict = {}
-
-
-def _installed() -> Optional[PiiMaskingFilter]:
-    return _state.get("filter")
-
-
-async def install_on_server_start(app: Any, loop: Any) -> None:
-    """Sanic listener (``before_server_start``): cover the handlers Sanic added last."""
-    install_log_masking()
+    masking = PiiMaskingFilter(PiiMasker(order_number_pattern or DEFAULT_ORDER_NUMBER_PATTERN))
+    return masking.install()
