@@ -19,10 +19,11 @@ run: install
 train: install
 	@$(BIN)/python -m ops.model
 
-## Lint, validate the Rasa data, run the whole suite (unit, Rasa test stories, integration).
+## Lint, type-check, run the whole suite (unit, Rasa test stories, integration).
 test: install
 	@$(BIN)/ruff check .
 	@$(BIN)/ruff format --check .
+	@$(BIN)/mypy
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## Regenerate docs/context-package.schema.json after changing handoff/context.py.
@@ -32,6 +33,7 @@ schema: install
 lint: install
 	@$(BIN)/ruff check .
 	@$(BIN)/ruff format --check .
+	@$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) .rasa models var .pytest_cache

@@ -34,7 +34,9 @@ class ActionDecideHandoff(Action):
         """Set ``handoff_reason`` and ``handoff_signals``; reset what a previous handoff left."""
         decision = evaluate(tracker.events, handoff_settings().policy)
         handing_over = decision.action is PolicyAction.HANDOFF and decision.reason is not None
-        reason = decision.reason if handing_over else HandoffReason.EXPLICIT_REQUEST
+        reason = (
+            decision.reason if handing_over and decision.reason else HandoffReason.EXPLICIT_REQUEST
+        )
         return [
             SlotSet(slots.HANDOFF_REASON, reason.value),
             SlotSet(slots.HANDOFF_SIGNALS, decision.signals),

@@ -13,7 +13,7 @@ e-mail). It
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -46,7 +46,7 @@ def _customer_messages(tracker: Tracker) -> List[CustomerMessage]:
 
 
 def _entity_values(
-    entities: List[Dict[str, Any]], field: IntakeField, order_format: OrderNumberFormat
+    entities: Sequence[Mapping[str, Any]], field: IntakeField, order_format: OrderNumberFormat
 ) -> List[str]:
     """Return the normalised values of the entities named ``field``."""
     return [

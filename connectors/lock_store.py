@@ -30,6 +30,7 @@ from rasa.utils.endpoints import EndpointConfig
 
 T = TypeVar("T")
 Change = Callable[[Optional[TicketLock]], Tuple[Optional[TicketLock], T]]
+"""Given the stored lock, return the lock to store and the caller's answer."""
 
 
 class AtomicRedisLockStore(RedisLockStore):
@@ -41,7 +42,7 @@ class AtomicRedisLockStore(RedisLockStore):
             kwargs = {"host": endpoint_config.url or "localhost", **endpoint_config.kwargs}
         super().__init__(**kwargs)
 
-    def _change(self, conversation_id: str, change: Change) -> T:
+    def _change(self, conversation_id: str, change: Change[T]) -> T:
         """Apply ``change`` to the stored lock atomically; a ``None`` lock is deleted."""
         key = self.key_prefix + conversation_id
         with self.red.pipeline() as pipe:

@@ -27,6 +27,8 @@ from rasa.core.tracker_store import SQLTrackerStore, create_engine_kwargs
 class PingingSQLTrackerStore(SQLTrackerStore):
     """A ``SQLTrackerStore`` whose connections are pinged before use."""
 
+    engine: sa.engine.Engine
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         """Create the store as Rasa does, then swap in an engine with ``pool_pre_ping``."""
         super().__init__(*args, **kwargs)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, Optional, TypeVar
+from typing import Any, Callable, Coroutine, Optional, TypeVar
 
 from sanic.request import Request
 from sanic.response import HTTPResponse, json
@@ -75,8 +75,8 @@ def error(message: str, status: int) -> HTTPResponse:
 
 
 def desk_call(
-    handler: Callable[..., Awaitable[HTTPResponse]],
-) -> Callable[..., Awaitable[HTTPResponse]]:
+    handler: Callable[..., Coroutine[Any, Any, HTTPResponse]],
+) -> Callable[..., Coroutine[Any, Any, HTTPResponse]]:
     """Answer the core's typed errors with their status and message."""
 
     @functools.wraps(handler)

@@ -103,7 +103,11 @@ def _metadata(update_key: str, message: Dict[str, Any], sender: Any) -> Dict[str
 
 def _sent_at(message: Dict[str, Any]) -> Optional[datetime]:
     date = message.get("date")
-    return datetime.fromtimestamp(date, timezone.utc) if _integer(date) else None
+    return (
+        datetime.fromtimestamp(date, timezone.utc)
+        if isinstance(date, int) and _integer(date)
+        else None
+    )
 
 
 def _integer(value: Any) -> bool:

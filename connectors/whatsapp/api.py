@@ -73,8 +73,8 @@ class GraphApi:
             raise GraphApiError(None, None, f"network error ({type(error).__name__})") from None
         if 200 <= status < 300:
             return answer
-        error = answer.get("error") if isinstance(answer, dict) else None
-        error = error if isinstance(error, dict) else {}
+        problem = answer.get("error") if isinstance(answer, dict) else None
+        problem = problem if isinstance(problem, dict) else {}
         raise GraphApiError(
-            status, error.get("code"), str(error.get("message") or f"HTTP {status}")
+            status, problem.get("code"), str(problem.get("message") or f"HTTP {status}")
         )

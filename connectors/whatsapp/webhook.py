@@ -114,7 +114,8 @@ def _message_turn(message: Dict[str, Any]) -> Optional[InboundTurn]:
     conversation = conversation_id(sender)
     metadata: Dict[str, Any] = {"whatsapp": {"message_id": message_id}}
     turn = InboundTurn(message_id, conversation, metadata=metadata, sent_at=_sent_at(message))
-    content = message.get(kind) if isinstance(message.get(kind), dict) else {}
+    found = message.get(kind)
+    content: Dict[str, Any] = found if isinstance(found, dict) else {}
     if kind == "text":
         turn.text = escape_customer_text(str(content.get("body") or ""))
     elif kind == "interactive":

@@ -114,9 +114,9 @@ def learn_next(
         handed[topic].add(row["conversation_id"])
     seen: Dict[str, set] = defaultdict(set)
     for row in decisions:
-        topic = signal_value(row.get("signals"), "topic") or row.get("intent")
-        if topic:
-            seen[str(topic)].add(row["conversation_id"])
+        seen_topic: Optional[str] = signal_value(row.get("signals"), "topic") or row.get("intent")
+        if seen_topic:
+            seen[str(seen_topic)].add(row["conversation_id"])
     ranked = sorted(reasons, key=lambda topic: (-sum(reasons[topic].values()), topic))
     rows = []
     for topic in ranked[:limit]:

@@ -63,7 +63,8 @@ class Weekday(str, Enum):
     @classmethod
     def of(cls, day: date) -> Weekday:
         """Return the weekday of ``day``."""
-        return list(cls)[day.weekday()]
+        weekdays: List[Weekday] = list(cls)
+        return weekdays[day.weekday()]
 
 
 def load_zone(name: str) -> ZoneInfo:

@@ -110,7 +110,7 @@ class IntakeMatcher:
         marked: Dict[str, List[Span]] = {}
         for span in self._matcher(doc, as_spans=True):
             marked.setdefault(span.label_, []).append(span)
-        entities = []
+        entities: List[IntakeEntity] = []
         for field in self._fields:
             spans = marked.get(field.value, [])
             entities.extend(

@@ -150,7 +150,7 @@ class NoveltyIndex:
         vector and one sparse matrix-vector product (about 0.1 ms for a few thousand examples).
         """
         if scipy.sparse.issparse(vector):
-            vector = np.asarray(vector.todense()).ravel()
+            vector = np.asarray(vector.todense()).ravel()  # type: ignore[union-attr]
         if vector.shape[-1] != self.dimension:
             raise ValueError(
                 f"feature dimension {vector.shape[-1]} differs from training ({self.dimension}); "
