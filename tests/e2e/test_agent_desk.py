@@ -219,10 +219,12 @@ def test_event_stream_shows_the_agents_team_events(desk_assistant):
     handoff = _hand_off(desk, desk.new_conversation())
     token = _agent(desk, "eva", handoff["team"])
     got = {}
+    subscribed = threading.Event()
 
     def listen():
         with desk.desk("GET", "/api/events", token=token, stream=True) as stream:
             got["type"] = stream.headers["Content-Type"]
+            subscribed.set()  # the desk subscribes before it answers with the headers
             event = None
             for line in stream.iter_lines(decode_unicode=True):
                 if line.startswith("event: "):
@@ -233,7 +235,7 @@ def test_event_stream_shows_the_agents_team_events(desk_assistant):
 
     listener = threading.Thread(target=listen, daemon=True)
     listener.start()
-    time.sleep(1.0)
+    assert subscribed.wait(timeout=60), "the event stream never answered"
     assert (
         desk.desk(
             "POST", f"/api/handoffs/{handoff['id']}/notes", token=token, json={"text": "looking"}

@@ -127,7 +127,8 @@ import json, sys
 from concurrent.futures import ThreadPoolExecutor
 import requests
 url, address, count, victim = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
-sys.stdin.readline()  # started and imported: wait for the signal
+print("ready", flush=True)  # started and imported
+sys.stdin.readline()  # wait for the signal
 def wrong_login(attempt):
     username = victim if attempt % 2 else f"nobody{attempt}"
     answer = requests.post(url, json={"username": username, "password": "wrong password!"},
@@ -149,7 +150,7 @@ def _flood(desk: RunningAssistant, victim: str):
         stdout=subprocess.PIPE,
         text=True,
     )
-    time.sleep(2)  # the interpreter's start is not part of the flood
+    assert attack.stdout.readline().strip() == "ready"  # its start is not part of the flood
     flood_over = threading.Event()
     threading.Thread(target=lambda: (attack.wait(), flood_over.set()), daemon=True).start()
     attack.stdin.write("go\n")
