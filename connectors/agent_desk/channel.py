@@ -55,6 +55,7 @@ from connectors.agent_desk.login_guard import (
     DEFAULT_PER_ADDRESS,
     LoginThrottle,
 )
+from connectors.agent_desk.notifier import Notifier, start_notifier
 from connectors.agent_desk.openapi import openapi_document
 from connectors.agent_desk.ticket_forwarding import register_ticket_forwarding
 from connectors.agent_desk.views import desk_view
@@ -170,6 +171,10 @@ class AgentDeskInput(InputChannel):
             services.fan_out(self.events_url, self.events_secret, self.events_channel)
         desk = Blueprint("agent_desk", __name__)
         desk.listener("before_server_start")(services.reinstall_log_masking)
+        notifications = services.settings.desk
+        if notifications.notifications:
+            notifier = Notifier(notifications.notifications, notifications.inbox_url)
+            start_notifier(desk, notifier.attach(services.events))
         desk.middleware("response")(add_security_headers)
 
         @desk.listener("after_server_start")

@@ -16,6 +16,7 @@ from typing import Dict, List, Optional, Union
 import yaml
 from pydantic import BaseModel, Extra, Field, ValidationError, validator
 
+from handoff.desk.notifications import NotificationTarget
 from handoff.reasons import HandoffReason, reject_unknown_reason_keys
 from handoff.routing.teams import RoutingSettings
 from handoff.settings.policy import PolicySettings
@@ -133,6 +134,11 @@ class DeskSettings(_Section):
     # Forward offline tickets to an external help desk (optional).
     helpdesk: Optional[HelpdeskSettings] = None
 
+    # Tell teams outside the inbox tab: JSON webhooks and Slack (handoff.desk.notifications).
+    notifications: List[NotificationTarget] = Field(default_factory=list)
+    # The inbox's public address, linked from notifications (optional).
+    inbox_url: Optional[str] = Field(None, regex=r"^https?://")
+
     _templates = validator("joined_message", "left_message", allow_reuse=True)(_agent_template)
 
 
@@ -164,6 +170,20 @@ class HandoffSettings(_Section):
     desk: DeskSettings = Field(default_factory=DeskSettings)
     self_service: SelfServiceSettings
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
+
+    @validator("desk")
+    def _notified_teams_exist(cls, desk: DeskSettings, values: Dict[str, object]) -> DeskSettings:  # noqa: N805
+        routing = values.get("routing")
+        if not isinstance(routing, RoutingSettings):
+            return desk  # routing itself is invalid and reported
+        for target in desk.notifications:
+            unknown = sorted(set(target.teams or []) - set(routing.teams))
+            if unknown:
+                raise ValueError(
+                    f"notifications: {', '.join(unknown)} not in routing.teams "
+                    f"({', '.join(sorted(routing.teams))})"
+                )
+        return desk
 
 
 def _describe(error: ValidationError, source: str) -> str:
