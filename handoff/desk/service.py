@@ -107,6 +107,7 @@ def open_handoff(
     handoff = Handoff(
         conversation_id=conversation_id,
         status=HandoffStatus.TICKET if ticket else HandoffStatus.QUEUED,
+        opened_as_ticket=ticket,
         reason=reason,
         team=team,
         priority=priority,

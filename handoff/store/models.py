@@ -15,7 +15,18 @@ from datetime import datetime, timezone
 from enum import Enum
 from typing import Any, FrozenSet, Optional
 
-from sqlalchemy import JSON, Column, DateTime, Index, Integer, MetaData, String, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    false,
+    text,
+)
 from sqlalchemy import Enum as SqlEnum
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import registry
@@ -124,6 +135,8 @@ class Handoff(Base):
     offered_agent_id = Column(String(32), nullable=True)
     claimed_at = Column(UtcDateTime, nullable=True)
     language = Column(String(16), nullable=True)
+    # Began as an offline ticket: its wait is not a live pick-up time (expected wait).
+    opened_as_ticket = Column(Boolean, nullable=False, default=False, server_default=false())
 
     __table_args__ = (
         # At most one open handoff per conversation, even with several desk replicas.

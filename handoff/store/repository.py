@@ -140,13 +140,17 @@ class HandoffRepository:
         return list(self._session.execute(query).scalars())
 
     def recent_waits(self, team: Optional[str], limit: int = 50) -> List[float]:
-        """Return how long (seconds) the team's latest ``limit`` claimed live handoffs waited."""
+        """Return how long (seconds) the team's latest ``limit`` claimed live handoffs waited.
+
+        Live chats only: a ticket's wait (often overnight) is no pick-up time, also once an
+        agent has answered and closed it.
+        """
         query = (
             select(Handoff.created_at, Handoff.claimed_at)
             .where(
                 _same_team(team),
                 Handoff.claimed_at.is_not(None),
-                Handoff.status != HandoffStatus.TICKET,
+                Handoff.opened_as_ticket.is_(False),
             )
             .order_by(Handoff.claimed_at.desc())
             .limit(limit)
