@@ -4,13 +4,12 @@ While a conversation is handed off, Rasa itself keeps the bot silent (the tracke
 ``ConversationPaused``) but still parses and logs each customer message, so NLU signals keep
 flowing. This module adds the two things Rasa does not do:
 
-- ``relay_customer_message``: after a channel handed a customer message to Rasa, publish it to
-  the desk's live events when the conversation is handed off, with intent, confidence,
-  frustration and any media reference the channel put in the message metadata.
-- ``relay_incoming`` / ``relay_analysis``: the fast path of the messaging channels, which know
+- ``relay_incoming`` / ``relay_analysis``: the messaging channels know
   from the handoff store *before* Rasa runs that a person has the conversation. The message
   (text, media) is on the desk's stream at once, NLU runs afterwards as usual, and its reading
   (intent, confidence, frustration) follows as ``message.analysed`` for the same message id.
+  Every function publishes on the live-events hub it is given (the process's, from
+  ``connectors.services``).
 - ``deliver_agent_message``: send an agent's words (or "Anna joined") through the customer's
   own channel and log them into the tracker as a ``bot`` event whose metadata names the human
   agent, so the tracker stays the whole history and the bot knows on handback what was said.
@@ -30,7 +29,7 @@ from rasa.core.channels.channel import InputChannel
 from rasa.shared.core.events import BotUttered, UserUttered
 
 from connectors.agent_desk.handback import LOCK_POLL_SECONDS, output_channel_for
-from handoff.desk.events import DeskEvent, DeskEventType, LiveEvents, live_events
+from handoff.desk.events import DeskEvent, DeskEventType, LiveEvents
 from handoff.slots import HANDOFF_ID
 
 AGENT_METADATA_KEY = "handoff_agent"
@@ -66,7 +65,7 @@ async def deliver_agent_message(
     kind: str = AgentMessageKind.MESSAGE,
     handoff_id: Optional[str] = None,
     team: Optional[str] = None,
-    events: LiveEvents = live_events,
+    events: LiveEvents,
 ) -> Dict[str, Any]:
     """Send ``text`` from ``human`` to the customer and log it in the tracker.
 
@@ -100,36 +99,6 @@ async def deliver_agent_message(
     return logged
 
 
-async def relay_customer_message(
-    agent: Agent,
-    conversation_id: str,
-    *,
-    events: LiveEvents = live_events,
-) -> bool:
-    """Publish the conversation's latest customer message if a person has the conversation.
-
-    Call after the channel's ``on_new_message`` returned. Returns True when the message was
-    relayed (the conversation is paused), False when the bot handled it.
-    """
-    processor = agent.processor
-    assert processor is not None, "the Rasa server has no model loaded"
-    tracker = await processor.get_tracker(conversation_id)
-    if not tracker.is_paused():
-        return False
-    latest = tracker.latest_message
-    if latest is None or not isinstance(latest, UserUttered):
-        return False
-    events.publish(
-        DeskEvent(
-            type=DeskEventType.CUSTOMER_MESSAGE,
-            conversation_id=conversation_id,
-            handoff_id=tracker.get_slot(HANDOFF_ID),
-            data=customer_message_view(latest),
-        )
-    )
-    return True
-
-
 def relay_incoming(
     conversation_id: str,
     *,
@@ -140,7 +109,7 @@ def relay_incoming(
     input_channel: Optional[str] = None,
     handoff_id: Optional[str] = None,
     team: Optional[str] = None,
-    events: LiveEvents = live_events,
+    events: LiveEvents,
 ) -> None:
     """Publish a customer message of a handed-off conversation before Rasa has parsed it.
 
@@ -175,7 +144,7 @@ async def relay_analysis(
     *,
     handoff_id: Optional[str] = None,
     team: Optional[str] = None,
-    events: LiveEvents = live_events,
+    events: LiveEvents,
 ) -> bool:
     """Publish ``message.analysed``: the NLU's reading of a message relayed by ``relay_incoming``.
 

@@ -5,6 +5,7 @@ after it stopped:
 
     python -m ops.analytics                      # the last 30 days, var/handoff.db
     python -m ops.analytics --days 7 --json      # the report as JSON
+    python -m ops.analytics --csv > gaps.csv     # the knowledge-base gaps, for a spreadsheet
     python -m ops.analytics --store-url postgresql+psycopg2://user@host/db --since 2026-11-01
 
 Environment: ``DESK_STORE_URL`` (default ``sqlite:///var/handoff.db``), like the desk.
@@ -22,7 +23,9 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence
 from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 
-from handoff.analytics import build_report, parse_period
+from handoff.analytics import build_report, learn_next_csv, parse_period
+from handoff.privacy.log_masking import PiiMasker
+from handoff.settings import SettingsMissing, load_settings
 from handoff.store import create_store_engine, session_factory
 from ops.model import PROJECT_ROOT
 
@@ -99,9 +102,10 @@ def render(report: Dict[str, Any]) -> str:
         table(
             "What the bot should learn next (topics ending with a person; by-design reasons"
             " left out)",
-            ["topic", "handoffs", "conversations", "rate", "reasons"],
+            ["kind", "topic", "handoffs", "conversations", "rate", "reasons"],
             [
                 [
+                    row["kind"],
                     row["topic"],
                     row["handoffs"],
                     row["conversations"],
@@ -112,6 +116,13 @@ def render(report: Dict[str, Any]) -> str:
             ],
         )  # fmt: skip
     )
+    examples = [
+        f"{row['topic']}:\n" + "\n".join(f"  - {text}" for text in row["examples"])
+        for row in report["learn_next"]
+        if row["examples"]
+    ]
+    if examples:
+        parts.append("What customers asked (personal data masked)\n" + "\n".join(examples))
     return "\n\n".join(parts)
 
 
@@ -124,7 +135,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--days", type=float, default=30, help="period ending now (default 30)")
     parser.add_argument("--since", help="start date/time (ISO 8601, UTC if no offset)")
     parser.add_argument("--until", help="end date/time, excluded (ISO 8601, UTC if no offset)")
-    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    output = parser.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print the report as JSON")
+    output.add_argument(
+        "--csv", action="store_true", help="print the knowledge-base gaps (learn next) as CSV"
+    )
     args = parser.parse_args(argv)
     try:
         since, until = parse_period(args.since, args.until, default_days=args.days)
@@ -142,11 +157,22 @@ def main(argv: Optional[List[str]] = None) -> int:
             )
             return 1
         with session_factory(engine)() as session:
-            report = build_report(session, since, until)
+            report = build_report(session, since, until, masker=_masker())
     finally:
         engine.dispose()
-    print(json.dumps(report, indent=2) if args.json else render(report))
+    if args.csv:
+        print(learn_next_csv(report["learn_next"]), end="")
+    else:
+        print(json.dumps(report, indent=2) if args.json else render(report))
     return 0
+
+
+def _masker() -> PiiMasker:
+    """Mask the examples with handoff.yml's order-number pattern (the built-in one without)."""
+    try:
+        return PiiMasker(load_settings().intake.order_number_pattern)
+    except SettingsMissing:
+        return PiiMasker()
 
 
 def _cell(value: Any) -> str:

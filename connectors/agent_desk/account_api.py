@@ -11,11 +11,11 @@ from typing import Any, Dict
 
 from sanic import Blueprint
 from sanic.request import Request
-from sanic.response import HTTPResponse, json
+from sanic.response import HTTPResponse, json, text
 
 from connectors.agent_desk.auth import request_token, set_events_cookie
 from connectors.agent_desk.http import DeskContext, desk_call, json_body
-from handoff.analytics import build_report, parse_period
+from handoff.analytics import build_report, learn_next_csv, parse_period
 from handoff.desk import accounts as agents
 from handoff.desk import admin as desk_admin
 from handoff.desk import offers as desk_routing
@@ -147,15 +147,29 @@ def register_account_routes(desk: Blueprint, ctx: DeskContext) -> None:
             await ctx.run(lambda uow: desk_admin.create_team(uow, principal, new)), status=201
         )
 
-    @desk.get("/api/analytics")
-    @desk_call
-    async def analytics(request: Request) -> HTTPResponse:
-        """Return the analytics report (handoff.analytics) for ?since=&until= (default 30 days)."""
+    async def _report(request: Request) -> Dict[str, Any]:
         try:
             since, until = parse_period(request.args.get("since"), request.args.get("until"))
         except ValueError as problem:
             raise InvalidField("since", str(problem)) from None
-        return json(await ctx.run(lambda uow: build_report(uow, since, until)))
+        return await ctx.run(lambda uow: build_report(uow, since, until, masker=ctx.masker))
+
+    @desk.get("/api/analytics")
+    @desk_call
+    async def analytics(request: Request) -> HTTPResponse:
+        """Return the analytics report (handoff.analytics) for ?since=&until= (default 30 days)."""
+        return json(await _report(request))
+
+    @desk.get("/api/analytics/kb-gaps.csv")
+    @desk_call
+    async def kb_gaps_csv(request: Request) -> HTTPResponse:
+        """Return the knowledge-base gap list of the report as CSV (a spreadsheet download)."""
+        report = await _report(request)
+        return text(
+            learn_next_csv(report["learn_next"]),
+            content_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="kb-gaps.csv"'},
+        )
 
     @desk.post("/api/decisions")
     @desk_call

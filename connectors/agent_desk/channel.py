@@ -67,6 +67,7 @@ from handoff.desk import service as desk_service
 from handoff.desk.errors import DeskError, NotAllowed
 from handoff.desk.events import DeskEventType
 from handoff.desk.events_redis import DEFAULT_CHANNEL
+from handoff.privacy.log_masking import PiiMasker
 from handoff.store import SqlUnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -150,6 +151,7 @@ class AgentDeskInput(InputChannel):
             keepalive_seconds=self.keepalive_seconds,
             login_throttle=self.login_throttle,
         )
+        ctx.masker = PiiMasker(settings.intake.order_number_pattern)
         ctx.joined_message = settings.desk.joined_message
         ctx.left_message = settings.desk.left_message
         if settings.desk.helpdesk is not None:

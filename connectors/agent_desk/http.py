@@ -19,6 +19,7 @@ from connectors.agent_desk.login_guard import LoginExecutor, LoginThrottle
 from handoff.clients.helpdesk import HelpdeskClient
 from handoff.desk.errors import DeskError
 from handoff.desk.events import DeskEvent, LiveEvents
+from handoff.privacy.log_masking import PiiMasker
 from handoff.store import SqlUnitOfWork
 
 T = TypeVar("T")
@@ -46,6 +47,7 @@ class DeskContext:
     joined_message: str = DEFAULT_JOINED
     left_message: str = DEFAULT_LEFT
     helpdesk: Optional[HelpdeskClient] = None  # desk.helpdesk: where tickets are forwarded
+    masker: PiiMasker = field(default_factory=PiiMasker)  # personal data in reports' examples
 
     async def run(self, work: Callable[[SqlUnitOfWork], T]) -> T:
         """Run ``work(uow)`` in a worker thread inside a fresh unit of work."""

@@ -70,12 +70,11 @@ from connectors.messaging.outbox import (
 )
 from connectors.messaging.output import QueuedOutput
 from connectors.messaging.person_button import DEFAULT_PERSON_BUTTON, PersonButton
+from connectors.services import server_services
+from handoff.desk.events import LiveEvents
 from handoff.store import (
     ChannelUnitOfWork,
     InboundDelivery,
-    create_store_engine,
-    session_factory,
-    upgrade_to_head,
 )
 
 logger = logging.getLogger(__name__)
@@ -125,6 +124,7 @@ class MessagingInput(InputChannel):
         self._sweeper: Optional[asyncio.Task] = None
         self.owner = REPLICA_ID
         self._buttons = DomainButtons()
+        self.events = LiveEvents()  # replaced by the process's hub when the routes are made
 
     # -- what each platform provides -------------------------------------------------------
 
@@ -173,10 +173,10 @@ class MessagingInput(InputChannel):
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         """Migrate the store, then create the webhook routes and the start/stop listeners."""
-        engine = create_store_engine(self.store_url)
-        upgrade_to_head(engine)
-        self._sessions = session_factory(engine)
-        self.worker = OutboxWorker(self.name(), self._sessions, self.send, self.retry)
+        services = server_services()  # the process's composition root (connectors.services)
+        self.events = services.events
+        self._sessions = services.store(self.store_url)
+        self.worker = OutboxWorker(self.name(), self._sessions, self.send, self.retry, self.events)
         webhook = Blueprint(f"{self.name()}_webhook", __name__)
 
         @webhook.listener("after_server_start")
@@ -296,6 +296,7 @@ class MessagingInput(InputChannel):
             input_channel=self.name(),
             handoff_id=live[0],
             team=live[1],
+            events=self.events,
         )
 
     def _idle(self, conversation_id: str) -> bool:
@@ -463,12 +464,23 @@ class MessagingInput(InputChannel):
         )
         if live is not None:  # the bot stayed silent; add the NLU's reading for the desk
             await relay_analysis(
-                app.ctx.agent, conversation_id, message_id, handoff_id=live[0], team=live[1]
+                app.ctx.agent,
+                conversation_id,
+                message_id,
+                handoff_id=live[0],
+                team=live[1],
+                events=self.events,
             )
             return
         if getattr(output, "queued", 0) == 0:  # a turn that said something did not fail
             await hand_over_if_actions_failed(
-                app.ctx.agent, conversation_id, message_id, output, self._sessions, self.name()
+                app.ctx.agent,
+                conversation_id,
+                message_id,
+                output,
+                self._sessions,
+                self.name(),
+                self.events,
             )
 
     def _live_handoff(self, conversation_id: str) -> Optional[Live]:

@@ -41,7 +41,7 @@ from connectors.agent_desk.views import desk_view
 from connectors.messaging.inbound import mask
 from handoff.context import build_context_package, package_to_json_dict
 from handoff.desk import service as desk_service
-from handoff.desk.events import DeskEvent, DeskEventType, LiveEvents, live_events
+from handoff.desk.events import DeskEvent, DeskEventType, LiveEvents
 from handoff.reasons import HandoffReason
 from handoff.routing.plan import plan_route
 from handoff.settings import SettingsError, load_settings
@@ -102,7 +102,7 @@ async def hand_over_if_actions_failed(
     output: Optional[OutputChannel],
     sessions: sessionmaker,
     channel: str,
-    events: LiveEvents = live_events,
+    events: LiveEvents,
 ) -> bool:
     """Run the check of the module docstring after a turn; True when it handed over."""
     domain = agent.domain

@@ -56,7 +56,7 @@ from connectors.messaging.leases import (
     take_lease,
     wind_down,
 )
-from handoff.desk.events import DeskEvent, DeskEventType, LiveEvents, live_events
+from handoff.desk.events import DeskEvent, DeskEventType, LiveEvents
 from handoff.store.channel_models import OutboundMessage, OutboundOrigin, OutboundStatus
 from handoff.store.channel_repository import ChannelUnitOfWork
 from handoff.store.models import utc_now
@@ -136,13 +136,13 @@ class OutboxWorker:
         sessions: sessionmaker,
         send: Sender,
         retry: RetryPolicy = DEFAULT_RETRY,
-        events: LiveEvents = live_events,
+        events: Optional[LiveEvents] = None,
     ) -> None:
         self.channel = channel
         self._sessions = sessions
         self._send = send
         self.retry = retry
-        self._events = events
+        self._events = events or LiveEvents()  # the channel hands in the process's hub
         self._drains: Dict[str, asyncio.Task] = {}
         self._sending_first: Set[str] = set()
         """Conversations whose message is being sent before it is written."""

@@ -19,7 +19,9 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from handoff.analytics.figures import aware, percentile, ratio
-from handoff.analytics.topics import UNKNOWN, handoff_topic, intent_finder, learn_next
+from handoff.analytics.kb_gaps import learn_next
+from handoff.analytics.topics import UNKNOWN, handoff_topic, intent_finder
+from handoff.privacy.log_masking import PiiMasker
 from handoff.store.desk_models import Decision
 from handoff.store.models import Handoff
 
@@ -36,6 +38,7 @@ def build_report(
     until: Optional[datetime] = None,
     *,
     total_conversations: Optional[int] = None,
+    masker: Optional[PiiMasker] = None,
 ) -> Dict[str, Any]:
     """Return the handoff report for ``[since, until)`` as a JSON-ready dict.
 
@@ -49,6 +52,8 @@ def build_report(
             (e.g. from the tracker store); otherwise the handoff rate's denominator is the
             conversations with a recorded decision (``decisions``) or a handoff, and with
             no decisions recorded at all the rate is unknown (None).
+        masker: masks personal data in the example questions (handoff.yml's order-number
+            pattern; default the built-in one).
 
     Returns:
         ``period`` {since, until}; ``totals`` {conversations, conversations_basis, decisions
@@ -58,16 +63,18 @@ def build_report(
         (``handoff_topic``), ``by_channel``: lists of {key, total, reasons} (largest
         first); ``time_to_pickup`` and ``handling_time``: {count, median_seconds,
         p90_seconds} (``claimed_at - created_at``; ``closed_at - claimed_at``);
-        ``learn_next``: up to five {topic, handoffs, conversations, rate, reasons} — the
-        topics whose conversations most often end with a person, leaving out the reasons
-        the policy hands over on purpose (sensitive_topic, high_value).
+        ``learn_next``: the knowledge-base gaps (``handoff.analytics.kb_gaps``): up to five
+        topics whose conversations most often end with a person, then out-of-scope,
+        fallback and unknown apart; each {topic, kind, handoffs, conversations, rate,
+        reasons, examples}, leaving out the reasons the policy hands over on purpose
+        (sensitive_topic, high_value).
     """
     _requireaware(since, "since")
     _requireaware(until, "until")
     session = _session_of(source)
     handoffs = _read(session, Handoff.__table__, "created_at", since, until)
     decisions = _read(session, Decision.__table__, "at", since, until)
-    return _report(handoffs, decisions, since, until, total_conversations)
+    return _report(handoffs, decisions, since, until, total_conversations, masker)
 
 
 def _report(
@@ -76,6 +83,7 @@ def _report(
     since: Optional[datetime],
     until: Optional[datetime],
     total_conversations: Optional[int],
+    masker: Optional[PiiMasker] = None,
 ) -> Dict[str, Any]:
     handed_off = {row["conversation_id"] for row in handoffs}
     handed_off |= {
@@ -113,7 +121,7 @@ def _report(
         "handling_time": _durations(
             [row for row in claimed if row.get("closed_at") is not None], "claimed_at", "closed_at"
         ),
-        "learn_next": learn_next(handoffs, decisions),
+        "learn_next": learn_next(handoffs, decisions, masker=masker),
     }
 
 

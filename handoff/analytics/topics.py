@@ -1,15 +1,12 @@
-"""What a handoff was about: its intent and topic, and the topics the bot should learn next."""
+"""What a handoff was about: its intent and its topic."""
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from datetime import datetime, timedelta
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from handoff.analytics.figures import aware, ratio
-
-BY_DESIGN_REASONS = frozenset({"sensitive_topic", "high_value"})
-"""Reasons the policy hands over on purpose: not something the bot should learn to answer."""
+from handoff.analytics.figures import aware
 
 GENERIC_INTENTS = frozenset(
     {"human_handoff", "inform", "affirm", "deny", "greet", "goodbye", "thank", "handback"}
@@ -24,7 +21,6 @@ ANSWER_INTENTS = frozenset({"affirm", "deny", "inform"})
 
 DECISION_SLACK = timedelta(minutes=1)
 UNKNOWN = "unknown"
-LEARN_NEXT_LIMIT = 5
 
 
 def intent_finder(decisions: Sequence[Mapping[str, Any]]) -> Callable[[Mapping[str, Any]], str]:
@@ -91,47 +87,6 @@ def handoff_topic(handoff: Mapping[str, Any]) -> str:
         if name and name not in GENERIC_INTENTS:
             return str(name)
     return UNKNOWN
-
-
-def learn_next(
-    handoffs: Sequence[Mapping[str, Any]],
-    decisions: Sequence[Mapping[str, Any]] = (),
-    limit: int = LEARN_NEXT_LIMIT,
-) -> List[Dict[str, Any]]:
-    """Return the topics that most often end with a person, most handoffs first.
-
-    Handoffs for a reason the policy hands over on purpose (``BY_DESIGN_REASONS``) are left
-    out: those conversations should reach a person. ``conversations`` counts every
-    conversation whose decisions touched the topic (at least its handoffs), so ``rate`` is
-    the share of them that ended with a person.
-    """
-    learnable = [row for row in handoffs if row["reason"] not in BY_DESIGN_REASONS]
-    reasons: Dict[str, Counter] = defaultdict(Counter)
-    handed: Dict[str, set] = defaultdict(set)
-    for row in learnable:
-        topic = handoff_topic(row)
-        reasons[topic][row["reason"]] += 1
-        handed[topic].add(row["conversation_id"])
-    seen: Dict[str, set] = defaultdict(set)
-    for row in decisions:
-        seen_topic: Optional[str] = signal_value(row.get("signals"), "topic") or row.get("intent")
-        if seen_topic:
-            seen[str(seen_topic)].add(row["conversation_id"])
-    ranked = sorted(reasons, key=lambda topic: (-sum(reasons[topic].values()), topic))
-    rows = []
-    for topic in ranked[:limit]:
-        conversations = len(seen[topic] | handed[topic])
-        count = sum(reasons[topic].values())
-        rows.append(
-            {
-                "topic": topic,
-                "handoffs": count,
-                "conversations": conversations,
-                "rate": ratio(len(handed[topic]), conversations),
-                "reasons": dict(reasons[topic].most_common()),
-            }
-        )
-    return rows
 
 
 def context_intent(row: Mapping[str, Any]) -> Optional[str]:

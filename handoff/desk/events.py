@@ -157,7 +157,3 @@ class LiveEvents:
         with self._lock:
             if subscription in self._subscribers:
                 self._subscribers.remove(subscription)
-
-
-live_events = LiveEvents()
-"""The process-wide hub shared by the desk and the messaging channels."""

@@ -25,6 +25,7 @@ import re
 import shutil
 import time
 import uuid
+from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List
 
 import pytest
@@ -368,6 +369,11 @@ def test_the_analytics_tab_draws_the_report(page, desk_assistant, agent_account)
     )
     _snapshot(page, "analytics")
     expect(view.get_by_test_id("chart-channels").locator("g.bar")).not_to_have_count(0)
+    with page.expect_download() as download:
+        view.get_by_test_id("kb-gaps-csv").click()
+    assert download.value.suggested_filename == "kb-gaps.csv"
+    csv_text = Path(download.value.path()).read_text(encoding="utf-8")
+    assert csv_text.startswith("kind,topic,handoffs,conversations,rate,reasons,example_1")
     assert page.errors == [], page.errors
 
 

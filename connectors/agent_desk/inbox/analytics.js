@@ -19,20 +19,33 @@ function breakdownChart(title, rows, testid) {
     })), { label: title, testid }));
 }
 
+const KINDS = {
+  topic: "Topic to answer", out_of_scope: "Out of scope", fallback: "Not understood",
+  unknown: "No topic recorded",
+};
+
+function examplesList(examples) {
+  if (!examples || !examples.length) return null;
+  return h("ul", { class: "examples", testid: "learn-next-examples" },
+    examples.map((text) => h("li", {}, `“${text}”`)));
+}
+
 function learnNextTable(rows) {
   if (!rows.length) return null;
   const cell = (value, number) => h("td", { class: number ? "number" : null }, value);
   return h("table", { class: "learn-next", testid: "learn-next" },
-    h("thead", {}, h("tr", {}, ["Topic", "Handoffs", "Conversations", "Ended with a person", "Reasons"]
-      .map((title) => h("th", { scope: "col" }, title)))),
-    h("tbody", {}, rows.map((row) => h("tr", {},
-      cell(humanise(row.topic)), cell(row.handoffs, true), cell(row.conversations, true),
+    h("thead", {}, h("tr", {}, ["Kind", "Topic and what customers asked", "Handoffs", "Conversations",
+      "Ended with a person", "Reasons"].map((title) => h("th", { scope: "col" }, title)))),
+    h("tbody", {}, rows.map((row) => h("tr", { "data-kind": row.kind },
+      cell(KINDS[row.kind] || row.kind),
+      h("td", {}, h("strong", {}, humanise(row.topic)), examplesList(row.examples)),
+      cell(row.handoffs, true), cell(row.conversations, true),
       cell(percent(row.rate), true),
       cell(Object.entries(row.reasons || {}).map(([code, n]) => `${reasonLabel(code)} ${n}`).join(", "))))));
 }
 
 /** Render the report (or a loading/error state) into `root`; `onPeriod(days)` reloads. */
-export function renderAnalytics(root, { report, error, days, onPeriod }) {
+export function renderAnalytics(root, { report, error, days, onPeriod, onDownload }) {
   const picker = h("select", { testid: "analytics-period", "aria-label": "Period",
                                onchange: (event) => onPeriod(Number(event.target.value)) },
     Object.entries(PERIODS).map(([value, label]) =>
@@ -70,6 +83,8 @@ export function renderAnalytics(root, { report, error, days, onPeriod }) {
       breakdownChart("By channel", report.by_channel || [], "chart-channels"),
       h("section", { class: "chart-card wide" },
         h("h3", {}, "What the bot should learn next"),
+        onDownload ? h("button", { type: "button", class: "secondary", testid: "kb-gaps-csv",
+          onclick: onDownload }, "Download CSV") : null,
         h("p", { class: "muted" }, "Topics whose conversations most often end with a person "
           + "(sensitive and high-value handoffs left out: those should reach a person)."),
         barChart((report.learn_next || []).map((row) => ({

@@ -27,8 +27,8 @@ export class DeskApi {
     return url;
   }
 
-  async request(method, path, { body, params } = {}) {
-    const headers = { Accept: "application/json" };
+  async request(method, path, { body, params, as } = {}) {
+    const headers = { Accept: as === "blob" ? "text/csv, application/json" : "application/json" };
     if (this.token) headers.Authorization = `Bearer ${this.token}`;
     if (body !== undefined) headers["Content-Type"] = "application/json";
     let response;
@@ -41,6 +41,7 @@ export class DeskApi {
     } catch (error) {
       throw new ApiError(0, "The desk cannot be reached. Check your connection.");
     }
+    if (as === "blob" && response.ok) return response.blob();
     const payload = await response.json().catch(() => ({}));
     if (!response.ok) {
       if (response.status === 401 && this.token) this.onUnauthorised();
@@ -64,6 +65,9 @@ export class DeskApi {
   teams() { return this.request("GET", "teams"); }
   agents() { return this.request("GET", "agents"); }
   analytics(since, until) { return this.request("GET", "analytics", { params: { since, until } }); }
+  kbGapsCsv(since, until) {
+    return this.request("GET", "analytics/kb-gaps.csv", { params: { since, until }, as: "blob" });
+  }
 
   /** Let the event stream in: EventSource sends no headers, so the desk sets an HttpOnly cookie. */
   authoriseEvents() { return this.request("POST", "events/cookie"); }

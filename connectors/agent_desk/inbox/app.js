@@ -368,9 +368,16 @@ async function loadAnalytics() {
   const onPeriod = (days) => { state.analyticsDays = days; loadAnalytics(); };
   renderAnalytics(root, { days: state.analyticsDays, onPeriod });
   const since = new Date(Date.now() - state.analyticsDays * 86400000).toISOString();
+  const onDownload = async () => {
+    const link = document.createElement("a");
+    link.href = URL.createObjectURL(await state.api.kbGapsCsv(since));
+    link.download = "kb-gaps.csv";
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 60000);
+  };
   try {
     const report = await state.api.analytics(since);
-    renderAnalytics(root, { report, days: state.analyticsDays, onPeriod });
+    renderAnalytics(root, { report, days: state.analyticsDays, onPeriod, onDownload });
   } catch (error) {
     renderAnalytics(root, { error: error.message, days: state.analyticsDays, onPeriod });
   }

@@ -166,10 +166,11 @@ def test_learn_next_ranks_topics_ending_with_a_person_without_by_design_reasons(
         learn_next = build_report(session, SINCE, UNTIL)["learn_next"]
 
     assert learn_next == [
-        {"topic": "order_status", "handoffs": 2, "conversations": 3, "rate": 0.6667,
-         "reasons": {"low_confidence": 1, "looping": 1}},
-        {"topic": "unknown", "handoffs": 1, "conversations": 1, "rate": 1.0,
-         "reasons": {"explicit_request": 1}},
+        {"topic": "order_status", "kind": "topic", "handoffs": 2, "conversations": 3,
+         "rate": 0.6667, "reasons": {"low_confidence": 1, "looping": 1},
+         "examples": ["where is my sofa"]},
+        {"topic": "unknown", "kind": "unknown", "handoffs": 1, "conversations": 1, "rate": 1.0,
+         "reasons": {"explicit_request": 1}, "examples": []},
     ]  # fmt: skip
 
 
@@ -297,4 +298,23 @@ def test_the_intent_is_the_one_the_decision_fired_on_not_the_last_answer(session
     assert [(row["key"], row["total"]) for row in report["by_intent"]] == [
         ("human_handoff", 2),
         ("order_status", 1),
+    ]
+
+
+def test_the_cli_prints_the_customers_questions_and_exports_the_gaps_as_csv(store, capsys):
+    url = str(store.kw["bind"].url)
+    period = ["--since", SINCE.isoformat(), "--until", UNTIL.isoformat()]
+
+    assert cli.main(["--store-url", url, *period]) == 0
+    printed = capsys.readouterr().out
+    assert "What customers asked (personal data masked)\norder_status:\n  - where is my sofa" in (
+        printed
+    )
+
+    assert cli.main(["--store-url", url, "--csv", *period]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("kind,topic,handoffs,conversations,rate,reasons,example_1")
+    assert lines[1:] == [
+        "topic,order_status,2,3,0.6667,low_confidence 1; looping 1,where is my sofa,,,,",
+        "unknown,unknown,1,1,1.0,explicit_request 1,,,,,",
     ]
