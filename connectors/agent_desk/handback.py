@@ -8,7 +8,7 @@ so a customer message arriving at the same moment cannot interleave.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Optional
+from typing import Any, Dict, Iterable, Optional
 
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel
@@ -52,8 +52,12 @@ async def resume_conversation(
     conversation_id: str,
     input_channels: Iterable[InputChannel],
     intent: Optional[str] = HANDBACK_INTENT,
+    slots: Optional[Dict[str, Any]] = None,
 ) -> Any:
     """Resume the bot for ``conversation_id`` and trigger the handback intent.
+
+    ``slots`` are set before the intent is triggered (the handback's ``handoff_outcome`` and
+    ``handoff_note``), so the designers' rule and response conditions can read them.
 
     With ``intent=None`` (the agent closed a finished chat) the bot is resumed silently: it
     says nothing now and answers the customer's next message. A conversation that is not
@@ -71,6 +75,8 @@ async def resume_conversation(
         tracker.update(ConversationResumed())
         for slot in HANDBACK_RESET:
             tracker.update(SlotSet(slot, None), processor.domain)
+        for slot, value in (slots or {}).items():
+            tracker.update(SlotSet(slot, value), processor.domain)
         if tracker.latest_action_name != ACTION_LISTEN_NAME:
             # A paused bot never predicted action_listen after pausing; without it the
             # designers' `intent: handback` rule would not match the conversation's state.

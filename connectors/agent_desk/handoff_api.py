@@ -22,9 +22,12 @@ from connectors.bridge import AgentMessageKind, HumanAgent, deliver_agent_messag
 from handoff.desk import records as desk_records
 from handoff.desk import service as desk_service
 from handoff.desk.accounts import Principal, audit
+from handoff.desk.admin import parse_body
 from handoff.desk.errors import InvalidField, NotAllowed
 from handoff.desk.events import DeskEventType
 from handoff.desk.tickets import forward_of
+from handoff.outcomes import Handback
+from handoff.slots import HANDOFF_NOTE, HANDOFF_OUTCOME
 from handoff.store import HandoffStatus
 
 DEFAULT_STATUSES = "queued,assigned"
@@ -206,6 +209,7 @@ def register_handoff_routes(desk: Blueprint, ctx: DeskContext) -> None:
     @desk_call
     async def hand_back(request: Request, handoff_id: str) -> HTTPResponse:
         principal: Principal = request.ctx.principal
+        said = Handback() if not request.body else parse_body(Handback, json_body(request))
 
         def find(uow: Any) -> Dict[str, Optional[str]]:
             handoff = desk_service.workable_handoff(uow, principal, handoff_id)
@@ -235,10 +239,15 @@ def register_handoff_routes(desk: Blueprint, ctx: DeskContext) -> None:
                 team=found["team"],
                 events=ctx.events,
             )
-        await resume_conversation(agent, found["conversation_id"], channels)
+        await resume_conversation(
+            agent,
+            found["conversation_id"],
+            channels,
+            slots={HANDOFF_OUTCOME: said.outcome and said.outcome.value, HANDOFF_NOTE: said.note},
+        )
 
         def close(uow: Any) -> Dict[str, Any]:
-            handoff = desk_service.hand_back(uow, handoff_id, actor=principal)
+            handoff = desk_service.hand_back(uow, handoff_id, actor=principal, outcome=said.outcome)
             return desk_view(uow, handoff)
 
         view = await ctx.run(close)  # HandoffNotOpen if a simultaneous hand-back won

@@ -58,7 +58,8 @@ def build_report(
     Returns:
         ``period`` {since, until}; ``totals`` {conversations, conversations_basis, decisions
         (count per decision kind), handoffs, tickets, claimed, finished, handed_back};
-        ``handoff_rate`` and ``handback_rate`` (0..1 or None); ``reasons`` (count per reason
+        ``handoff_rate`` and ``handback_rate`` (0..1 or None); ``handback_outcomes`` (count
+        per outcome the agent gave, ``not_said`` without one); ``reasons`` (count per reason
         code); ``by_intent`` (the intent behind the handoff decision), ``by_topic``
         (``handoff_topic``), ``by_channel``: lists of {key, total, reasons} (largest
         first); ``time_to_pickup`` and ``handling_time``: {count, median_seconds,
@@ -113,6 +114,9 @@ def _report(
         },
         "handoff_rate": ratio(len(handed_off), conversations) if basis != "handoffs" else None,
         "handback_rate": ratio(len(handed_back), len(finished)),
+        "handback_outcomes": dict(
+            Counter(row.get("outcome") or "not_said" for row in handed_back).most_common()
+        ),
         "reasons": dict(Counter(row["reason"] for row in handoffs).most_common()),
         "by_intent": _breakdown(handoffs, intent_finder(decisions)),
         "by_topic": _breakdown(handoffs, handoff_topic),

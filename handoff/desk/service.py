@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from handoff.desk import offers as desk_routing
 from handoff.desk.accounts import Principal, audit
 from handoff.desk.errors import Conflict, InvalidField, NotAllowed, NotFound
+from handoff.outcomes import HandbackOutcome
 from handoff.store.models import OPEN_STATUSES, Handoff, HandoffStatus, utc_now
 from handoff.store.unit_of_work import SqlUnitOfWork
 
@@ -137,8 +138,11 @@ def hand_back(
     *,
     now: Optional[datetime] = None,
     actor: Optional[Principal] = None,
+    outcome: Optional[HandbackOutcome] = None,
 ) -> Handoff:
     """Close an open handoff because the agent gave the conversation back to the bot.
+
+    ``outcome`` (what the agent said of the customer's problem) is stored for analytics.
 
     Returns the updated handoff (status ``handed_back``, ``closed_at`` set). Raises
     ``HandoffNotFound`` for an unknown id and ``HandoffNotOpen`` if it was already closed, so
@@ -146,14 +150,17 @@ def hand_back(
     conditional UPDATE, so of two simultaneous hand-backs exactly one succeeds.
     """
     moment = _aware(now)
-    closed = uow.handoffs.close_if_open(handoff_id, HandoffStatus.HANDED_BACK, moment)
+    closed = uow.handoffs.close_if_open(
+        handoff_id, HandoffStatus.HANDED_BACK, moment, outcome=outcome.value if outcome else None
+    )
     handoff = uow.handoffs.get(handoff_id)
     if handoff is None:
         raise HandoffNotFound(handoff_id)
     if not closed:  # a concurrent hand-back (another replica, a double click) won
         raise HandoffNotOpen(handoff_id)
     if actor is not None:
-        audit(uow, actor, "handback", handoff_id, now=moment)
+        outcome_detail = {"outcome": outcome.value} if outcome else {}
+        audit(uow, actor, "handback", handoff_id, now=moment, **outcome_detail)
     uow.commit()
     uow.handoffs.refresh(handoff)
     desk_routing.refresh_offers(uow, handoff.team, moment)

@@ -17,6 +17,7 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Seque
 from handoff.policy.confidence import low_confidence, offer_declined
 from handoff.policy.explicit import explicit_request
 from handoff.policy.frustration import frustration
+from handoff.policy.handback import handed_back_topics, topic_of
 from handoff.policy.looping import looping
 from handoff.policy.repeated import repeated_question
 from handoff.policy.signals import Fired, SignalName, signal
@@ -93,9 +94,12 @@ def evaluate(
     Returns:
         The decision. Low confidence alone gives ``offer`` — or ``none`` with the signal
         ``offer_declined`` when the customer already said no to a person in this stretch.
+        A topic a person handed back earlier in the session is not escalated again unless the
+        customer asks for a person (``none`` with the signal ``handed_back_topic``).
     """
     settings = settings or PolicySettings()
-    stretch = current_stretch(events if isinstance(events, Sequence) else list(events))
+    events_list = events if isinstance(events, Sequence) else list(events)
+    stretch = current_stretch(events_list)
     start = window_start(stretch, settings.lookback)
     turns = customer_turns(stretch[start:])
     if not turns:
@@ -118,6 +122,11 @@ def evaluate(
         signals.append(signal(SignalName.OFFER_DECLINED, True))
     for result in fired:
         signals.extend(item for item in result.signals if item not in signals)
+    if fired and fired[0].reason is not HandoffReason.EXPLICIT_REQUEST:
+        topic = topic_of(signals)
+        if topic is not None and topic in handed_back_topics(events_list):
+            signals.append(signal(SignalName.HANDED_BACK_TOPIC, topic))
+            fired = []
     if not fired:
         return PolicyDecision(None, PolicyAction.NONE, signals)
     primary = fired[0].reason

@@ -34,6 +34,7 @@ class SignalName(str, Enum):
     NOT_ANSWERED_PHRASE = "not_answered_phrase"  # e.g. "not what i asked"
     BOT_UNCERTAINTY = "bot_uncertainty"  # the NLU's bot_uncertainty dict (or the fallback intent)
     PERSON_MENTIONED = "person_mentioned"  # True: people/staff/a human named, not asked for
+    HANDED_BACK_TOPIC = "handed_back_topic"  # a person handed this topic back this session
 
 
 def signal(name: SignalName, value: Any) -> Dict[str, Any]:

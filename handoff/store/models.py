@@ -137,6 +137,8 @@ class Handoff(Base):
     language = Column(String(16), nullable=True)
     # Began as an offline ticket: its wait is not a live pick-up time (expected wait).
     opened_as_ticket = Column(Boolean, nullable=False, default=False, server_default=false())
+    # How the agent ended a handed-back chat (handoff.outcomes.HandbackOutcome), if they said.
+    outcome = Column(String(16), nullable=True)
 
     __table_args__ = (
         # At most one open handoff per conversation, even with several desk replicas.

@@ -31,16 +31,23 @@ class HandoffRepository:
         """Return the handoff with this id, or ``None``."""
         return self._session.get(Handoff, handoff_id)
 
-    def close_if_open(self, handoff_id: str, status: HandoffStatus, moment: datetime) -> bool:
+    def close_if_open(
+        self,
+        handoff_id: str,
+        status: HandoffStatus,
+        moment: datetime,
+        outcome: Optional[str] = None,
+    ) -> bool:
         """Move an open handoff to the closing ``status`` in one conditional UPDATE.
 
         Returns False when the handoff was not open (or does not exist), so of two
-        simultaneous closes exactly one wins, on SQLite and PostgreSQL alike.
+        simultaneous closes exactly one wins, on SQLite and PostgreSQL alike. ``outcome`` is
+        a handback's (``handoff.outcomes``).
         """
         result = self._session.execute(
             update(Handoff)
             .where(Handoff.id == handoff_id, Handoff.status.in_(list(OPEN_STATUSES)))
-            .values(status=status, closed_at=moment, updated_at=moment)
+            .values(status=status, closed_at=moment, updated_at=moment, outcome=outcome)
             .execution_options(synchronize_session=False)
         )
         return result.rowcount == 1

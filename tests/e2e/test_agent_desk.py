@@ -256,3 +256,41 @@ def test_openapi_document_is_valid_and_public(desk_assistant):
     assert {"/api/login", "/api/handoffs/{handoff_id}/claim", "/api/events"} <= set(
         document["paths"]
     )
+
+
+@pytest.mark.parametrize(
+    "number, outcome, first_words",
+    [
+        (1, None, "I'm back - Northwind Home's virtual assistant. Is there anything else"),
+        (2, "resolved", "Glad that's sorted! I'm back"),
+        (3, "not_resolved", "I'm sorry this isn't solved yet."),
+        (4, "follow_up", "Our team will get back to you about this as promised."),
+    ],
+)
+def test_the_bots_first_words_after_a_handback_follow_the_agents_outcome(
+    desk_assistant, number, outcome, first_words
+):
+    desk = desk_assistant
+    sender = desk.new_conversation()
+    handoff = _hand_off(desk, sender)
+    olga = _agent(desk, f"olga{number}", handoff["team"])
+    hid = handoff["id"]
+    assert desk.desk("POST", f"/api/handoffs/{hid}/claim", token=olga).status_code == 200
+
+    refused = desk.desk(
+        "POST", f"/api/handoffs/{hid}/handback", token=olga, json={"outcome": "done"}
+    )
+    assert refused.status_code == 422, refused.text
+    assert "outcome" in refused.json()["error"]
+
+    body = {"outcome": outcome, "note": "Refund sent; 5 working days."} if outcome else None
+    back = desk.desk("POST", f"/api/handoffs/{hid}/handback", token=olga, json=body)
+    assert back.status_code == 200, back.text
+    tracker = desk.tracker(sender)
+    bot_turns = [
+        e for e in tracker["events"]
+        if e["event"] == "bot" and "handoff_agent" not in (e.get("metadata") or {})
+    ]  # fmt: skip
+    assert bot_turns[-1]["text"].startswith(first_words)
+    assert tracker["slots"]["handoff_outcome"] == outcome
+    assert tracker["slots"]["handoff_note"] == (body or {}).get("note")

@@ -304,12 +304,18 @@ def test_an_agent_takes_a_telegram_conversation_over_and_hands_it_back(
 
     _snapshot(page, "assigned")
 
-    # Hand back: the conversation closes as handed back and the bot speaks again.
+    # Hand back with an outcome: the conversation closes as handed back and the bot speaks
+    # again, in the words the designers wrote for that outcome.
+    page.get_by_test_id("handback-outcome").select_option("resolved")
     page.get_by_test_id("handback-button").click()
     expect(conversation).to_have_attribute("data-status", "handed_back")
     expect(page.get_by_test_id("reply-input")).to_be_disabled()
     customer.wait_for_reply(before_customer, lambda text: "left the chat" in text)
-    customer.wait_for_reply(before_customer, lambda text: text.startswith("I'm back"))
+    customer.wait_for_reply(
+        before_customer, lambda text: text.startswith("Glad that's sorted! I'm back")
+    )
+    outcomes = desk_assistant.desk("GET", "/api/analytics").json()["handback_outcomes"]
+    assert outcomes.get("resolved", 0) >= 1
     _wait_until(lambda: _open_handoff(desk_assistant, CONVERSATION) is None, what="handback")
 
     after_handback = len(customer.received())

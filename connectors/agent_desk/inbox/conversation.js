@@ -172,6 +172,13 @@ function actionBar(detail, { mine, supervisor, teams, agents, onAction }) {
       team.display_name || team.name))),
     agents.length ? h("optgroup", { label: "Agents" }, agents.map((agent) =>
       h("option", { value: `agent:${agent.id}` }, agent.display_name || agent.username))) : null);
+  const outcome = h("select", { testid: "handback-outcome", "aria-label": "Outcome for the bot",
+                                disabled: !canManage },
+    h("option", { value: "" }, "Outcome…"),
+    h("option", { value: "resolved" }, "Resolved"),
+    h("option", { value: "not_resolved" }, "Not resolved"),
+    h("option", { value: "follow_up" }, "We will follow up"));
+  const handBack = () => onAction("handback", outcome.value ? { outcome: outcome.value } : {});
   const transfer = () => {
     const [kind, value] = picker.value.split(/:(.*)/s);
     if (!value) return;
@@ -182,8 +189,9 @@ function actionBar(detail, { mine, supervisor, teams, agents, onAction }) {
                   onclick: () => onAction("claim") }, "Claim"),
     picker,
     h("button", { type: "button", testid: "transfer-button", disabled: !canManage, onclick: transfer }, "Transfer"),
+    outcome,
     h("button", { type: "button", testid: "handback-button", disabled: !canManage,
-                  onclick: () => onAction("handback") }, "Hand back to bot"),
+                  onclick: handBack }, "Hand back to bot"),
     h("button", { type: "button", class: "danger", testid: "close-button",
                   disabled: !(canManage || (detail.status === "ticket")),
                   onclick: () => onAction("close") }, "Close"));

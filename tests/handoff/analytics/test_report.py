@@ -318,3 +318,16 @@ def test_the_cli_prints_the_customers_questions_and_exports_the_gaps_as_csv(stor
         "topic,order_status,2,3,0.6667,low_confidence 1; looping 1,where is my sofa,,,,",
         "unknown,unknown,1,1,1.0,explicit_request 1,,,,,",
     ]
+
+
+def test_handback_outcomes_are_counted(sessions):
+    with sessions() as session:
+        for n, outcome in enumerate(["resolved", "resolved", "follow_up", None]):
+            row = _handoff(f"h{n}", "frustration", _context("order_status"), status="handed_back",
+                           pickup=10, handling=60, minutes=n)  # fmt: skip
+            row.outcome = outcome
+            session.add(row)
+        session.commit()
+        report = build_report(session, SINCE, UNTIL)
+
+    assert report["handback_outcomes"] == {"resolved": 2, "follow_up": 1, "not_said": 1}

@@ -47,9 +47,9 @@ def test_the_expected_wait_is_the_median_of_live_pick_ups_and_ignores_answered_t
 
         now = datetime.now(timezone.utc)
         add_agent(uow, "otto", ["billing"], now=now)  # eva and otto are online
-        first = _open(uow, "waiting1", now)
-        second = _open(uow, "waiting2", now)
-        third = _open(uow, "waiting3", now)
+        first = _open(uow, "waiting1", now - timedelta(seconds=3))  # queued in this order
+        second = _open(uow, "waiting2", now - timedelta(seconds=2))
+        third = _open(uow, "waiting3", now - timedelta(seconds=1))
         waits = [
             offers.expected_wait_seconds(uow, uow.handoffs.get(opened.handoff_id), now)
             for opened in (first, second, third)
