@@ -25,6 +25,7 @@ from handoff.desk.accounts import Principal, audit
 from handoff.desk.admin import parse_body
 from handoff.desk.errors import InvalidField, NotAllowed
 from handoff.desk.events import DeskEventType
+from handoff.desk.service import ClaimRequest
 from handoff.desk.tickets import forward_of
 from handoff.outcomes import Handback
 from handoff.slots import HANDOFF_NOTE, HANDOFF_OUTCOME
@@ -84,9 +85,13 @@ def register_handoff_routes(desk: Blueprint, ctx: DeskContext) -> None:
     @desk_call
     async def claim(request: Request, handoff_id: str) -> HTTPResponse:
         principal: Principal = request.ctx.principal
+        body = parse_body(ClaimRequest, json_body(request)) if request.body else ClaimRequest()
 
         def take(uow: Any) -> Dict[str, Any]:
-            return desk_view(uow, desk_service.claim(uow, principal, handoff_id))
+            claimed = desk_service.claim(
+                uow, principal, handoff_id, beyond_capacity=body.beyond_capacity
+            )
+            return desk_view(uow, claimed)
 
         view = await ctx.run(take)
         ctx.publish(DeskEventType.HANDOFF_CLAIMED, view)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Dict, List, Optional
 
+from pydantic import BaseModel, Extra
 from sqlalchemy.exc import IntegrityError
 
 from handoff.desk import offers as desk_routing
@@ -207,29 +208,72 @@ def agent_name(uow: SqlUnitOfWork, agent_id: Optional[str]) -> str:
     return agent.display_name if agent is not None else "another agent"
 
 
+class ClaimRequest(BaseModel):
+    """The optional body of ``POST /api/handoffs/<id>/claim``."""
+
+    class Config:
+        """A misspelt field is refused, not ignored."""
+
+        extra = Extra.forbid
+
+    beyond_capacity: bool = False  # supervisors and admins only: take a chat past max_chats
+
+
 def claim(
-    uow: SqlUnitOfWork, actor: Principal, handoff_id: str, *, now: Optional[datetime] = None
+    uow: SqlUnitOfWork,
+    actor: Principal,
+    handoff_id: str,
+    *,
+    now: Optional[datetime] = None,
+    beyond_capacity: bool = False,
 ) -> Handoff:
     """Take an unclaimed handoff (queued, or an open ticket) for the calling agent.
 
     Atomic: one conditional UPDATE, so of any number of simultaneous claims exactly one wins;
-    the others get ``Conflict("already claimed by <name>")``.
+    the others get ``Conflict("already claimed by <name>")``. A live chat is refused when the
+    agent already has ``max_chats`` of them (``Conflict`` naming the count), unless a
+    supervisor or admin claims ``beyond_capacity`` on purpose (audited). Tickets are not
+    chats and are not counted.
     """
     if actor.id is None:
         raise NotAllowed("the service token cannot claim; transfer with agent_id instead")
     moment = _aware(now)
     handoff = visible_handoff(uow, actor, handoff_id)
+    if HandoffStatus(handoff.status) is HandoffStatus.QUEUED:
+        _check_capacity(uow, actor, beyond_capacity)
     if not uow.handoffs.claim(handoff_id, actor.id, moment):
         uow.rollback()
         uow.handoffs.refresh(handoff)
         if not is_workable(handoff):
             raise HandoffNotOpen(handoff_id)
         raise Conflict(f"already claimed by {agent_name(uow, handoff.assigned_agent_id)}")
-    audit(uow, actor, "claim", handoff_id, now=moment)
+    audit(
+        uow,
+        actor,
+        "claim",
+        handoff_id,
+        now=moment,
+        **({"beyond_capacity": True} if beyond_capacity else {}),
+    )
     uow.commit()
     uow.handoffs.refresh(handoff)
     desk_routing.refresh_offers(uow, handoff.team, moment)
     return handoff
+
+
+def _check_capacity(uow: SqlUnitOfWork, actor: Principal, beyond_capacity: bool) -> None:
+    """Refuse a live chat beyond the agent's ``max_chats`` (see :func:`claim`)."""
+    if beyond_capacity and not actor.manages_agents:
+        raise NotAllowed("only a supervisor or an admin may claim beyond capacity")
+    agent = uow.agents.get(actor.id) if actor.id else None
+    if agent is None or beyond_capacity:
+        return
+    chats = uow.agents.open_chats([agent.id])[agent.id]
+    if chats >= agent.max_chats:
+        raise Conflict(
+            f"{agent.display_name} is at capacity ({chats} of {agent.max_chats} chats): "
+            "hand one back or close it first"
+        )
 
 
 def transfer(

@@ -294,3 +294,50 @@ def test_the_bots_first_words_after_a_handback_follow_the_agents_outcome(
     assert bot_turns[-1]["text"].startswith(first_words)
     assert tracker["slots"]["handoff_outcome"] == outcome
     assert tracker["slots"]["handoff_note"] == (body or {}).get("note")
+
+
+def test_a_claim_beyond_max_chats_is_refused_over_http_unless_a_supervisor_overrides(
+    desk_assistant,
+):
+    desk = desk_assistant
+    first, second = (_hand_off(desk, desk.new_conversation()) for _ in range(2))
+    team = first["team"]
+    created = desk.desk(
+        "POST",
+        "/api/agents",
+        json={"username": "pia", "display_name": "Pia", "password": PASSWORD, "teams": [team],
+              "max_chats": 1},
+    )  # fmt: skip
+    assert created.status_code == 201, created.text
+    pia = desk.desk("POST", "/api/login", token=None,
+                    json={"username": "pia", "password": PASSWORD}).json()["token"]  # fmt: skip
+    assert desk.desk("POST", f"/api/handoffs/{first['id']}/claim", token=pia).status_code == 200
+
+    refused = desk.desk("POST", f"/api/handoffs/{second['id']}/claim", token=pia)
+    assert refused.status_code == 409
+    assert refused.json() == {
+        "error": "Pia is at capacity (1 of 1 chats): hand one back or close it first"
+    }
+    forced = desk.desk(
+        "POST", f"/api/handoffs/{second['id']}/claim", token=pia, json={"beyond_capacity": True}
+    )
+    assert forced.status_code == 403, forced.text
+
+    created = desk.desk(
+        "POST",
+        "/api/agents",
+        json={"username": "lea", "display_name": "Lea", "password": PASSWORD, "teams": [team],
+              "role": "supervisor", "max_chats": 1},
+    )  # fmt: skip
+    assert created.status_code == 201, created.text
+    lea = desk.desk("POST", "/api/login", token=None,
+                    json={"username": "lea", "password": PASSWORD}).json()["token"]  # fmt: skip
+    assert desk.desk("POST", f"/api/handoffs/{first['id']}/transfer", token=lea,
+                     json={"team": team}).status_code == 200  # fmt: skip
+    assert desk.desk("POST", f"/api/handoffs/{first['id']}/claim", token=lea).status_code == 200
+    assert desk.desk("POST", f"/api/handoffs/{second['id']}/claim", token=lea).status_code == 409
+    taken = desk.desk(
+        "POST", f"/api/handoffs/{second['id']}/claim", token=lea, json={"beyond_capacity": True}
+    )
+    assert taken.status_code == 200, taken.text
+    assert taken.json()["assigned_agent"]["display_name"] == "Lea"

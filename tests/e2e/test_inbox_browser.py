@@ -234,6 +234,8 @@ def test_an_agent_takes_a_telegram_conversation_over_and_hands_it_back(
     expect(item.get_by_test_id("queue-reason")).to_have_text("Asked for a person")
     expect(item.get_by_test_id("queue-channel")).to_contain_text("Telegram")
     expect(item.get_by_test_id("queue-wait")).to_have_text(re.compile(r"^\d+(s|m \d\ds)$"))
+    # Routing offers it to the least busy online agent of the team: Anna, the only one.
+    expect(item.get_by_test_id("queue-offered")).to_have_text("Offered to you")
 
     # The conversation: whole transcript with the right senders, the reason and the context.
     item.click()

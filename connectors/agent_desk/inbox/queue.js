@@ -21,14 +21,21 @@ export function customerName(handoff) {
   return customer.name || customer.id || handoff.conversation_id || "Customer";
 }
 
-function queueItem(handoff, { selected, loadedAt, onSelect }) {
+/** Whether routing offers this queued handoff to the signed-in agent (least busy, right skills). */
+export function offeredToMe(handoff, me) {
+  return handoff.status === "queued" && !!me && handoff.offered_to?.id === me.id;
+}
+
+function queueItem(handoff, { selected, loadedAt, onSelect, me }) {
   const [icon, channel] = channelParts(handoff.channel);
+  const offered = offeredToMe(handoff, me);
   const since = waitingSince(handoff, loadedAt);
   const ticking = handoff.status === "queued";
   const position = handoff.queue_position;
   return h("li", { class: "queue-row" },
     h("button", {
-      type: "button", class: `queue-item status-${handoff.status}${selected ? " selected" : ""}`,
+      type: "button",
+      class: `queue-item status-${handoff.status}${selected ? " selected" : ""}${offered ? " offered" : ""}`,
       testid: "queue-item", "aria-current": selected ? "true" : null,
       dataset: { handoffId: handoff.id, status: handoff.status },
       onclick: () => onSelect(handoff.id),
@@ -42,7 +49,9 @@ function queueItem(handoff, { selected, loadedAt, onSelect }) {
         h("span", { class: `badge reason reason-${handoff.reason}`, testid: "queue-reason",
                    dataset: { reason: handoff.reason } }, reasonLabel(handoff.reason)),
         handoff.priority ? h("span", { class: "badge priority", testid: "queue-priority",
-                                      title: "Priority" }, `P${handoff.priority}`) : null),
+                                      title: "Priority" }, `P${handoff.priority}`) : null,
+        offered ? h("span", { class: "badge offered", testid: "queue-offered",
+                             title: "Routing suggests you take this one" }, "Offered to you") : null),
       h("span", { class: "queue-line meta" },
         h("span", { testid: "queue-channel" }, h("span", { "aria-hidden": "true" }, `${icon} `), channel),
         h("span", { testid: "queue-team" }, handoff.team || "no team"),
@@ -56,9 +65,13 @@ function queueItem(handoff, { selected, loadedAt, onSelect }) {
 /** Render the queue into `list`; returns how many handoffs are shown. */
 export function renderQueue(list, handoffs, { filter, me, selectedId, loadedAt, onSelect }) {
   const keep = FILTERS[filter]?.keep || (() => true);
-  const shown = handoffs.filter((handoff) => keep(handoff, me));
+  // What is offered to this agent comes first; otherwise the desk's order (priority, then age).
+  const shown = handoffs.filter((handoff) => keep(handoff, me))
+    .map((handoff, index) => ({ handoff, index }))
+    .sort((a, b) => (offeredToMe(b.handoff, me) - offeredToMe(a.handoff, me)) || (a.index - b.index))
+    .map(({ handoff }) => handoff);
   list.replaceChildren(...shown.map((handoff) =>
-    queueItem(handoff, { selected: handoff.id === selectedId, loadedAt, onSelect })));
+    queueItem(handoff, { selected: handoff.id === selectedId, loadedAt, onSelect, me })));
   if (!shown.length) {
     list.append(h("li", { class: "empty", testid: "queue-empty" }, "Nothing waiting here."));
   }
