@@ -359,7 +359,7 @@ class HandoffTriggerPolicy(ConfiguredComponent, Policy):
         return NextStep(DECIDE_ACTION, f"hand over: {reason}", decision)
 
     def _rule_intents(self) -> Set[str]:
-        """Return the intents the rules hand over on (README: the rule's ``or:`` list)."""
+        """Return the intents the rules hand over on (the handoff rule's ``or:`` list)."""
         return {
             *self.settings.explicit_request.intents,
             *self.settings.sensitive_topic.intents,

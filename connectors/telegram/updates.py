@@ -1,6 +1,6 @@
 """Reading Telegram ``Update`` objects (https://core.telegram.org/bots/api#update).
 
-Decisions (README "Messaging channels"):
+Decisions (docs/channels.md):
 
 - private chat → conversation ``telegram:<chat id>``; the customer's ``language_code`` goes to
   the message metadata as ``language`` (it feeds routing).

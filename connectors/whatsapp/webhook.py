@@ -1,6 +1,6 @@
 """Reading WhatsApp Cloud API webhooks (``whatsapp_business_account`` envelopes).
 
-Decisions (README "Messaging channels"):
+Decisions (docs/channels.md):
 
 - conversation ``whatsapp:<wa_id>`` (the customer's WhatsApp id); the Cloud API has no group
   chats. Messages to another phone number id of the same app are ignored.
