@@ -11,8 +11,15 @@ adds are the handoff rules the messaging channels follow:
   say.
 - **Relay.** While a person has the conversation, each customer message is on the desk's live
   stream at once, and the NLU's reading follows (``relay_incoming`` / ``relay_analysis``).
+- **Sessions that receive.** Rasa 3.6's own ``session_request`` handler does not await
+  python-socketio 5's ``enter_room``, so with persistent sessions no message ever reached
+  the widget; this channel answers ``session_request`` itself (same protocol).
 - **Silence and handback.** Rasa keeps the bot silent while the tracker is paused and the
   desk's handback resumes it; nothing channel-specific is needed.
+- **Forged conversations.** The widget chooses its ``session_id``, so a session id in another
+  channel's namespace (``telegram:424242``: any id with a colon) is refused — otherwise a
+  website visitor could write into a Telegram customer's conversation. Other ids are the
+  widget's random ones, as in Rasa's own channel.
 - **Forged payloads.** A message that is an intent payload (``/restart``, ``/handback`` ...)
   reaches Rasa only when it is one of the domain's own buttons (``button_payloads``), as on
   Telegram and WhatsApp.
@@ -35,6 +42,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import uuid
 from typing import Any, Awaitable, Callable, Dict, Optional, Tuple
 
 from rasa.core.channels.channel import InputChannel, UserMessage
@@ -46,6 +54,7 @@ from connectors.bridge import relay_analysis, relay_incoming
 from connectors.messaging.button_payloads import DomainButtons, allowed_press
 from connectors.messaging.inbound import mask
 from connectors.services import server_services
+from connectors.trial_rest import NAMESPACE_SEPARATOR
 from handoff.desk.events import LiveEvents
 from handoff.store import SqlUnitOfWork
 
@@ -82,6 +91,18 @@ class WebsiteInput(SocketIOInput):
         self.session_persistence = True
         self._buttons = DomainButtons()
         blueprint = super().blueprint(self._bridged(on_new_message, sessions, services.events))
+        sio = self.sio
+        assert sio is not None
+
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: str, data: Optional[Dict[str, Any]]) -> None:
+            # Rasa 3.6 calls ``enter_room`` without awaiting it, which python-socketio 5
+            # made a coroutine: the socket never joined its session's room and no bot or
+            # agent message reached a persistent session. Same protocol, awaited.
+            data = data or {}
+            session_id = data.get("session_id") or uuid.uuid4().hex
+            await sio.enter_room(sid, session_id, namespace=self.namespace)
+            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
 
         @blueprint.listener("after_server_start")
         async def keep_app(app: Any, loop: Any) -> None:
@@ -94,6 +115,12 @@ class WebsiteInput(SocketIOInput):
     ) -> OnNewMessage:
         async def handle(message: UserMessage) -> None:
             text = message.text or ""
+            if NAMESPACE_SEPARATOR in message.sender_id:
+                logger.warning(
+                    "socketio: refused a message for session %s… (another channel's namespace)",
+                    message.sender_id.split(NAMESPACE_SEPARATOR, 1)[0],
+                )
+                return
             if text.strip().startswith("/") and self._app is not None:
                 assert self._buttons is not None
                 if allowed_press(text, self._buttons.of(self._app)) is None:

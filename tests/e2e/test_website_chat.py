@@ -25,8 +25,8 @@ PASSWORD = "correct horse battery"
 class WebsiteCustomer:
     """A browser tab with the chat widget: one persistent session."""
 
-    def __init__(self, url: str) -> None:
-        self.session_id = uuid.uuid4().hex
+    def __init__(self, url: str, session_id: str = "") -> None:
+        self.session_id = session_id or uuid.uuid4().hex
         self.received: List[str] = []
         self._changed = threading.Condition()
         self.client = socketio.Client(reconnection=False)
@@ -162,3 +162,17 @@ def test_a_website_customer_gets_the_agents_replies_live_and_the_bot_back(websit
         customer.wait_for(sent, lambda text: "PayPal" in text)
     finally:
         customer.close()
+
+
+def test_a_website_session_cannot_write_into_a_telegram_conversation(website_assistant):
+    desk = website_assistant
+    victim = "telegram:5550001234"
+    intruder = WebsiteCustomer(desk.rasa_url, session_id=victim)
+    try:
+        intruder.say("I want to talk to a human")
+        log = desk.workdir / "rasa-server.log"
+        _wait(lambda: "refused a message for session telegram…" in log.read_text(), "the refusal")
+        assert [e for e in desk.tracker(victim)["events"] if e["event"] == "user"] == []
+        assert intruder.received == []
+    finally:
+        intruder.close()
