@@ -7,20 +7,26 @@ admins and the service token create or promote supervisors and admins.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Dict, List, Optional
 
-from pydantic import BaseModel, Extra, Field, ValidationError, validator
+from pydantic import BaseModel, Extra, Field, ValidationError
 
 from handoff.desk import accounts
 from handoff.desk.accounts import Principal
 from handoff.desk.errors import Conflict, InvalidField, NotAllowed, NotFound
+from handoff.names import PatternName, TeamName
 from handoff.store.desk_models import Agent, AgentRole, Presence, Team
 from handoff.store.models import utc_now
 from handoff.store.unit_of_work import SqlUnitOfWork
 
-USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
-TEAM_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+class Username(PatternName):
+    """An agent's login name (``agents.username`` is VARCHAR(64))."""
+
+    pattern = r"^[a-z0-9][a-z0-9._-]{1,63}$"
+    rule = "2-64 lowercase letters, digits, '.', '_' or '-'"
+    min_length = 2
+    max_length = 64
 
 
 class _Body(BaseModel):
@@ -31,7 +37,7 @@ class _Body(BaseModel):
 class NewAgent(_Body):
     """``POST /api/agents``."""
 
-    username: str
+    username: Username
     display_name: str = Field(..., min_length=1, max_length=128)
     password: str
     role: AgentRole = AgentRole.AGENT
@@ -39,12 +45,6 @@ class NewAgent(_Body):
     languages: List[str] = Field(default_factory=lambda: ["en"])
     skills: List[str] = Field(default_factory=list)
     max_chats: int = Field(3, ge=1, le=accounts.MAX_CHATS_LIMIT)
-
-    @validator("username")
-    def _username(cls, value: str) -> str:  # noqa: N805 - pydantic validator
-        if not USERNAME.match(value):
-            raise ValueError("2-64 lowercase letters, digits, '.', '_' or '-'")
-        return value
 
 
 class AgentChanges(_Body):
@@ -64,15 +64,9 @@ class AgentChanges(_Body):
 class NewTeam(_Body):
     """``POST /api/teams``."""
 
-    name: str
+    name: TeamName
     display_name: Optional[str] = Field(None, max_length=128)
     languages: List[str] = Field(default_factory=lambda: ["en"])
-
-    @validator("name")
-    def _name(cls, value: str) -> str:  # noqa: N805 - pydantic validator
-        if not TEAM_NAME.match(value):
-            raise ValueError("1-64 lowercase letters, digits, '_' or '-'")
-        return value
 
 
 def parse_body(model: type, body: Any) -> Any:

@@ -16,12 +16,12 @@ from typing import Any, Dict, List, Optional
 
 from pydantic import Field, validator
 
+from handoff.names import TeamName
 from handoff.reasons import HandoffReason, reject_unknown_reason_keys
 from handoff.routing.hours import HoursSettings
 from handoff.section import Section
 
 DEFAULT_TEAMS = ("sales", "retention", "billing", "technical", "general")
-_TEAM_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 
 
 def normalise_language(language: Optional[str]) -> Optional[str]:
@@ -105,10 +105,10 @@ class RoutingSettings(Section):
     def _team_names(cls, teams: Dict[str, TeamSettings]) -> Dict[str, TeamSettings]:  # noqa: N805
         if not teams:
             raise ValueError("at least one team is needed")
-        bad = [name for name in teams if not _TEAM_NAME.match(name)]
+        bad = [name for name in teams if not TeamName.is_valid(name)]
         if bad:
             raise ValueError(
-                f"{', '.join(map(repr, bad))}: team names are lower-case words like 'billing'"
+                f"{', '.join(map(repr, bad))}: team names are lower-case words like 'billing' ({TeamName.rule})"
             )
         return teams
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
 )
 
+from handoff.names import TEAM_NAME_MAX_LENGTH
 from handoff.store.models import Base, UtcDateTime, enum_type, utc_now
 
 
@@ -60,7 +61,7 @@ class Team(Base):
 
     __tablename__ = "teams"
 
-    name = Column(String(64), primary_key=True)
+    name = Column(String(TEAM_NAME_MAX_LENGTH), primary_key=True)
     display_name = Column(String(128), nullable=False)
     languages = Column(JSON, nullable=False, default=list)
     created_at = Column(UtcDateTime, nullable=False, default=utc_now)
@@ -91,7 +92,11 @@ class AgentTeam(Base):
     __tablename__ = "agent_teams"
 
     agent_id = Column(String(32), ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True)
-    team = Column(String(64), ForeignKey("teams.name", ondelete="CASCADE"), primary_key=True)
+    team = Column(
+        String(TEAM_NAME_MAX_LENGTH),
+        ForeignKey("teams.name", ondelete="CASCADE"),
+        primary_key=True,
+    )
 
 
 class AgentToken(Base):
@@ -135,7 +140,7 @@ class Decision(Base):
     signals = Column(JSON, nullable=False, default=list)
     intent = Column(String(128), nullable=True)
     channel = Column(String(64), nullable=True)
-    team = Column(String(64), nullable=True)
+    team = Column(String(TEAM_NAME_MAX_LENGTH), nullable=True)
     at = Column(UtcDateTime, nullable=False, default=utc_now)
     recorded_at = Column(UtcDateTime, nullable=False, default=utc_now)
 

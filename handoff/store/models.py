@@ -21,6 +21,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import registry
 from sqlalchemy.types import TypeDecorator
 
+from handoff.names import TEAM_NAME_MAX_LENGTH
+
 # Deterministic constraint names, so migrations can refer to them on every database.
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_name)s",
@@ -119,7 +121,7 @@ class Handoff(Base):
         enum_type(HandoffStatus, "status"), nullable=False, default=HandoffStatus.QUEUED
     )
     reason = Column(String(32), nullable=False)
-    team = Column(String(64), nullable=True)
+    team = Column(String(TEAM_NAME_MAX_LENGTH), nullable=True)
     priority = Column(Integer, nullable=False, default=0)
     channel = Column(String(64), nullable=True)
     context = Column(JSON, nullable=False, default=dict)
