@@ -22,6 +22,7 @@ from connectors.bridge import AgentMessageKind, HumanAgent, deliver_agent_messag
 from handoff.desk import records as desk_records
 from handoff.desk import service as desk_service
 from handoff.desk.accounts import Principal, audit
+from handoff.desk.bodies import TransferTarget, parse_body
 from handoff.desk.errors import InvalidField, NotAllowed
 from handoff.desk.events import DeskEventType
 from handoff.desk.tickets import forward_of
@@ -147,11 +148,8 @@ def register_handoff_routes(desk: Blueprint, ctx: DeskContext) -> None:
     @desk_call
     async def transfer(request: Request, handoff_id: str) -> HTTPResponse:
         principal: Principal = request.ctx.principal
-        body = json_body(request)
-        team, agent_id = body.get("team"), body.get("agent_id")
-        for name, value in (("team", team), ("agent_id", agent_id)):
-            if value is not None and (not isinstance(value, str) or not value):
-                raise InvalidField(name, "must be a non-empty string")
+        target = parse_body(TransferTarget, json_body(request))
+        team, agent_id = target.team, target.agent_id
 
         def move(uow: Any) -> Dict[str, Any]:
             handoff = desk_service.transfer(

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional
 
-from pydantic import BaseModel, Extra, Field, ValidationError
+from pydantic import Field
 
 from handoff.desk import accounts
 from handoff.desk.accounts import Principal
-from handoff.desk.errors import Conflict, InvalidField, NotAllowed, NotFound
+from handoff.desk.bodies import StrictBody
+from handoff.desk.errors import Conflict, NotAllowed, NotFound
 from handoff.names import PatternName, TeamName
 from handoff.store.desk_models import Agent, AgentRole, Presence, Team
 from handoff.store.models import utc_now
@@ -29,12 +30,7 @@ class Username(PatternName):
     max_length = 64
 
 
-class _Body(BaseModel):
-    class Config:
-        extra = Extra.forbid
-
-
-class NewAgent(_Body):
+class NewAgent(StrictBody):
     """``POST /api/agents``."""
 
     username: Username
@@ -47,7 +43,7 @@ class NewAgent(_Body):
     max_chats: int = Field(3, ge=1, le=accounts.MAX_CHATS_LIMIT)
 
 
-class AgentChanges(_Body):
+class AgentChanges(StrictBody):
     """``PATCH /api/agents/<id>``: only the fields given change."""
 
     display_name: Optional[str] = Field(None, min_length=1, max_length=128)
@@ -61,24 +57,12 @@ class AgentChanges(_Body):
     presence: Optional[Presence] = None
 
 
-class NewTeam(_Body):
+class NewTeam(StrictBody):
     """``POST /api/teams``."""
 
     name: TeamName
     display_name: Optional[str] = Field(None, max_length=128)
     languages: List[str] = Field(default_factory=lambda: ["en"])
-
-
-def parse_body(model: type, body: Any) -> Any:
-    """Validate a JSON body against ``model``; raise ``InvalidField`` naming the field."""
-    if not isinstance(body, dict):
-        raise InvalidField("body", "must be a JSON object")
-    try:
-        return model.parse_obj(body)
-    except ValidationError as error:
-        first = error.errors()[0]
-        name = ".".join(str(part) for part in first["loc"]) or "body"
-        raise InvalidField(name, first["msg"]) from None
 
 
 def _may_grant(actor: Principal, role: AgentRole) -> None:

@@ -108,7 +108,8 @@ class RoutingSettings(Section):
         bad = [name for name in teams if not TeamName.is_valid(name)]
         if bad:
             raise ValueError(
-                f"{', '.join(map(repr, bad))}: team names are lower-case words like 'billing' ({TeamName.rule})"
+                f"{', '.join(map(repr, bad))}: team names are lower-case words like "
+                f"'billing' ({TeamName.rule})"
             )
         return teams
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from handoff.desk.admin import NewTeam, parse_body
+from handoff.desk.admin import NewTeam
+from handoff.desk.bodies import parse_body
 from handoff.desk.errors import InvalidField
 from handoff.names import TEAM_NAME_MAX_LENGTH, TeamName
 from handoff.routing.teams import DEFAULT_TEAMS, RoutingSettings, TeamSettings
