@@ -15,6 +15,7 @@ from handoff.desk import accounts
 from handoff.desk.accounts import Principal
 from handoff.desk.bodies import StrictBody
 from handoff.desk.errors import Conflict, NotAllowed, NotFound
+from handoff.desk.passwords import MIN_PASSWORD_LENGTH
 from handoff.names import PatternName, TeamName
 from handoff.store.desk_models import Agent, AgentRole, Presence, Team
 from handoff.store.models import utc_now
@@ -35,7 +36,7 @@ class NewAgent(StrictBody):
 
     username: Username
     display_name: str = Field(..., min_length=1, max_length=128)
-    password: str
+    password: str = Field(..., minLength=MIN_PASSWORD_LENGTH)  # checked by accounts.hashed
     role: AgentRole = AgentRole.AGENT
     teams: List[str] = Field(default_factory=list)
     languages: List[str] = Field(default_factory=lambda: ["en"])
@@ -47,7 +48,7 @@ class AgentChanges(StrictBody):
     """``PATCH /api/agents/<id>``: only the fields given change."""
 
     display_name: Optional[str] = Field(None, min_length=1, max_length=128)
-    password: Optional[str] = None
+    password: Optional[str] = Field(None, minLength=MIN_PASSWORD_LENGTH)
     role: Optional[AgentRole] = None
     teams: Optional[List[str]] = None
     languages: Optional[List[str]] = None

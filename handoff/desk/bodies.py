@@ -10,7 +10,7 @@ desk's words, and unknown keys ignored (the bodies managing the desk, in
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Type, TypeVar
+from typing import Any, Optional, Type, TypeVar
 
 from pydantic import BaseModel, Extra, Field, ValidationError, validator
 
@@ -19,6 +19,7 @@ from handoff.store.desk_models import Presence
 
 MAX_TEXT_LENGTH = 4000
 REQUIRED_STRING = "required, a non-empty string"
+PRESENCE_RULE = "use online, away or offline"
 
 Model = TypeVar("Model", bound=BaseModel)
 
@@ -42,25 +43,16 @@ class StrictBody(BaseModel):
         extra = Extra.forbid
 
 
-def _required(*names: str) -> Dict[str, Any]:
-    """``schema_extra`` of a model whose fields are checked by an ``always`` validator.
-
-    Such fields default to ``None`` so that the validator, not pydantic's "field required",
-    words the error; the schema still lists them as required.
-    """
-    return {"required": list(names)}
-
-
 class Credentials(BaseModel):
     """``POST /api/login``."""
 
-    username: str = Field(None, min_length=1)
-    password: str = Field(None, min_length=1)
+    username: str = Field(..., min_length=1)
+    password: str = Field(..., min_length=1)
 
     class Config:  # noqa: D106 - pydantic configuration
-        schema_extra = _required("username", "password")
+        error_msg_templates = {"value_error.missing": REQUIRED_STRING}
 
-    @validator("username", "password", pre=True, always=True)
+    @validator("username", "password", pre=True)
     def _non_empty(cls, value: Any) -> str:  # noqa: N805 - pydantic validator
         if not isinstance(value, str) or not value:
             raise ValueError(REQUIRED_STRING)
@@ -70,28 +62,28 @@ class Credentials(BaseModel):
 class PresenceChange(BaseModel):
     """``POST /api/me/presence``."""
 
-    status: Presence = Field(None)
+    status: Presence
 
     class Config:  # noqa: D106 - pydantic configuration
-        schema_extra = _required("status")
+        error_msg_templates = {"value_error.missing": PRESENCE_RULE}
 
-    @validator("status", pre=True, always=True)
+    @validator("status", pre=True)
     def _known(cls, value: Any) -> Presence:  # noqa: N805 - pydantic validator
         try:
             return Presence(value)
         except (ValueError, TypeError):
-            raise ValueError("use online, away or offline") from None
+            raise ValueError(PRESENCE_RULE) from None
 
 
 class MessageText(BaseModel):
     """``POST /api/handoffs/<id>/messages`` and ``…/notes``: the text, stripped."""
 
-    text: str = Field(None, min_length=1, max_length=MAX_TEXT_LENGTH)
+    text: str = Field(..., min_length=1, max_length=MAX_TEXT_LENGTH)
 
     class Config:  # noqa: D106 - pydantic configuration
-        schema_extra = _required("text")
+        error_msg_templates = {"value_error.missing": REQUIRED_STRING}
 
-    @validator("text", pre=True, always=True)
+    @validator("text", pre=True)
     def _text(cls, value: Any) -> str:  # noqa: N805 - pydantic validator
         if not isinstance(value, str) or not value.strip():
             raise ValueError(REQUIRED_STRING)

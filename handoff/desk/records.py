@@ -16,6 +16,7 @@ from handoff.desk.accounts import Principal, audit
 from handoff.desk.bodies import MessageText, StrictBody, parse_body
 from handoff.desk.errors import NotAllowed
 from handoff.desk.service import visible_handoff
+from handoff.names import TEAM_NAME_MAX_LENGTH
 from handoff.store.desk_models import Decision, DecisionKind, Note, new_id
 from handoff.store.models import utc_now
 from handoff.store.unit_of_work import SqlUnitOfWork
@@ -76,7 +77,7 @@ class DecisionRecord(StrictBody):
     signals: List[Any] = Field(default_factory=list)
     intent: Optional[str] = Field(None, max_length=128)
     channel: Optional[str] = Field(None, max_length=64)
-    team: Optional[str] = Field(None, max_length=64)
+    team: Optional[str] = Field(None, max_length=TEAM_NAME_MAX_LENGTH)
     at: Optional[datetime] = None
 
     @validator("at")
