@@ -51,10 +51,6 @@ def _str(**extra: Any) -> Dict[str, Any]:
     return {"type": "string", **extra}
 
 
-def _nullable(schema: Dict[str, Any]) -> Dict[str, Any]:
-    return {**schema, "nullable": True}
-
-
 def _answer(description: str, schema: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
     answer: Dict[str, Any] = {"description": description}
     if schema is not None:
