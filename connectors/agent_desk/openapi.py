@@ -97,13 +97,20 @@ def component_schemas(models: Iterable[Type[BaseModel]]) -> Dict[str, Any]:
     """Return the OpenAPI 3.0 schemas of ``models`` and of every model and enum they nest.
 
     Each model is a component named after its class; an ``Optional`` field is ``nullable``
-    (OpenAPI 3.0 has no ``null`` type).
+    (OpenAPI 3.0 has no ``null`` type). Two different models or enums of the same name are
+    refused (``ValueError``): one would silently stand for the other.
     """
+    found = _with_nested(models)
+    names = [model.__name__ for model in found]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise ValueError(f"several models named {', '.join(twice)}")
     schemas: Dict[str, Any] = {}
-    for model in _with_nested(models):
+    for model in found:
         schema = copy.deepcopy(model.schema(ref_template=REF_TEMPLATE))  # pydantic caches it
         for name, nested in schema.pop("definitions", {}).items():
-            schemas.setdefault(name, nested)
+            if name not in names and schemas.setdefault(name, nested) != nested:
+                raise ValueError(f"several enums named {name}")
         schemas[model.__name__] = _nullable_fields(model, schema)
     return schemas
 

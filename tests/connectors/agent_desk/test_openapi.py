@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Iterator
 
+import pytest
 from openapi_spec_validator import validate_spec
 from rasa.shared.core.events import BotUttered, UserUttered
 
 from connectors.agent_desk import schemas
-from connectors.agent_desk.openapi import BODIES, openapi_document
+from connectors.agent_desk.openapi import BODIES, component_schemas, openapi_document
 from connectors.agent_desk.views import handoff_view, transcript_view
+from handoff.context import ContextPackage
 from handoff.desk.accounts import agent_view
 from handoff.desk.admin import team_view
 from handoff.desk.records import note_view
@@ -56,6 +58,11 @@ def test_lists_of_values_come_from_the_enums() -> None:
     assert components["NewTeam"]["properties"]["name"]["pattern"] == TeamName.pattern
     parameter = openapi_document()["paths"]["/api/handoffs"]["get"]["parameters"][0]
     assert all(status.value in parameter["description"] for status in HandoffStatus)
+
+
+def test_two_models_of_one_name_are_refused() -> None:
+    with pytest.raises(ValueError, match="several models named Turn"):
+        component_schemas([schemas.Turn, ContextPackage])  # the package has its own Turn
 
 
 def test_the_document_is_the_same_every_time() -> None:
