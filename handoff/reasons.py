@@ -1,7 +1,9 @@
-"""The fixed set of reasons a conversation is handed to a person.
+"""The fixed set of reasons a conversation is handed to a person, and of handback outcomes.
 
 This is a contract: the ``handoff_reason`` slot, the desk, analytics and designers' rules all
-use these exact codes, so new behaviour adds *signals*, never new codes.
+use these exact codes, so new behaviour adds *signals*, never new codes. Likewise the outcomes
+an agent gives when handing a conversation back (``handoff_outcome`` slot, the desk's
+``POST /api/handoffs/<id>/handback``, the store and analytics).
 """
 
 from __future__ import annotations
@@ -46,3 +48,19 @@ def reject_unknown_reason_keys(mapping: T) -> T:
                 f"use one of: {', '.join(HandoffReason.codes())}"
             )
     return mapping
+
+
+class HandbackOutcome(str, Enum):
+    """What the agent says about the customer's problem when handing back (optional).
+
+    Designers condition the bot's first words on it (``utter_welcome_back`` in domain.yml);
+    without one the bot says its plain welcome back.
+    """
+
+    RESOLVED = "resolved"  # solved; the bot may close the topic
+    NOT_RESOLVED = "not_resolved"  # not solved (yet); the bot should not pretend it was
+    FOLLOW_UP = "follow_up"  # the team will come back to the customer (e-mail, call)
+
+
+NOTE_MAX_LENGTH = 500
+"""The agent's note for the bot (``handoff_note`` slot): at most this many characters."""

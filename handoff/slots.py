@@ -10,7 +10,7 @@ ORDER_NUMBER = "order_number"
 EMAIL = "email"
 INTAKE_DECLINED = "intake_declined"
 REQUESTED_SLOT = "requested_slot"
-HANDOFF_OUTCOME = "handoff_outcome"  # set by a handback: handoff.outcomes.HandbackOutcome or None
+HANDOFF_OUTCOME = "handoff_outcome"  # set by a handback: handoff.reasons.HandbackOutcome or None
 HANDOFF_NOTE = "handoff_note"  # set by a handback: the agent's note for the bot, or None
 
 INTAKE_FORM = "handoff_intake_form"

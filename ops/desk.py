@@ -20,6 +20,7 @@ from typing import List, Optional
 
 from handoff.desk import admin as desk_admin
 from handoff.desk.accounts import Principal
+from handoff.desk.bodies import parse_body
 from handoff.desk.errors import DeskError
 from handoff.store import SqlUnitOfWork, create_store_engine, session_factory, upgrade_to_head
 from ops.model import PROJECT_ROOT
@@ -92,7 +93,7 @@ def _dispatch(uow: SqlUnitOfWork, args: argparse.Namespace) -> None:
             "skills": args.skills,
             "max_chats": args.max_chats,
         }
-        view = desk_admin.create_agent(uow, CLI, desk_admin.parse_body(desk_admin.NewAgent, body))
+        view = desk_admin.create_agent(uow, CLI, parse_body(desk_admin.NewAgent, body))
         print(f"created {view['role']} {view['username']} (id {view['id']})")
     elif args.kind == "agent":
         for view in desk_admin.list_agents(uow, CLI):
@@ -102,7 +103,7 @@ def _dispatch(uow: SqlUnitOfWork, args: argparse.Namespace) -> None:
         body = {"name": args.name, "languages": args.languages or ["en"]}
         if args.display_name:
             body["display_name"] = args.display_name
-        view = desk_admin.create_team(uow, CLI, desk_admin.parse_body(desk_admin.NewTeam, body))
+        view = desk_admin.create_team(uow, CLI, parse_body(desk_admin.NewTeam, body))
         print(f"created team {view['name']}")
     else:
         for team in uow.teams.list():
@@ -119,7 +120,7 @@ def ensure_admin(username: str, password: str, url: str) -> bool:
                 return False
             body = {"username": username, "display_name": username.title(),
                     "password": password, "role": "admin"}  # fmt: skip
-            desk_admin.create_agent(uow, CLI, desk_admin.parse_body(desk_admin.NewAgent, body))
+            desk_admin.create_agent(uow, CLI, parse_body(desk_admin.NewAgent, body))
             return True
     finally:
         engine.dispose()

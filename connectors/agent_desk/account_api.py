@@ -21,15 +21,9 @@ from handoff.desk import admin as desk_admin
 from handoff.desk import offers as desk_routing
 from handoff.desk import records as desk_records
 from handoff.desk.accounts import Principal
+from handoff.desk.bodies import Credentials, PresenceChange, parse_body
 from handoff.desk.errors import InvalidField, NotAllowed
 from handoff.store.models import utc_now
-
-
-def _string(body: Dict[str, Any], name: str) -> str:
-    value = body.get(name)
-    if not isinstance(value, str) or not value:
-        raise InvalidField(name, "required, a non-empty string")
-    return value
 
 
 def _require_manager(principal: Principal) -> None:
@@ -44,8 +38,8 @@ def register_account_routes(desk: Blueprint, ctx: DeskContext) -> None:
     @desk.post("/api/login")
     @desk_call
     async def login(request: Request) -> HTTPResponse:
-        body = json_body(request)
-        username, password = _string(body, "username"), _string(body, "password")
+        credentials = parse_body(Credentials, json_body(request))
+        username, password = credentials.username, credentials.password
         address = request.remote_addr or request.ip
         await ctx.login_throttle.admit(address, username)  # 429 before any hashing
 
@@ -91,7 +85,7 @@ def register_account_routes(desk: Blueprint, ctx: DeskContext) -> None:
     @desk_call
     async def presence(request: Request) -> HTTPResponse:
         principal: Principal = request.ctx.principal
-        status = json_body(request).get("status")
+        status = parse_body(PresenceChange, json_body(request)).status
 
         def change(uow: Any) -> Dict[str, Any]:
             agent = agents.set_presence(uow, principal, status)
@@ -112,7 +106,7 @@ def register_account_routes(desk: Blueprint, ctx: DeskContext) -> None:
     async def create_agent(request: Request) -> HTTPResponse:
         principal: Principal = request.ctx.principal
         _require_manager(principal)
-        new = desk_admin.parse_body(desk_admin.NewAgent, json_body(request))
+        new = parse_body(desk_admin.NewAgent, json_body(request))
         view = await ctx.run(lambda uow: desk_admin.create_agent(uow, principal, new))
         return json(view, status=201)
 
@@ -121,7 +115,7 @@ def register_account_routes(desk: Blueprint, ctx: DeskContext) -> None:
     async def update_agent(request: Request, agent_id: str) -> HTTPResponse:
         principal: Principal = request.ctx.principal
         _require_manager(principal)
-        changes = desk_admin.parse_body(desk_admin.AgentChanges, json_body(request))
+        changes = parse_body(desk_admin.AgentChanges, json_body(request))
         own = request_token(request) if principal.id == agent_id else None
 
         def change(uow: Any) -> Dict[str, Any]:
@@ -142,7 +136,7 @@ def register_account_routes(desk: Blueprint, ctx: DeskContext) -> None:
     async def create_team(request: Request) -> HTTPResponse:
         principal: Principal = request.ctx.principal
         _require_manager(principal)
-        new = desk_admin.parse_body(desk_admin.NewTeam, json_body(request))
+        new = parse_body(desk_admin.NewTeam, json_body(request))
         return json(
             await ctx.run(lambda uow: desk_admin.create_team(uow, principal, new)), status=201
         )
@@ -177,7 +171,7 @@ def register_account_routes(desk: Blueprint, ctx: DeskContext) -> None:
         principal: Principal = request.ctx.principal
         if principal.id is not None:
             raise NotAllowed("decisions are reported with the service token")
-        record = desk_admin.parse_body(desk_records.DecisionRecord, json_body(request))
+        record = parse_body(desk_records.DecisionRecord, json_body(request))
 
         def store(uow: Any) -> Dict[str, Any]:
             decision = desk_records.record_decision(uow, principal, record)

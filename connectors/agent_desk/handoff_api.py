@@ -22,12 +22,10 @@ from connectors.bridge import AgentMessageKind, HumanAgent, deliver_agent_messag
 from handoff.desk import records as desk_records
 from handoff.desk import service as desk_service
 from handoff.desk.accounts import Principal, audit
-from handoff.desk.admin import parse_body
+from handoff.desk.bodies import ClaimBody, HandbackBody, TransferTarget, parse_body
 from handoff.desk.errors import InvalidField, NotAllowed
 from handoff.desk.events import DeskEventType
-from handoff.desk.service import ClaimRequest
 from handoff.desk.tickets import forward_of
-from handoff.outcomes import Handback
 from handoff.slots import HANDOFF_NOTE, HANDOFF_OUTCOME
 from handoff.store import HandoffStatus
 
@@ -85,7 +83,7 @@ def register_handoff_routes(desk: Blueprint, ctx: DeskContext) -> None:
     @desk_call
     async def claim(request: Request, handoff_id: str) -> HTTPResponse:
         principal: Principal = request.ctx.principal
-        body = parse_body(ClaimRequest, json_body(request)) if request.body else ClaimRequest()
+        body = parse_body(ClaimBody, json_body(request)) if request.body else ClaimBody()
 
         def take(uow: Any) -> Dict[str, Any]:
             claimed = desk_service.claim(
@@ -155,11 +153,8 @@ def register_handoff_routes(desk: Blueprint, ctx: DeskContext) -> None:
     @desk_call
     async def transfer(request: Request, handoff_id: str) -> HTTPResponse:
         principal: Principal = request.ctx.principal
-        body = json_body(request)
-        team, agent_id = body.get("team"), body.get("agent_id")
-        for name, value in (("team", team), ("agent_id", agent_id)):
-            if value is not None and (not isinstance(value, str) or not value):
-                raise InvalidField(name, "must be a non-empty string")
+        target = parse_body(TransferTarget, json_body(request))
+        team, agent_id = target.team, target.agent_id
 
         def move(uow: Any) -> Dict[str, Any]:
             handoff = desk_service.transfer(
@@ -214,7 +209,7 @@ def register_handoff_routes(desk: Blueprint, ctx: DeskContext) -> None:
     @desk_call
     async def hand_back(request: Request, handoff_id: str) -> HTTPResponse:
         principal: Principal = request.ctx.principal
-        said = Handback() if not request.body else parse_body(Handback, json_body(request))
+        said = parse_body(HandbackBody, json_body(request)) if request.body else HandbackBody()
 
         def find(uow: Any) -> Dict[str, Optional[str]]:
             handoff = desk_service.workable_handoff(uow, principal, handoff_id)

@@ -1,15 +1,48 @@
 """The desk API's OpenAPI 3 document (``GET /webhooks/agent_desk/openapi.json``).
 
-Written by hand from the same contract the handlers follow; a test validates it with
-openapi-spec-validator and checks every documented path is served.
+The component schemas are generated from the pydantic models that check the request bodies
+(:mod:`handoff.desk.bodies`, :mod:`handoff.desk.admin`, :mod:`handoff.desk.records`) and
+that describe the answers (:mod:`connectors.agent_desk.schemas`), so their patterns, limits
+and enums (statuses, roles, presence) are written once. The paths are written here and refer
+to those components; a test validates the document with openapi-spec-validator and checks
+every documented path is served.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+import copy
+from typing import Any, Dict, Iterable, List, Optional, Type
+
+from pydantic import BaseModel
+
+from connectors.agent_desk.schemas import ANSWERS
+from handoff.desk.admin import AgentChanges, NewAgent, NewTeam
+from handoff.desk.bodies import (
+    ClaimBody,
+    Credentials,
+    HandbackBody,
+    MessageText,
+    PresenceChange,
+    TransferTarget,
+)
+from handoff.desk.records import DecisionRecord
+from handoff.store.models import HandoffStatus
 
 JSON = "application/json"
-STATUSES = ["queued", "assigned", "resolved", "handed_back", "ticket", "closed"]
+REF_TEMPLATE = "#/components/schemas/{model}"
+BODIES = (
+    Credentials,
+    PresenceChange,
+    MessageText,
+    TransferTarget,
+    ClaimBody,
+    HandbackBody,
+    DecisionRecord,
+    NewAgent,
+    AgentChanges,
+    NewTeam,
+)
+"""Every request body model; each is a component named after its class."""
 
 
 def _ref(name: str) -> Dict[str, str]:
@@ -25,10 +58,6 @@ def _obj(required: List[str], **properties: Any) -> Dict[str, Any]:
 
 def _str(**extra: Any) -> Dict[str, Any]:
     return {"type": "string", **extra}
-
-
-def _nullable(schema: Dict[str, Any]) -> Dict[str, Any]:
-    return {**schema, "nullable": True}
 
 
 def _answer(description: str, schema: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
@@ -52,6 +81,7 @@ def _operation(
     body: Optional[Dict[str, Any]] = None,
     public: bool = False,
     parameters: Optional[List[Dict[str, Any]]] = None,
+    body_required: bool = True,
 ) -> Dict[str, Any]:
     operation: Dict[str, Any] = {"summary": summary, "responses": {**answers}}
     if not public:
@@ -59,7 +89,10 @@ def _operation(
     else:
         operation["security"] = []
     if body is not None:
-        operation["requestBody"] = {"required": True, "content": {JSON: {"schema": body}}}
+        operation["requestBody"] = {
+            "required": body_required,
+            "content": {JSON: {"schema": body}},
+        }
     if parameters:
         operation["parameters"] = parameters
     return operation
@@ -69,139 +102,61 @@ HANDOFF_ID = {"name": "handoff_id", "in": "path", "required": True, "schema": _s
 AGENT_ID = {"name": "agent_id", "in": "path", "required": True, "schema": _str()}
 NOT_FOUND = {"$ref": "#/components/responses/NotFound"}
 CONFLICT = {"$ref": "#/components/responses/Conflict"}
-TEXT = _obj(["text"], text=_str(minLength=1, maxLength=4000))
+TEXT = _ref(MessageText.__name__)
+STATUSES = [status.value for status in HandoffStatus]
 
 
-def _schemas() -> Dict[str, Any]:
-    person = _obj(["id", "display_name"], id=_str(), display_name=_str())
-    agent = _obj(
-        ["id", "username", "display_name", "role", "teams", "languages"],
-        id=_str(),
-        username=_str(),
-        display_name=_str(),
-        role=_str(enum=["agent", "supervisor", "admin"]),
-        teams={"type": "array", "items": _str()},
-        languages={"type": "array", "items": _str()},
-        skills={"type": "array", "items": _str()},
-        max_chats={"type": "integer"},
-        presence=_str(enum=["online", "away", "offline"]),
-        last_seen=_nullable(_str(format="date-time")),
-        active={"type": "boolean"},
-    )
-    view = _obj(
-        ["id", "conversation_id", "status", "reason", "team", "priority", "created_at"],
-        id=_str(),
-        conversation_id=_str(),
-        status=_str(enum=STATUSES),
-        reason=_str(),
-        team=_nullable(_str()),
-        priority={"type": "integer"},
-        channel=_nullable(_str()),
-        language=_nullable(_str()),
-        created_at=_str(format="date-time"),
-        updated_at=_str(format="date-time"),
-        closed_at=_nullable(_str(format="date-time")),
-        claimed_at=_nullable(_str(format="date-time")),
-        wait_seconds={"type": "integer"},
-        queue_position=_nullable({"type": "integer"}),
-        expected_wait_seconds=_nullable({"type": "integer"}),
-        assigned_agent=_nullable(person),
-        offered_to=_nullable(person),
-        summary=_nullable(_str()),
-        customer=_nullable({"type": "object"}),
-    )
-    turn = _obj(
-        ["sender", "text", "timestamp"],
-        sender=_str(enum=["customer", "bot", "agent"]),
-        text=_str(),
-        timestamp={"type": "number"},
-        agent=_obj(["id", "name"], id=_str(), name=_str()),
-        media=_nullable({"type": "object"}),
-        intent=_nullable(_str()),
-        frustration=_nullable({"type": "number"}),
-    )
-    note = _obj(
-        ["id", "handoff_id", "author", "text", "created_at"],
-        id=_str(),
-        handoff_id=_str(),
-        agent_id=_nullable(_str()),
-        author=_str(),
-        text=_str(),
-        created_at=_str(format="date-time"),
-    )
-    detail = {
-        "allOf": [
-            _ref("Handoff"),
-            _obj(
-                ["context", "transcript", "notes"],
-                context={"type": "object", "description": "the context package"},
-                transcript={"type": "array", "items": _ref("Turn")},
-                notes={"type": "array", "items": _ref("Note")},
-                helpdesk=_nullable(_ref("TicketForward")),
-            ),
-        ]
-    }
-    forward = _obj(
-        ["target", "status", "attempts"],
-        target=_str(enum=["zendesk", "freshdesk"]),
-        status=_str(enum=["pending", "sent", "failed"]),
-        external_id=_nullable(_str()),
-        external_url=_nullable(_str()),
-        attempts={"type": "integer"},
-        last_error=_nullable(_str()),
-    )
-    team = _obj(
-        ["name", "display_name", "languages"],
-        name=_str(),
-        display_name=_str(),
-        languages={"type": "array", "items": _str()},
-    )
-    return {
-        "Error": _obj(["error"], error=_str(description="names the field or thing at fault")),
-        "Agent": agent,
-        "Handoff": view,
-        "HandoffDetail": detail,
-        "Turn": turn,
-        "Note": note,
-        "Team": team,
-        "TicketForward": forward,
-    }
+def component_schemas(models: Iterable[Type[BaseModel]]) -> Dict[str, Any]:
+    """Return the OpenAPI 3.0 schemas of ``models`` and of every model and enum they nest.
+
+    Each model is a component named after its class; an ``Optional`` field is ``nullable``
+    (OpenAPI 3.0 has no ``null`` type). Two different models or enums of the same name are
+    refused (``ValueError``): one would silently stand for the other.
+    """
+    found = _with_nested(models)
+    names = [model.__name__ for model in found]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise ValueError(f"several models named {', '.join(twice)}")
+    schemas: Dict[str, Any] = {}
+    for model in found:
+        schema = copy.deepcopy(model.schema(ref_template=REF_TEMPLATE))  # pydantic caches it
+        for name, nested in schema.pop("definitions", {}).items():
+            if name not in names and schemas.setdefault(name, nested) != nested:
+                raise ValueError(f"several enums named {name}")
+        schemas[model.__name__] = _nullable_fields(model, schema)
+    return schemas
 
 
-def _agent_body(required: List[str]) -> Dict[str, Any]:
-    return _obj(
-        required,
-        username=_str(pattern="^[a-z0-9][a-z0-9._-]{1,63}$"),
-        display_name=_str(),
-        password=_str(minLength=10),
-        role=_str(enum=["agent", "supervisor", "admin"]),
-        teams={"type": "array", "items": _str()},
-        languages={"type": "array", "items": _str()},
-        skills={"type": "array", "items": _str()},
-        max_chats={"type": "integer", "minimum": 1, "maximum": 50},
-    )
+def _with_nested(models: Iterable[Type[BaseModel]]) -> List[Type[BaseModel]]:
+    """Return ``models`` and the models their fields hold, each once, in order of discovery."""
+    found: List[Type[BaseModel]] = []
+    pending = list(models)
+    while pending:
+        model = pending.pop(0)
+        if model in found:
+            continue
+        found.append(model)
+        for field in model.__fields__.values():
+            if isinstance(field.type_, type) and issubclass(field.type_, BaseModel):
+                pending.append(field.type_)
+    return found
+
+
+def _nullable_fields(model: Type[BaseModel], schema: Dict[str, Any]) -> Dict[str, Any]:
+    properties = schema.get("properties", {})
+    for field in model.__fields__.values():
+        prop = properties.get(field.alias)
+        if prop is None or not field.allow_none:
+            continue
+        if "$ref" in prop:  # OpenAPI 3.0 ignores the siblings of a $ref
+            prop = {"allOf": [{"$ref": prop.pop("$ref")}], **prop}
+        properties[field.alias] = {**prop, "nullable": True}
+    return schema
 
 
 def _paths() -> Dict[str, Any]:
     handoff = _answer("the handoff", _ref("Handoff"))
-    decision = _obj(
-        ["conversation_id", "decision"],
-        conversation_id=_str(),
-        decision=_str(
-            enum=["handoff", "ticket", "offer", "offer_declined", "offer_accepted", "self_service"]
-        ),
-        reason=_nullable(_str()),
-        signals={"type": "array", "items": {}},
-        intent=_nullable(_str()),
-        channel=_nullable(_str()),
-        team=_nullable(_str()),
-        at=_nullable(_str(format="date-time")),
-    )
-    changes = _agent_body([])
-    changes["properties"].pop("username")
-    changes["properties"].update(
-        active={"type": "boolean"}, presence=_str(enum=["online", "away", "offline"])
-    )
     return {
         "/api/health": {"get": _operation("Liveness", {"200": _answer("ok")}, public=True)},
         "/api/login": {
@@ -219,7 +174,7 @@ def _paths() -> Dict[str, Any]:
                         " many logins at once; the Retry-After header says when to try again"
                     ),
                 },
-                _obj(["username", "password"], username=_str(), password=_str()),
+                _ref(Credentials.__name__),
                 public=True,
             )
         },
@@ -229,7 +184,7 @@ def _paths() -> Dict[str, Any]:
             "post": _operation(
                 "Set presence",
                 {"200": _answer("me", _ref("Agent"))},
-                _obj(["status"], status=_str(enum=["online", "away", "offline"])),
+                _ref(PresenceChange.__name__),
             )
         },
         "/api/handoffs": {
@@ -256,14 +211,7 @@ def _paths() -> Dict[str, Any]:
                     "200": _answer("already open"),
                     "201": _answer(
                         "created",
-                        _obj(
-                            ["id", "status", "created"],
-                            id=_str(),
-                            status=_str(enum=STATUSES),
-                            queue_position=_nullable({"type": "integer"}),
-                            expected_wait_seconds=_nullable({"type": "integer"}),
-                            created={"type": "boolean"},
-                        ),
+                        _ref("HandoffCreated"),
                     ),
                 },
                 {"type": "object", "description": "docs/context-package.schema.json"},
@@ -278,9 +226,13 @@ def _paths() -> Dict[str, Any]:
         },
         "/api/handoffs/{handoff_id}/claim": {
             "post": _operation(
-                "Take the handoff (atomic; the customer is told who joined)",
+                "Take the handoff (atomic; the customer is told who joined); a live chat beyond"
+                " the agent's max_chats is refused (409) unless a supervisor sets"
+                " beyond_capacity",
                 {"200": handoff, "404": NOT_FOUND, "409": CONFLICT},
+                _ref(ClaimBody.__name__),
                 parameters=[HANDOFF_ID],
+                body_required=False,
             )
         },
         "/api/handoffs/{handoff_id}/messages": {
@@ -307,20 +259,19 @@ def _paths() -> Dict[str, Any]:
             "post": _operation(
                 "Move to another team's queue, or assign to an agent with capacity",
                 {"200": handoff, "404": NOT_FOUND, "409": CONFLICT},
-                {
-                    "oneOf": [
-                        _obj(["team"], team=_str()),
-                        _obj(["agent_id"], agent_id=_str()),
-                    ]
-                },
+                _ref(TransferTarget.__name__),
                 parameters=[HANDOFF_ID],
             )
         },
         "/api/handoffs/{handoff_id}/handback": {
             "post": _operation(
-                "Give the conversation back to the bot (the customer hears the agent left)",
+                "Give the conversation back to the bot (the customer hears the agent left),"
+                " optionally with an outcome and a note that land in the handoff_outcome and"
+                " handoff_note slots",
                 {"200": handoff, "404": NOT_FOUND, "409": CONFLICT},
+                _ref(HandbackBody.__name__),
                 parameters=[HANDOFF_ID],
+                body_required=False,
             )
         },
         "/api/handoffs/{handoff_id}/close": {
@@ -356,6 +307,21 @@ def _paths() -> Dict[str, Any]:
                 ],
             )
         },
+        "/api/analytics/kb-gaps.csv": {
+            "get": _operation(
+                "What the bot should learn next (the report's learn_next) as CSV",
+                {
+                    "200": {
+                        "description": "one line per gap; examples in example_1 .. example_5",
+                        "content": {"text/csv": {"schema": _str()}},
+                    }
+                },
+                parameters=[
+                    {"name": "since", "in": "query", "schema": _str(format="date-time")},
+                    {"name": "until", "in": "query", "schema": _str(format="date-time")},
+                ],
+            )
+        },
         "/api/events": {
             "get": _operation(
                 "Server-sent events of the caller's teams (keep-alive comment every 15 s, when "
@@ -380,7 +346,7 @@ def _paths() -> Dict[str, Any]:
             "post": _operation(
                 "Record a handoff decision for analytics (service token)",
                 {"201": _answer("stored", _obj(["id"], id={"type": "integer"}))},
-                decision,
+                _ref(DecisionRecord.__name__),
             )
         },
         "/api/agents": {
@@ -395,14 +361,14 @@ def _paths() -> Dict[str, Any]:
             "post": _operation(
                 "Create an agent (supervisors: role agent only)",
                 {"201": _answer("created", _ref("Agent")), "409": CONFLICT},
-                _agent_body(["username", "display_name", "password"]),
+                _ref(NewAgent.__name__),
             ),
         },
         "/api/agents/{agent_id}": {
             "patch": _operation(
                 "Change an agent",
                 {"200": _answer("changed", _ref("Agent")), "404": NOT_FOUND},
-                changes,
+                _ref(AgentChanges.__name__),
                 parameters=[AGENT_ID],
             )
         },
@@ -418,12 +384,7 @@ def _paths() -> Dict[str, Any]:
             "post": _operation(
                 "Create a team (supervisor, admin)",
                 {"201": _answer("created", _ref("Team")), "409": CONFLICT},
-                _obj(
-                    ["name"],
-                    name=_str(pattern="^[a-z0-9][a-z0-9_-]{0,63}$"),
-                    display_name=_str(),
-                    languages={"type": "array", "items": _str()},
-                ),
+                _ref(NewTeam.__name__),
             ),
         },
     }
@@ -455,7 +416,7 @@ def openapi_document() -> Dict[str, Any]:
                     " action server's token (handoffs and decisions only)",
                 }
             },
-            "schemas": _schemas(),
+            "schemas": component_schemas((*ANSWERS, *BODIES)),
             "responses": {
                 "Malformed": _response("the body is not valid JSON"),
                 "Unauthorised": _response("missing or invalid token"),

@@ -7,51 +7,48 @@ admins and the service token create or promote supervisors and admins.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Dict, List, Optional
 
-from pydantic import BaseModel, Extra, Field, ValidationError, validator
+from pydantic import Field
 
 from handoff.desk import accounts
 from handoff.desk.accounts import Principal
-from handoff.desk.errors import Conflict, InvalidField, NotAllowed, NotFound
+from handoff.desk.bodies import StrictBody
+from handoff.desk.errors import Conflict, NotAllowed, NotFound
+from handoff.desk.passwords import MIN_PASSWORD_LENGTH
+from handoff.names import PatternName, TeamName
 from handoff.store.desk_models import Agent, AgentRole, Presence, Team
 from handoff.store.models import utc_now
 from handoff.store.unit_of_work import SqlUnitOfWork
 
-USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
-TEAM_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+class Username(PatternName):
+    """An agent's login name (``agents.username`` is VARCHAR(64))."""
+
+    pattern = r"^[a-z0-9][a-z0-9._-]{1,63}$"
+    rule = "2-64 lowercase letters, digits, '.', '_' or '-'"
+    min_length = 2
+    max_length = 64
 
 
-class _Body(BaseModel):
-    class Config:
-        extra = Extra.forbid
-
-
-class NewAgent(_Body):
+class NewAgent(StrictBody):
     """``POST /api/agents``."""
 
-    username: str
+    username: Username
     display_name: str = Field(..., min_length=1, max_length=128)
-    password: str
+    password: str = Field(..., minLength=MIN_PASSWORD_LENGTH)  # checked by accounts.hashed
     role: AgentRole = AgentRole.AGENT
     teams: List[str] = Field(default_factory=list)
     languages: List[str] = Field(default_factory=lambda: ["en"])
     skills: List[str] = Field(default_factory=list)
     max_chats: int = Field(3, ge=1, le=accounts.MAX_CHATS_LIMIT)
 
-    @validator("username")
-    def _username(cls, value: str) -> str:  # noqa: N805 - pydantic validator
-        if not USERNAME.match(value):
-            raise ValueError("2-64 lowercase letters, digits, '.', '_' or '-'")
-        return value
 
-
-class AgentChanges(_Body):
+class AgentChanges(StrictBody):
     """``PATCH /api/agents/<id>``: only the fields given change."""
 
     display_name: Optional[str] = Field(None, min_length=1, max_length=128)
-    password: Optional[str] = None
+    password: Optional[str] = Field(None, minLength=MIN_PASSWORD_LENGTH)
     role: Optional[AgentRole] = None
     teams: Optional[List[str]] = None
     languages: Optional[List[str]] = None
@@ -61,30 +58,12 @@ class AgentChanges(_Body):
     presence: Optional[Presence] = None
 
 
-class NewTeam(_Body):
+class NewTeam(StrictBody):
     """``POST /api/teams``."""
 
-    name: str
+    name: TeamName
     display_name: Optional[str] = Field(None, max_length=128)
     languages: List[str] = Field(default_factory=lambda: ["en"])
-
-    @validator("name")
-    def _name(cls, value: str) -> str:  # noqa: N805 - pydantic validator
-        if not TEAM_NAME.match(value):
-            raise ValueError("1-64 lowercase letters, digits, '_' or '-'")
-        return value
-
-
-def parse_body(model: type, body: Any) -> Any:
-    """Validate a JSON body against ``model``; raise ``InvalidField`` naming the field."""
-    if not isinstance(body, dict):
-        raise InvalidField("body", "must be a JSON object")
-    try:
-        return model.parse_obj(body)
-    except ValidationError as error:
-        first = error.errors()[0]
-        name = ".".join(str(part) for part in first["loc"]) or "body"
-        raise InvalidField(name, first["msg"]) from None
 
 
 def _may_grant(actor: Principal, role: AgentRole) -> None:

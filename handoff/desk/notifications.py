@@ -19,7 +19,9 @@ import os
 from dataclasses import dataclass
 from typing import Any, Dict, List, Mapping, Optional
 
-from pydantic import BaseModel, Extra, Field, validator
+from pydantic import Field, validator
+
+from handoff.section import Section
 
 
 class NotificationKind(str, enum.Enum):
@@ -36,13 +38,8 @@ class NotificationEvent(str, enum.Enum):
     TICKET = "ticket"  # a conversation became a ticket (no one there now)
 
 
-class NotificationTarget(BaseModel):
-    """One entry of ``desk.notifications``."""
-
-    class Config:
-        """Unknown keys are mistakes: a typo must not silently drop a team's notices."""
-
-        extra = Extra.forbid
+class NotificationTarget(Section):
+    """One entry of ``desk.notifications`` (unknown keys are errors, like every section)."""
 
     kind: NotificationKind
     url_env: str = Field(..., min_length=1, description="The env var holding the target URL.")

@@ -10,26 +10,21 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Dict, List, Optional
 
-from pydantic import BaseModel, Extra, Field, validator
+from pydantic import Field, validator
 
 from handoff.desk.accounts import Principal, audit
-from handoff.desk.errors import InvalidField, NotAllowed
+from handoff.desk.bodies import MessageText, StrictBody, parse_body
+from handoff.desk.errors import NotAllowed
 from handoff.desk.service import visible_handoff
+from handoff.names import TEAM_NAME_MAX_LENGTH
 from handoff.store.desk_models import Decision, DecisionKind, Note, new_id
 from handoff.store.models import utc_now
 from handoff.store.unit_of_work import SqlUnitOfWork
 
-MAX_TEXT_LENGTH = 4000
-
 
 def require_text(body: Any) -> str:
     """Return the non-empty ``text`` of a message or note body (at most 4000 characters)."""
-    text = body.get("text") if isinstance(body, dict) else None
-    if not isinstance(text, str) or not text.strip():
-        raise InvalidField("text", "required, a non-empty string")
-    if len(text) > MAX_TEXT_LENGTH:
-        raise InvalidField("text", f"at most {MAX_TEXT_LENGTH} characters")
-    return text.strip()
+    return parse_body(MessageText, body).text
 
 
 def add_note(
@@ -73,7 +68,7 @@ def notes_of(uow: SqlUnitOfWork, handoff_id: str) -> List[Dict[str, Any]]:
     return [note_view(note) for note in uow.notes.for_handoff(handoff_id)]
 
 
-class DecisionRecord(BaseModel):
+class DecisionRecord(StrictBody):
     """``POST /api/decisions``: one decision of the assistant."""
 
     conversation_id: str = Field(..., min_length=1, max_length=255)
@@ -82,11 +77,8 @@ class DecisionRecord(BaseModel):
     signals: List[Any] = Field(default_factory=list)
     intent: Optional[str] = Field(None, max_length=128)
     channel: Optional[str] = Field(None, max_length=64)
-    team: Optional[str] = Field(None, max_length=64)
+    team: Optional[str] = Field(None, max_length=TEAM_NAME_MAX_LENGTH)
     at: Optional[datetime] = None
-
-    class Config:  # noqa: D106 - pydantic configuration
-        extra = Extra.forbid
 
     @validator("at")
     def _aware(cls, at: Optional[datetime]) -> Optional[datetime]:  # noqa: N805 - pydantic

@@ -17,13 +17,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Dict, List, Optional
 
-from pydantic import BaseModel, Extra
 from sqlalchemy.exc import IntegrityError
 
 from handoff.desk import offers as desk_routing
 from handoff.desk.accounts import Principal, audit
 from handoff.desk.errors import Conflict, InvalidField, NotAllowed, NotFound
-from handoff.outcomes import HandbackOutcome
+from handoff.reasons import HandbackOutcome
 from handoff.store.models import OPEN_STATUSES, Handoff, HandoffStatus, utc_now
 from handoff.store.unit_of_work import SqlUnitOfWork
 
@@ -206,17 +205,6 @@ def agent_name(uow: SqlUnitOfWork, agent_id: Optional[str]) -> str:
     """Return the display name of an agent id (for messages like "already claimed by")."""
     agent = uow.agents.get(agent_id) if agent_id else None
     return agent.display_name if agent is not None else "another agent"
-
-
-class ClaimRequest(BaseModel):
-    """The optional body of ``POST /api/handoffs/<id>/claim``."""
-
-    class Config:
-        """A misspelt field is refused, not ignored."""
-
-        extra = Extra.forbid
-
-    beyond_capacity: bool = False  # supervisors and admins only: take a chat past max_chats
 
 
 def claim(

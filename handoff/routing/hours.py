@@ -29,7 +29,9 @@ from enum import Enum
 from typing import Any, Callable, Dict, Iterator, List, Optional
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from pydantic import BaseModel, Extra, Field, validator
+from pydantic import Field, validator
+
+from handoff.section import Section
 
 logger = logging.getLogger(__name__)
 
@@ -135,13 +137,7 @@ def _hhmm(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-class _Section(BaseModel):
-    class Config:
-        extra = Extra.forbid
-        allow_mutation = False
-
-
-class HoursSettings(_Section):
+class HoursSettings(Section):
     """A team's business hours (``routing.teams.<team>.hours`` in ``handoff.yml``)."""
 
     timezone: str = Field(..., description="IANA zone of the team, e.g. Europe/Berlin")

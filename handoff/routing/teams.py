@@ -14,19 +14,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
-from pydantic import BaseModel, Extra, Field, validator
+from pydantic import Field, validator
 
+from handoff.names import TeamName
 from handoff.reasons import HandoffReason, reject_unknown_reason_keys
 from handoff.routing.hours import HoursSettings
+from handoff.section import Section
 
 DEFAULT_TEAMS = ("sales", "retention", "billing", "technical", "general")
-_TEAM_NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
-
-
-class _Section(BaseModel):
-    class Config:
-        extra = Extra.forbid
-        allow_mutation = False
 
 
 def normalise_language(language: Optional[str]) -> Optional[str]:
@@ -39,7 +34,7 @@ def normalise_language(language: Optional[str]) -> Optional[str]:
     return re.split(r"[-_]", language.strip(), maxsplit=1)[0].lower()
 
 
-class TeamSettings(_Section):
+class TeamSettings(Section):
     """One team (``routing.teams.<team>``)."""
 
     languages: List[str] = Field(default_factory=lambda: ["en"], min_items=1)
@@ -61,7 +56,7 @@ class TeamSettings(_Section):
         return code
 
 
-class PrioritySettings(_Section):
+class PrioritySettings(Section):
     """Queue priority: ``base`` plus the increments that apply (the desk serves highest first)."""
 
     base: int = 0
@@ -84,7 +79,7 @@ def _default_teams() -> Dict[str, TeamSettings]:
     return {name: TeamSettings() for name in DEFAULT_TEAMS}
 
 
-class RoutingSettings(_Section):
+class RoutingSettings(Section):
     """The ``routing`` section: teams, topic and reason mapping, queues, priority."""
 
     teams: Dict[str, TeamSettings] = Field(default_factory=_default_teams)
@@ -110,10 +105,11 @@ class RoutingSettings(_Section):
     def _team_names(cls, teams: Dict[str, TeamSettings]) -> Dict[str, TeamSettings]:  # noqa: N805
         if not teams:
             raise ValueError("at least one team is needed")
-        bad = [name for name in teams if not _TEAM_NAME.match(name)]
+        bad = [name for name in teams if not TeamName.is_valid(name)]
         if bad:
             raise ValueError(
-                f"{', '.join(map(repr, bad))}: team names are lower-case words like 'billing'"
+                f"{', '.join(map(repr, bad))}: team names are lower-case words like "
+                f"'billing' ({TeamName.rule})"
             )
         return teams
 

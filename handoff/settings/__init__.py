@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Dict, List, Optional, Union
 
 import yaml
-from pydantic import BaseModel, Extra, Field, ValidationError, validator
+from pydantic import Field, ValidationError, validator
 
 from handoff.desk.notifications import NotificationTarget
 from handoff.reasons import HandoffReason, reject_unknown_reason_keys
 from handoff.routing.teams import RoutingSettings
+from handoff.section import Section
 from handoff.settings.policy import PolicySettings
 from handoff.signals.intake import DEFAULT_ORDER_NUMBER_PATTERN, IntakeField, OrderNumberFormat
 
@@ -36,13 +37,7 @@ class SettingsMissing(SettingsError):
     """The handoff settings file does not exist (callers with a bundled default catch this)."""
 
 
-class _Section(BaseModel):
-    class Config:
-        extra = Extra.forbid
-        allow_mutation = False
-
-
-class IntakeSettings(_Section):
+class IntakeSettings(Section):
     """What the intake form asks before a handoff."""
 
     order_number_pattern: str = DEFAULT_ORDER_NUMBER_PATTERN
@@ -104,7 +99,7 @@ class HelpdeskKind(str, Enum):
     FRESHDESK = "freshdesk"  # POST {url}/api/v2/tickets, basic auth "{api key}:X"
 
 
-class HelpdeskSettings(_Section):
+class HelpdeskSettings(Section):
     """Where offline tickets are forwarded (``desk.helpdesk``; absent: they stay in the inbox)."""
 
     kind: HelpdeskKind
@@ -121,7 +116,7 @@ class HelpdeskSettings(_Section):
         return email
 
 
-class DeskSettings(_Section):
+class DeskSettings(Section):
     """How the action server talks to the agent desk, and what the desk tells customers."""
 
     timeout_seconds: float = Field(5.0, gt=0, le=30)
@@ -142,13 +137,13 @@ class DeskSettings(_Section):
     _templates = validator("joined_message", "left_message", allow_reuse=True)(_agent_template)
 
 
-class SelfServiceSettings(_Section):
+class SelfServiceSettings(Section):
     """Where customers can reach a person when the desk cannot take the conversation."""
 
     contact: str = Field(..., min_length=5)
 
 
-class RetentionSettings(_Section):
+class RetentionSettings(Section):
     """How long finished handoffs, tickets and conversations are kept.
 
     What a purge removes is in ``handoff.privacy.retention``.
@@ -161,7 +156,7 @@ class RetentionSettings(_Section):
     days: Optional[int] = Field(DEFAULT_RETENTION_DAYS, ge=1, le=36500)
 
 
-class HandoffSettings(_Section):
+class HandoffSettings(Section):
     """The whole ``handoff.yml``."""
 
     intake: IntakeSettings = Field(default_factory=IntakeSettings)

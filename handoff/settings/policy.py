@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Any, Dict, List
 
-from pydantic import BaseModel, Extra, Field, root_validator, validator
+from pydantic import Field, root_validator, validator
+
+from handoff.section import Section
 
 DEFAULT_SENSITIVE_INTENTS = ["refund_request", "billing_dispute", "account_security", "complaint"]
 DEFAULT_INFORMATIONAL_INTENTS = [
@@ -126,12 +128,6 @@ DEFAULT_SMALLTALK_INTENTS = [
 ]
 
 
-class _Section(BaseModel):
-    class Config:
-        extra = Extra.forbid
-        allow_mutation = False
-
-
 def _intent_list(values: List[str]) -> List[str]:
     """Strip the names; reject blanks and duplicates (a duplicate is usually a typo)."""
     names = [str(value).strip() for value in values]
@@ -150,7 +146,7 @@ def _phrase_list(values: List[str]) -> List[str]:
     return phrases
 
 
-class ExplicitRequestSettings(_Section):
+class ExplicitRequestSettings(Section):
     """The customer asks for a person: always handed over at once."""
 
     intents: List[str] = Field(default_factory=lambda: ["human_handoff"])
@@ -158,7 +154,7 @@ class ExplicitRequestSettings(_Section):
     _names = validator("intents", allow_reuse=True)(_intent_list)
 
 
-class InformationalQuestionSettings(_Section):
+class InformationalQuestionSettings(Section):
     """What makes a message about a sensitive topic an FAQ question (``policy.informational``)."""
 
     # the message opens with one of these (after a greeting): it asks how something works
@@ -169,7 +165,7 @@ class InformationalQuestionSettings(_Section):
     _lists = validator("openers", "problem_phrases", allow_reuse=True)(_phrase_list)
 
 
-class SensitiveTopicSettings(_Section):
+class SensitiveTopicSettings(Section):
     """Topics only a person may handle (``topic`` signal: the intent, or the phrase topic)."""
 
     intents: List[str] = Field(default_factory=lambda: list(DEFAULT_SENSITIVE_INTENTS))
@@ -245,7 +241,7 @@ class SensitiveTopicSettings(_Section):
         return values
 
 
-class HighValueSettings(_Section):
+class HighValueSettings(Section):
     """Requests that bypass the bot (the routing maps the ``topic`` signal to a team)."""
 
     intents: List[str] = Field(default_factory=lambda: ["cancel_account", "enterprise_pricing"])
@@ -253,7 +249,7 @@ class HighValueSettings(_Section):
     _names = validator("intents", allow_reuse=True)(_intent_list)
 
 
-class FrustrationSettings(_Section):
+class FrustrationSettings(Section):
     """When the customer's frustration (the NLU's ``frustration.score``) hands over."""
 
     threshold: float = Field(0.75, ge=0, le=1)  # the current message alone
@@ -282,7 +278,7 @@ class FrustrationSettings(_Section):
         return values
 
 
-class LoopingSettings(_Section):
+class LoopingSettings(Section):
     """The bot fell back or asked to rephrase several times in a row."""
 
     max_fallbacks: int = Field(2, ge=1, le=10)
@@ -299,7 +295,7 @@ class LoopingSettings(_Section):
     _names = validator("fallback_intents", "rephrase_actions", allow_reuse=True)(_intent_list)
 
 
-class RepeatedQuestionSettings(_Section):
+class RepeatedQuestionSettings(Section):
     """The customer asks the same thing again, or says the answer missed the question."""
 
     times: int = Field(3, ge=2, le=10)
@@ -325,7 +321,7 @@ class RepeatedQuestionSettings(_Section):
         return values
 
 
-class LowConfidenceSettings(_Section):
+class LowConfidenceSettings(Section):
     """The bot is unsure: *offer* a person with buttons, do not force a handoff."""
 
     offer_threshold: float = Field(0.60, ge=0, le=1)  # the NLU's ``bot_uncertainty.score``
@@ -341,7 +337,7 @@ class LowConfidenceSettings(_Section):
     )
 
 
-class PolicySettings(_Section):
+class PolicySettings(Section):
     """The ``policy`` section of ``handoff.yml``: when the bot hands over, and why."""
 
     explicit_request: ExplicitRequestSettings = Field(default_factory=ExplicitRequestSettings)
@@ -367,7 +363,7 @@ class PolicySettings(_Section):
         )
 
     @root_validator(skip_on_failure=True)
-    def _one_reason_per_intent(cls, values: Dict[str, _Section]) -> Dict[str, _Section]:  # noqa: N805
+    def _one_reason_per_intent(cls, values: Dict[str, Section]) -> Dict[str, Section]:  # noqa: N805
         lists = {
             "explicit_request.intents": values["explicit_request"].intents,
             "sensitive_topic.intents": values["sensitive_topic"].intents,

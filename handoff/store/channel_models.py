@@ -19,9 +19,8 @@ from __future__ import annotations
 from enum import Enum
 
 from sqlalchemy import JSON, Column, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy import Enum as SqlEnum
 
-from handoff.store.models import Base, UtcDateTime, utc_now
+from handoff.store.models import Base, UtcDateTime, enum_type, utc_now
 
 
 class OutboundStatus(str, Enum):
@@ -81,16 +80,7 @@ class OutboundMessage(Base):
     request = Column(JSON, nullable=False)
     text = Column(Text, nullable=True)  # what the agent sees if it fails
     status = Column(
-        SqlEnum(
-            OutboundStatus,
-            name="status",
-            native_enum=False,
-            create_constraint=True,
-            length=16,
-            values_callable=lambda statuses: [status.value for status in statuses],
-        ),
-        nullable=False,
-        default=OutboundStatus.PENDING,
+        enum_type(OutboundStatus, "status"), nullable=False, default=OutboundStatus.PENDING
     )
     attempts = Column(Integer, nullable=False, default=0)
     next_attempt_at = Column(UtcDateTime, nullable=False, default=utc_now)

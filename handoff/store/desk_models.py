@@ -19,9 +19,9 @@ from sqlalchemy import (
     String,
     Text,
 )
-from sqlalchemy import Enum as SqlEnum
 
-from handoff.store.models import Base, UtcDateTime, utc_now
+from handoff.names import TEAM_NAME_MAX_LENGTH
+from handoff.store.models import Base, UtcDateTime, enum_type, utc_now
 
 
 def new_id() -> str:
@@ -56,23 +56,12 @@ class DecisionKind(str, Enum):
     SELF_SERVICE = "self_service"
 
 
-def _enum(kind: type, name: str, length: int = 16) -> SqlEnum:
-    return SqlEnum(
-        kind,
-        name=name,
-        native_enum=False,
-        create_constraint=True,
-        length=length,
-        values_callable=lambda members: [member.value for member in members],
-    )
-
-
 class Team(Base):
     """A team of the desk; ``name`` is what ``handoffs.team`` and handoff.yml routing say."""
 
     __tablename__ = "teams"
 
-    name = Column(String(64), primary_key=True)
+    name = Column(String(TEAM_NAME_MAX_LENGTH), primary_key=True)
     display_name = Column(String(128), nullable=False)
     languages = Column(JSON, nullable=False, default=list)
     created_at = Column(UtcDateTime, nullable=False, default=utc_now)
@@ -87,11 +76,11 @@ class Agent(Base):
     username = Column(String(64), nullable=False, unique=True)
     display_name = Column(String(128), nullable=False)
     password_hash = Column(String(255), nullable=False)
-    role = Column(_enum(AgentRole, "role"), nullable=False, default=AgentRole.AGENT)
+    role = Column(enum_type(AgentRole, "role"), nullable=False, default=AgentRole.AGENT)
     languages = Column(JSON, nullable=False, default=list)
     skills = Column(JSON, nullable=False, default=list)
     max_chats = Column(Integer, nullable=False, default=3)
-    presence = Column(_enum(Presence, "presence"), nullable=False, default=Presence.OFFLINE)
+    presence = Column(enum_type(Presence, "presence"), nullable=False, default=Presence.OFFLINE)
     last_seen = Column(UtcDateTime, nullable=True)
     active = Column(Boolean, nullable=False, default=True)
     created_at = Column(UtcDateTime, nullable=False, default=utc_now)
@@ -103,7 +92,11 @@ class AgentTeam(Base):
     __tablename__ = "agent_teams"
 
     agent_id = Column(String(32), ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True)
-    team = Column(String(64), ForeignKey("teams.name", ondelete="CASCADE"), primary_key=True)
+    team = Column(
+        String(TEAM_NAME_MAX_LENGTH),
+        ForeignKey("teams.name", ondelete="CASCADE"),
+        primary_key=True,
+    )
 
 
 class AgentToken(Base):
@@ -142,12 +135,12 @@ class Decision(Base):
 
     id = Column(Integer, primary_key=True, autoincrement=True)
     conversation_id = Column(String(255), nullable=False, index=True)
-    decision = Column(_enum(DecisionKind, "decision"), nullable=False)
+    decision = Column(enum_type(DecisionKind, "decision"), nullable=False)
     reason = Column(String(32), nullable=True)
     signals = Column(JSON, nullable=False, default=list)
     intent = Column(String(128), nullable=True)
     channel = Column(String(64), nullable=True)
-    team = Column(String(64), nullable=True)
+    team = Column(String(TEAM_NAME_MAX_LENGTH), nullable=True)
     at = Column(UtcDateTime, nullable=False, default=utc_now)
     recorded_at = Column(UtcDateTime, nullable=False, default=utc_now)
 

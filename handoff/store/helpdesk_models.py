@@ -10,9 +10,8 @@ from __future__ import annotations
 from enum import Enum
 
 from sqlalchemy import Column, Integer, String, Text
-from sqlalchemy import Enum as SqlEnum
 
-from handoff.store.models import Base, UtcDateTime, utc_now
+from handoff.store.models import Base, UtcDateTime, enum_type, utc_now
 
 
 class ForwardStatus(str, Enum):
@@ -32,16 +31,7 @@ class TicketForward(Base):
     handoff_id = Column(String(32), nullable=False, unique=True)
     target = Column(String(32), nullable=False)  # zendesk, freshdesk
     status = Column(
-        SqlEnum(
-            ForwardStatus,
-            name="forward_status",
-            native_enum=False,
-            create_constraint=True,
-            length=16,
-            values_callable=lambda statuses: [status.value for status in statuses],
-        ),
-        nullable=False,
-        default=ForwardStatus.PENDING,
+        enum_type(ForwardStatus, "forward_status"), nullable=False, default=ForwardStatus.PENDING
     )
     external_id = Column(String(64), nullable=True)
     external_url = Column(String(512), nullable=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, timezone
 from enum import Enum
-from typing import Any, FrozenSet, Optional
+from typing import Any, FrozenSet, Optional, Type
 
 from sqlalchemy import (
     JSON,
@@ -31,6 +31,8 @@ from sqlalchemy import Enum as SqlEnum
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import registry
 from sqlalchemy.types import TypeDecorator
+
+from handoff.names import TEAM_NAME_MAX_LENGTH
 
 # Deterministic constraint names, so migrations can refer to them on every database.
 NAMING_CONVENTION = {
@@ -102,6 +104,23 @@ class UtcDateTime(TypeDecorator):
         return value.astimezone(timezone.utc)
 
 
+def enum_type(kind: Type[Enum], name: str, length: int = 16) -> SqlEnum:
+    """Return the column type of a ``str`` enum, stored as its member *values*.
+
+    A ``VARCHAR(length)`` with a CHECK constraint named ``name`` (the naming convention makes
+    it ``ck_<table>_<name>``) rather than a native database enum, so adding a member is a
+    migration of the CHECK only, the same on SQLite and PostgreSQL.
+    """
+    return SqlEnum(
+        kind,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=length,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
 class Handoff(Base):
     """One handoff of one conversation, with the context package the agent reads."""
 
@@ -110,19 +129,10 @@ class Handoff(Base):
     id = Column(String(32), primary_key=True, default=new_handoff_id)
     conversation_id = Column(String(255), nullable=False, index=True)
     status = Column(
-        SqlEnum(
-            HandoffStatus,
-            name="status",
-            native_enum=False,
-            create_constraint=True,
-            length=16,
-            values_callable=lambda statuses: [status.value for status in statuses],
-        ),
-        nullable=False,
-        default=HandoffStatus.QUEUED,
+        enum_type(HandoffStatus, "status"), nullable=False, default=HandoffStatus.QUEUED
     )
     reason = Column(String(32), nullable=False)
-    team = Column(String(64), nullable=True)
+    team = Column(String(TEAM_NAME_MAX_LENGTH), nullable=True)
     priority = Column(Integer, nullable=False, default=0)
     channel = Column(String(64), nullable=True)
     context = Column(JSON, nullable=False, default=dict)
@@ -137,7 +147,7 @@ class Handoff(Base):
     language = Column(String(16), nullable=True)
     # Began as an offline ticket: its wait is not a live pick-up time (expected wait).
     opened_as_ticket = Column(Boolean, nullable=False, default=False, server_default=false())
-    # How the agent ended a handed-back chat (handoff.outcomes.HandbackOutcome), if they said.
+    # How the agent ended a handed-back chat (handoff.reasons.HandbackOutcome), if they said.
     outcome = Column(String(16), nullable=True)
 
     __table_args__ = (

@@ -42,7 +42,7 @@ class HandoffRepository:
 
         Returns False when the handoff was not open (or does not exist), so of two
         simultaneous closes exactly one wins, on SQLite and PostgreSQL alike. ``outcome`` is
-        a handback's (``handoff.outcomes``).
+        a handback's (``handoff.reasons.HandbackOutcome``).
         """
         result = self._session.execute(
             update(Handoff)

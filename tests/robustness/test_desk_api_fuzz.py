@@ -57,11 +57,18 @@ def _operations() -> List[Tuple[str, str]]:
 
 
 def json_schema(schema: Any) -> Any:
-    """Turn an OpenAPI 3.0 schema into JSON Schema (``nullable`` → a null alternative)."""
+    """Turn an OpenAPI 3.0 schema into JSON Schema (``nullable`` → a null alternative).
+
+    References to the document's component schemas are replaced by the schemas themselves.
+    """
     if isinstance(schema, list):
         return [json_schema(item) for item in schema]
     if not isinstance(schema, dict):
         return schema
+    if "$ref" in schema:
+        name = schema["$ref"].removeprefix("#/components/schemas/")
+        schema = {**_document()["components"]["schemas"][name], **schema}
+        del schema["$ref"]
     converted = {key: json_schema(value) for key, value in schema.items() if key != "nullable"}
     if schema.get("nullable"):
         return {"anyOf": [converted, {"type": "null"}]}

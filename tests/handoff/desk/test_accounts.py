@@ -11,6 +11,7 @@ from sqlalchemy import select
 from handoff.desk import accounts as agents
 from handoff.desk import admin as desk_admin
 from handoff.desk.accounts import SERVICE
+from handoff.desk.bodies import parse_body
 from handoff.desk.errors import InvalidCredentials, InvalidField, NotAllowed
 from handoff.store import AgentRole, AgentToken, Presence
 from tests.handoff.desk_people import add_agent, add_team
@@ -102,12 +103,12 @@ def test_supervisors_manage_agents_but_not_admins(desk) -> None:
 
 def test_body_problems_name_the_field() -> None:
     with pytest.raises(InvalidField, match="^role: value is not a valid enumeration"):
-        desk_admin.parse_body(
+        parse_body(
             desk_admin.NewAgent,
             {"username": "x1", "display_name": "X", "password": PASSWORD, "role": "boss"},
         )
     with pytest.raises(InvalidField, match="^username: field required"):
-        desk_admin.parse_body(desk_admin.NewAgent, {"display_name": "X", "password": PASSWORD})
+        parse_body(desk_admin.NewAgent, {"display_name": "X", "password": PASSWORD})
 
 
 def test_a_new_password_revokes_every_other_session_of_the_agent(desk) -> None:
