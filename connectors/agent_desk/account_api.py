@@ -61,9 +61,9 @@ def register_account_routes(desk: Blueprint, ctx: DeskContext) -> None:
     @desk_call
     async def logout(request: Request) -> HTTPResponse:
         principal: Principal = request.ctx.principal
-        if principal.id is None:
-            raise InvalidField("token", "the service token cannot log out")
         token = request_token(request)
+        if principal.id is None or token is None:  # an agent's call always carries its token
+            raise InvalidField("token", "the service token cannot log out")
 
         def leave(uow: Any) -> None:
             agents.logout(uow, token)

@@ -8,7 +8,7 @@ after telling the customer the agent left. Customer-facing messages go through
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any, Dict, List, Optional
 
 from sanic import Blueprint
@@ -30,6 +30,15 @@ from handoff.slots import HANDOFF_NOTE, HANDOFF_OUTCOME
 from handoff.store import HandoffStatus
 
 DEFAULT_STATUSES = "queued,assigned"
+
+
+@dataclass(frozen=True)
+class _Leaving:
+    """What a hand-back needs to know before it resumes the bot."""
+
+    conversation_id: str
+    team: Optional[str]
+    owner: Optional[HumanAgent]  # the agent in the chat, who is said to leave
 
 
 def _statuses(argument: str) -> List[HandoffStatus]:
@@ -211,37 +220,38 @@ def register_handoff_routes(desk: Blueprint, ctx: DeskContext) -> None:
         principal: Principal = request.ctx.principal
         said = parse_body(HandbackBody, json_body(request)) if request.body else HandbackBody()
 
-        def find(uow: Any) -> Dict[str, Optional[str]]:
+        def find(uow: Any) -> _Leaving:
             handoff = desk_service.workable_handoff(uow, principal, handoff_id)
             if HandoffStatus(handoff.status) is HandoffStatus.TICKET:
                 raise desk_service.HandoffNotOpen(
                     handoff_id, "is a ticket, not a live chat: close it instead"
                 )
             owner = handoff.assigned_agent_id
-            return {
-                "conversation_id": handoff.conversation_id,
-                "team": handoff.team,
-                "owner": owner,
-                "owner_name": desk_service.agent_name(uow, owner) if owner else None,
-            }
+            return _Leaving(
+                conversation_id=handoff.conversation_id,
+                team=handoff.team,
+                owner=HumanAgent(id=owner, name=desk_service.agent_name(uow, owner))
+                if owner
+                else None,
+            )
 
         found = await ctx.run(find)
         agent, channels = request.app.ctx.agent, request.app.ctx.input_channels
-        if found["owner"] is not None:  # a person was in the chat: say they left
+        if found.owner is not None:  # a person was in the chat: say they left
             await deliver_agent_message(
                 agent,
                 channels,
-                found["conversation_id"],
-                ctx.left_message.format(agent=found["owner_name"]),
-                HumanAgent(id=found["owner"], name=found["owner_name"]),
+                found.conversation_id,
+                ctx.left_message.format(agent=found.owner.name),
+                found.owner,
                 kind=AgentMessageKind.LEFT,
                 handoff_id=handoff_id,
-                team=found["team"],
+                team=found.team,
                 events=ctx.events,
             )
         await resume_conversation(
             agent,
-            found["conversation_id"],
+            found.conversation_id,
             channels,
             slots={HANDOFF_OUTCOME: said.outcome and said.outcome.value, HANDOFF_NOTE: said.note},
         )

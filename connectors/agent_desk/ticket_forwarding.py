@@ -57,7 +57,7 @@ async def _forward_new_tickets(ctx: DeskContext) -> None:
     assert ctx.helpdesk is not None
     async with ctx.events.subscribe() as events:
         async for event in events:
-            if not _is_new_ticket(event.type, event.data):
+            if event.handoff_id is None or not _is_new_ticket(event.type, event.data):
                 continue
             try:
                 view = await asyncio.to_thread(

@@ -376,11 +376,12 @@ class MessagingInput(InputChannel):
                     delivery, outbox_clear, first = first.delivery, first.outbox_clear, None
                 else:
                     find = functools.partial(self._next_delivery, conversation_id)
-                    delivery = await claim_oldest(find, self._take_lease, self.owner)
-                    if delivery is None:
+                    claimed = await claim_oldest(find, self._take_lease, self.owner)
+                    if claimed is None:
                         if conversation_id in self._woken:
                             continue  # accepted while we looked: look again
                         return
+                    delivery = claimed
                 seconds = self.retry.lease_seconds
                 async with renewed(self._renew(delivery.id), seconds):
                     await self._run_turn(

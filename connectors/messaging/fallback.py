@@ -185,5 +185,7 @@ def _open_handoff(
             ticket=bool(route_info and not route_info.open),
             language=route_info.language if route_info else package.language,
         )
-        view = desk_view(uow, uow.handoffs.get(opened.handoff_id))
+        row = uow.handoffs.get(opened.handoff_id)
+        assert row is not None  # opened in this unit of work
+        view = desk_view(uow, row)
     return opened, view

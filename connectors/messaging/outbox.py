@@ -381,11 +381,12 @@ class OutboxWorker:
                     message, first = first, None
                 else:
                     find = functools.partial(self._next_pending, conversation_id)
-                    message = await claim_oldest(find, self._take_lease, self.owner)
-                    if message is None:
+                    claimed = await claim_oldest(find, self._take_lease, self.owner)
+                    if claimed is None:
                         if conversation_id in self._woken:
                             continue  # enqueued while we looked: look again
                         return
+                    message = claimed
                 async with renewed(self._renew(message.id), self.retry.lease_seconds):
                     wait = (message.next_attempt_at - utc_now()).total_seconds()
                     if wait > 0:

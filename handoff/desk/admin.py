@@ -41,19 +41,19 @@ class NewAgent(StrictBody):
     teams: List[str] = Field(default_factory=list)
     languages: List[str] = Field(default_factory=lambda: ["en"])
     skills: List[str] = Field(default_factory=list)
-    max_chats: int = Field(3, ge=1, le=accounts.MAX_CHATS_LIMIT)
+    max_chats: int = Field(default=3, ge=1, le=accounts.MAX_CHATS_LIMIT)
 
 
 class AgentChanges(StrictBody):
     """``PATCH /api/agents/<id>``: only the fields given change."""
 
-    display_name: Optional[str] = Field(None, min_length=1, max_length=128)
-    password: Optional[str] = Field(None, minLength=MIN_PASSWORD_LENGTH)
+    display_name: Optional[str] = Field(default=None, min_length=1, max_length=128)
+    password: Optional[str] = Field(default=None, minLength=MIN_PASSWORD_LENGTH)
     role: Optional[AgentRole] = None
     teams: Optional[List[str]] = None
     languages: Optional[List[str]] = None
     skills: Optional[List[str]] = None
-    max_chats: Optional[int] = Field(None, ge=1, le=accounts.MAX_CHATS_LIMIT)
+    max_chats: Optional[int] = Field(default=None, ge=1, le=accounts.MAX_CHATS_LIMIT)
     active: Optional[bool] = None
     presence: Optional[Presence] = None
 
@@ -62,7 +62,7 @@ class NewTeam(StrictBody):
     """``POST /api/teams``."""
 
     name: TeamName
-    display_name: Optional[str] = Field(None, max_length=128)
+    display_name: Optional[str] = Field(default=None, max_length=128)
     languages: List[str] = Field(default_factory=lambda: ["en"])
 
 
@@ -114,14 +114,17 @@ def update_agent(
     _may_grant(actor, AgentRole(agent.role))  # supervisors may not touch admins
     if changes.role is not None:
         _may_grant(actor, changes.role)
-    given = changes.dict(exclude_unset=True)
+    # A key sent as null leaves that field as it is, like a key not sent.
+    given = {
+        name: value for name, value in changes.dict(exclude_unset=True).items() if value is not None
+    }
     if "teams" in given:
-        uow.agents.set_teams(agent.id, accounts.require_team_names(uow, changes.teams, "teams"))
+        uow.agents.set_teams(agent.id, accounts.require_team_names(uow, given["teams"], "teams"))
     if "password" in given:
-        agent.password_hash = accounts.hashed(changes.password)
+        agent.password_hash = accounts.hashed(given["password"])
         accounts.revoke_other_tokens(uow, agent.id, keep=caller_token)
     for name in ("display_name", "role", "languages", "skills", "max_chats", "active", "presence"):
-        if name in given and given[name] is not None:
+        if name in given:
             setattr(agent, name, given[name])
     logged = sorted(name for name in given if name != "password")
     accounts.audit(

@@ -96,8 +96,8 @@ class MessageText(BaseModel):
 class TransferTarget(BaseModel):
     """``POST /api/handoffs/<id>/transfer``: another team's queue, or an agent."""
 
-    team: Optional[str] = Field(None, min_length=1)
-    agent_id: Optional[str] = Field(None, min_length=1)
+    team: Optional[str] = Field(default=None, min_length=1)
+    agent_id: Optional[str] = Field(default=None, min_length=1)
 
     @validator("team", "agent_id", pre=True)
     def _non_empty(cls, value: Any) -> Optional[str]:  # noqa: N805 - pydantic validator
@@ -116,4 +116,4 @@ class HandbackBody(StrictBody):
     """``POST /api/handoffs/<id>/handback`` (optional body; both fields optional)."""
 
     outcome: Optional[HandbackOutcome] = None
-    note: Optional[str] = Field(None, max_length=NOTE_MAX_LENGTH)
+    note: Optional[str] = Field(default=None, max_length=NOTE_MAX_LENGTH)

@@ -44,14 +44,16 @@ class NotificationTarget(Section):
     kind: NotificationKind
     url_env: str = Field(..., min_length=1, description="The env var holding the target URL.")
     teams: Optional[List[str]] = Field(
-        None, description="Only handoffs routed to these teams; absent: every team."
+        default=None, description="Only handoffs routed to these teams; absent: every team."
     )
     events: List[NotificationEvent] = Field(
         default_factory=lambda: [NotificationEvent.HANDOFF, NotificationEvent.TICKET],
         min_items=1,
     )
-    timeout_seconds: float = Field(5.0, gt=0, le=30)
-    attempts: int = Field(4, ge=1, le=10, description="Tries before the notice is given up.")
+    timeout_seconds: float = Field(default=5.0, gt=0, le=30)
+    attempts: int = Field(
+        default=4, ge=1, le=10, description="Tries before the notice is given up."
+    )
 
     @validator("url_env")
     def _variable_name(cls, name: str) -> str:  # noqa: N805 - pydantic validator

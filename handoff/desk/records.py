@@ -73,11 +73,11 @@ class DecisionRecord(StrictBody):
 
     conversation_id: str = Field(..., min_length=1, max_length=255)
     decision: DecisionKind
-    reason: Optional[str] = Field(None, max_length=32)
+    reason: Optional[str] = Field(default=None, max_length=32)
     signals: List[Any] = Field(default_factory=list)
-    intent: Optional[str] = Field(None, max_length=128)
-    channel: Optional[str] = Field(None, max_length=64)
-    team: Optional[str] = Field(None, max_length=TEAM_NAME_MAX_LENGTH)
+    intent: Optional[str] = Field(default=None, max_length=128)
+    channel: Optional[str] = Field(default=None, max_length=64)
+    team: Optional[str] = Field(default=None, max_length=TEAM_NAME_MAX_LENGTH)
     at: Optional[datetime] = None
 
     @validator("at")

@@ -285,6 +285,7 @@ def transfer(
     handoff = workable_handoff(uow, actor, handoff_id)
     status, owner = HandoffStatus(handoff.status), handoff.assigned_agent_id
     live = status is not HandoffStatus.TICKET
+    values: Dict[str, object]
     if team is not None:
         if uow.teams.get(team) is None:
             raise InvalidField("team", f"unknown team {team!r}")
@@ -292,6 +293,7 @@ def transfer(
         if live:
             values["status"] = HandoffStatus.QUEUED
     else:
+        assert agent_id is not None  # exactly one of the two, checked above
         _check_transfer_target(uow, handoff, agent_id)
         values = dict(assigned_agent_id=agent_id, offered_agent_id=None, claimed_at=moment)
         if live:

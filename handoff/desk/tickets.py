@@ -91,7 +91,7 @@ def forward_ticket(
                 uow.commit()
             except IntegrityError:  # another replica inserted it first: theirs to send
                 uow.rollback()
-                return ForwardView.of(uow.ticket_forwards.for_handoff(handoff_id))
+                return ForwardView.of(_written_forward(uow, handoff_id))
         elif not uow.ticket_forwards.retry_failed(handoff_id, clock()):
             return ForwardView.of(existing)  # sent, or being sent right now
         else:
@@ -104,10 +104,18 @@ def forward_ticket(
     with unit_of_work() as uow:
         uow.ticket_forwards.finish(handoff_id, clock(), **outcome)
         uow.commit()
-        return ForwardView.of(uow.ticket_forwards.for_handoff(handoff_id))
+        return ForwardView.of(_written_forward(uow, handoff_id))
 
 
 def forward_of(uow: SqlUnitOfWork, handoff_id: str) -> Optional[ForwardView]:
     """Return the ticket's help-desk copy, or None if it was never forwarded."""
     row = uow.ticket_forwards.for_handoff(handoff_id)
     return ForwardView.of(row) if row is not None else None
+
+
+def _written_forward(uow: SqlUnitOfWork, handoff_id: str) -> TicketForward:
+    """Return the handoff's forward row, which this module has just written or seen written."""
+    row = uow.ticket_forwards.for_handoff(handoff_id)
+    if row is None:
+        raise LookupError(f"no ticket forward for handoff {handoff_id}")
+    return row

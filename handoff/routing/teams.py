@@ -39,13 +39,14 @@ class TeamSettings(Section):
 
     languages: List[str] = Field(default_factory=lambda: ["en"], min_items=1)
     contact: Optional[str] = Field(
-        None,
+        default=None,
         min_length=5,
         description="Self-service route to this team, used when no desk or ticket target is "
         "configured; without one, self_service.contact is used.",
     )
     hours: Optional[HoursSettings] = Field(
-        None, description="Business hours; without them the team takes handoffs at any time."
+        default=None,
+        description="Business hours; without them the team takes handoffs at any time.",
     )
 
     @validator("languages", each_item=True)

@@ -106,7 +106,7 @@ class HelpdeskSettings(Section):
     url: str = Field(..., regex=r"^https?://")  # e.g. https://northwind.zendesk.com
     token_env: str = Field(..., min_length=1)  # the env var holding the API token / key
     email: Optional[str] = None  # Zendesk: the agent e-mail the API token belongs to
-    timeout_seconds: float = Field(10.0, gt=0, le=60)
+    timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     forward: bool = True  # every new ticket automatically; False: only on an agent's request
 
     @validator("email", always=True)
@@ -119,11 +119,11 @@ class HelpdeskSettings(Section):
 class DeskSettings(Section):
     """How the action server talks to the agent desk, and what the desk tells customers."""
 
-    timeout_seconds: float = Field(5.0, gt=0, le=30)
+    timeout_seconds: float = Field(default=5.0, gt=0, le=30)
     # Sent to the customer when an agent claims the conversation / hands it back.
-    joined_message: str = Field("{agent} from our team has joined the chat.", min_length=1)
+    joined_message: str = Field(default="{agent} from our team has joined the chat.", min_length=1)
     left_message: str = Field(
-        "{agent} has left the chat. You're talking to the assistant again.", min_length=1
+        default="{agent} has left the chat. You're talking to the assistant again.", min_length=1
     )
 
     # Forward offline tickets to an external help desk (optional).
@@ -132,7 +132,7 @@ class DeskSettings(Section):
     # Tell teams outside the inbox tab: JSON webhooks and Slack (handoff.desk.notifications).
     notifications: List[NotificationTarget] = Field(default_factory=list)
     # The inbox's public address, linked from notifications (optional).
-    inbox_url: Optional[str] = Field(None, regex=r"^https?://")
+    inbox_url: Optional[str] = Field(default=None, regex=r"^https?://")
 
     _templates = validator("joined_message", "left_message", allow_reuse=True)(_agent_template)
 
@@ -153,7 +153,7 @@ class RetentionSettings(Section):
     ever; ``days: null`` turns retention off (keeps everything).
     """
 
-    days: Optional[int] = Field(DEFAULT_RETENTION_DAYS, ge=1, le=36500)
+    days: Optional[int] = Field(default=DEFAULT_RETENTION_DAYS, ge=1, le=36500)
 
 
 class HandoffSettings(Section):

@@ -252,14 +252,14 @@ class HighValueSettings(Section):
 class FrustrationSettings(Section):
     """When the customer's frustration (the NLU's ``frustration.score``) hands over."""
 
-    threshold: float = Field(0.75, ge=0, le=1)  # the current message alone
+    threshold: float = Field(default=0.75, ge=0, le=1)  # the current message alone
     # intents that mean the customer is venting ("worst service ever"): frustrated whatever
     # the score (a formal complaint or legal threat is a sensitive topic first)
     intents: List[str] = Field(default_factory=lambda: list(DEFAULT_VENTING_INTENTS))
-    window: int = Field(3, ge=2, le=10)  # customer turns the trend looks at
-    trend_threshold: float = Field(0.55, ge=0, le=1)  # mean score over the window
-    trend_floor: float = Field(0.5, ge=0, le=1)  # a turn "counts" as frustrated from here
-    trend_min_turns: int = Field(2, ge=1)  # at least this many turns at or above the floor
+    window: int = Field(default=3, ge=2, le=10)  # customer turns the trend looks at
+    trend_threshold: float = Field(default=0.55, ge=0, le=1)  # mean score over the window
+    trend_floor: float = Field(default=0.5, ge=0, le=1)  # a turn "counts" as frustrated from here
+    trend_min_turns: int = Field(default=2, ge=1)  # at least this many turns at or above the floor
 
     _names = validator("intents", allow_reuse=True)(_intent_list)
 
@@ -281,7 +281,7 @@ class FrustrationSettings(Section):
 class LoopingSettings(Section):
     """The bot fell back or asked to rephrase several times in a row."""
 
-    max_fallbacks: int = Field(2, ge=1, le=10)
+    max_fallbacks: int = Field(default=2, ge=1, le=10)
     fallback_intents: List[str] = Field(default_factory=lambda: ["nlu_fallback"])
     rephrase_actions: List[str] = Field(
         default_factory=lambda: [
@@ -298,12 +298,12 @@ class LoopingSettings(Section):
 class RepeatedQuestionSettings(Section):
     """The customer asks the same thing again, or says the answer missed the question."""
 
-    times: int = Field(3, ge=2, le=10)
+    times: int = Field(default=3, ge=2, le=10)
     # ... within the latest `window` customer turns: asking about one's order at turns 3, 40
     # and 90 of a long chat is three questions, not one repeated (and the policy's work per
     # turn stays bounded, see PolicySettings.lookback)
-    window: int = Field(10, ge=2, le=50)
-    similarity: float = Field(0.8, gt=0, le=1)  # token Jaccard of near-duplicate messages
+    window: int = Field(default=10, ge=2, le=50)
+    similarity: float = Field(default=0.8, gt=0, le=1)  # token Jaccard of near-duplicate messages
     phrases: List[str] = Field(default_factory=lambda: list(DEFAULT_NOT_ANSWERED_PHRASES))
     # intents that are not a "request" (repeating "thanks" is not a repeated question)
     ignore_intents: List[str] = Field(default_factory=lambda: list(DEFAULT_SMALLTALK_INTENTS))
@@ -324,7 +324,7 @@ class RepeatedQuestionSettings(Section):
 class LowConfidenceSettings(Section):
     """The bot is unsure: *offer* a person with buttons, do not force a handoff."""
 
-    offer_threshold: float = Field(0.60, ge=0, le=1)  # the NLU's ``bot_uncertainty.score``
+    offer_threshold: float = Field(default=0.60, ge=0, le=1)  # the NLU's ``bot_uncertainty.score``
     # intents that mean "the bot has no answer for this" however sure the NLU is
     unanswered_intents: List[str] = Field(default_factory=list)
     accept_intents: List[str] = Field(default_factory=lambda: ["affirm"])
@@ -363,7 +363,7 @@ class PolicySettings(Section):
         )
 
     @root_validator(skip_on_failure=True)
-    def _one_reason_per_intent(cls, values: Dict[str, Section]) -> Dict[str, Section]:  # noqa: N805
+    def _one_reason_per_intent(cls, values: Dict[str, Any]) -> Dict[str, Any]:  # noqa: N805
         lists = {
             "explicit_request.intents": values["explicit_request"].intents,
             "sensitive_topic.intents": values["sensitive_topic"].intents,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
+from typing import Dict, Optional
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -53,7 +53,7 @@ class TicketForwardRepository:
         error: Optional[str] = None,
     ) -> None:
         """Record the outcome of the attempt in progress (sent with ids, or failed with why)."""
-        values = (
+        values: Dict[str, object] = (
             {"status": ForwardStatus.FAILED, "last_error": error}
             if error is not None
             else {

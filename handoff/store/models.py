@@ -45,7 +45,8 @@ NAMING_CONVENTION = {
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
 mapper_registry = registry(metadata=metadata)
-Base = mapper_registry.generate_base()
+# SQLAlchemy 1.4 types the generated base loosely; the mapped classes below are its subclasses.
+Base: Any = mapper_registry.generate_base()
 
 
 class HandoffStatus(str, Enum):
