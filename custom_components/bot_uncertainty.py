@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import json
 import logging
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Type
 
 import numpy as np
 import scipy.sparse
-from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.graph import GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -40,7 +41,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from custom_components.configured import ConfiguredComponent
+from custom_components.configured import PersistedComponent
 from handoff.signals.uncertainty import NoveltyIndex, combined_uncertainty, ranking_signals
 
 logger = logging.getLogger(__name__)
@@ -93,7 +94,7 @@ def sentence_vector(message: Message, featurizers: List[str]) -> Optional[np.nda
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class BotUncertaintyScorer(ConfiguredComponent, GraphComponent, IntentClassifier):
+class BotUncertaintyScorer(PersistedComponent, GraphComponent, IntentClassifier):
     """Scores the bot's uncertainty per message; optionally predicts ``nlu_fallback``.
 
     Place it after the intent classifier (instead of FallbackClassifier).
@@ -109,6 +110,8 @@ class BotUncertaintyScorer(ConfiguredComponent, GraphComponent, IntentClassifier
         featurizers: names of the featurizers whose sparse features are used; empty means
             all. Default ``[]``.
     """
+
+    WITHOUT_PERSISTED = "no trained features found; novelty is off"
 
     @classmethod
     def required_components(cls) -> List[Type]:
@@ -189,26 +192,12 @@ class BotUncertaintyScorer(ConfiguredComponent, GraphComponent, IntentClassifier
         return self._resource
 
     @classmethod
-    def load(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> BotUncertaintyScorer:
-        """Load the persisted training features (novelty is off if there are none)."""
-        config = {**cls.get_default_config(), **config}
-        index = None
-        try:
-            with model_storage.read_from(resource) as directory:
-                vectors = scipy.sparse.load_npz(directory / _VECTORS_FILE)
-                labels = json.loads((directory / _LABELS_FILE).read_text())
-                idf = np.load(directory / _IDF_FILE)
-                index = NoveltyIndex.restore(vectors, labels, idf, config[NEIGHBOURS])
-        except (ValueError, FileNotFoundError):
-            logger.warning(f"{cls.__name__}: no trained features found; novelty is off")
-        return cls(config, model_storage, resource, index)
+    def read_persisted(cls, directory: Path, config: Dict[str, Any]) -> NoveltyIndex:
+        """Read back the training features ``train`` wrote (novelty is off without them)."""
+        vectors = scipy.sparse.load_npz(directory / _VECTORS_FILE)
+        labels = json.loads((directory / _LABELS_FILE).read_text())
+        idf = np.load(directory / _IDF_FILE)
+        return NoveltyIndex.restore(vectors, labels, idf, config[NEIGHBOURS])
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         """Nothing to add to training data."""

@@ -7,12 +7,24 @@ merges its defaults, checks every key when the graph is built (so ``rasa train``
 
 from __future__ import annotations
 
-from typing import Any, Dict
+import logging
+from pathlib import Path
+from typing import Any, Dict, NamedTuple, Optional
 
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.exceptions import InvalidConfigException
+
+logger = logging.getLogger(__name__)
+
+
+class GraphParts(NamedTuple):
+    """What Rasa hands every graph component besides its config."""
+
+    model_storage: ModelStorage
+    resource: Resource
+    execution_context: ExecutionContext
 
 
 class ConfiguredComponent:
@@ -54,15 +66,50 @@ class ConfiguredComponent:
         **kwargs: Any,
     ) -> Any:
         """Build the component from a checked config (see ``GraphComponent.create``)."""
-        return cls.build(cls.checked_config(config), model_storage, resource, execution_context)
+        parts = GraphParts(model_storage, resource, execution_context)
+        return cls.build(cls.checked_config(config), parts)
 
     @classmethod
-    def build(
+    def build(cls, config: Dict[str, Any], parts: GraphParts) -> Any:
+        """Construct from a checked config; the default suits ``cls(config, storage, resource)``."""
+        return cls(config, parts.model_storage, parts.resource)  # type: ignore[call-arg]
+
+
+class PersistedComponent(ConfiguredComponent):
+    """Mixin for a trainable component that reads back what its ``train`` wrote.
+
+    A model trained before the component persisted anything (or with nothing to learn from)
+    still loads: the component warns once, saying what it does without, and runs on its
+    defaults rather than failing every message.
+    """
+
+    #: The warning when nothing readable was persisted: what the component does instead.
+    WITHOUT_PERSISTED = "nothing persisted; running on defaults"
+
+    @classmethod
+    def read_persisted(cls, directory: Path, config: Dict[str, Any]) -> Any:
+        """Return what ``train`` wrote into ``directory`` (each component overrides this).
+
+        Raises:
+            ValueError, FileNotFoundError, KeyError: nothing (readable) was persisted.
+        """
+        raise FileNotFoundError(directory)
+
+    @classmethod
+    def load(
         cls,
         config: Dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
+        **kwargs: Any,
     ) -> Any:
-        """Construct from a checked config; the default suits ``cls(config, storage, resource)``."""
-        return cls(config, model_storage, resource)  # type: ignore[call-arg]
+        """Rebuild the trained component as ``cls(config, storage, resource, persisted)``."""
+        config = {**cls.get_default_config(), **config}
+        persisted: Optional[Any] = None
+        try:
+            with model_storage.read_from(resource) as directory:
+                persisted = cls.read_persisted(directory, config)
+        except (ValueError, FileNotFoundError, KeyError):
+            logger.warning(f"{cls.__name__}: {cls.WITHOUT_PERSISTED}")
+        return cls(config, model_storage, resource, persisted)  # type: ignore[call-arg]

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import rasa.shared.utils.io
-from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.graph import GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -35,7 +35,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from custom_components.configured import ConfiguredComponent
+from custom_components.configured import PersistedComponent
 from handoff.signals.affect import AffectModel
 from handoff.signals.frustration_model import FrustrationModel, fit, read_labelled
 
@@ -51,7 +51,7 @@ _AFFECT_FILE = "affect_model.npz"
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
-class FrustrationScorer(ConfiguredComponent, GraphComponent):
+class FrustrationScorer(PersistedComponent, GraphComponent):
     """Adds ``frustration`` (``{"score", "cues"}``) to every parsed message.
 
     Place it after the tokenizer and featurizers (it reads only the text). It is registered as
@@ -71,6 +71,8 @@ class FrustrationScorer(ConfiguredComponent, GraphComponent):
             ``null``: cues only. A configured file that is missing fails training (a silently
             weaker model would be worse). Default ``data/frustration/affect_model.npz``.
     """
+
+    WITHOUT_PERSISTED = "no trained model found; using the default weights"
 
     @staticmethod
     def get_default_config() -> Dict[str, Any]:
@@ -177,27 +179,11 @@ class FrustrationScorer(ConfiguredComponent, GraphComponent):
         return model
 
     @classmethod
-    def load(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-        **kwargs: Any,
-    ) -> FrustrationScorer:
-        """Load the persisted model (default weights, with a warning, if there is none)."""
-        config = {**cls.get_default_config(), **config}
-        model = None
-        try:
-            with model_storage.read_from(resource) as directory:
-                affect_file = directory / _AFFECT_FILE
-                affect = AffectModel.load(affect_file) if affect_file.is_file() else None
-                model = FrustrationModel.from_dict(
-                    json.loads((directory / _MODEL_FILE).read_text()), affect
-                )
-        except (ValueError, FileNotFoundError, KeyError):
-            logger.warning(f"{cls.__name__}: no trained model found; using the default weights")
-        return cls(config, model_storage, resource, model)
+    def read_persisted(cls, directory: Path, config: Dict[str, Any]) -> FrustrationModel:
+        """Read back the calibrated model ``train`` wrote (default weights without it)."""
+        affect_file = directory / _AFFECT_FILE
+        affect = AffectModel.load(affect_file) if affect_file.is_file() else None
+        return FrustrationModel.from_dict(json.loads((directory / _MODEL_FILE).read_text()), affect)
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         """Nothing to add to training data."""

@@ -55,7 +55,7 @@ from rasa.shared.core.events import (
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from custom_components.configured import ConfiguredComponent
+from custom_components.configured import ConfiguredComponent, GraphParts
 from handoff.policy import PolicyAction, PolicyDecision, PolicySettings, evaluate
 from handoff.policy.signals import SignalName
 from handoff.policy.turns import EXTERNAL_MESSAGE_PREFIX
@@ -238,13 +238,7 @@ class HandoffTriggerPolicy(ConfiguredComponent, Policy):
             raise cls.invalid(SETTINGS_PATH, f"expected a file path or null, got {path!r}")
 
     @classmethod
-    def build(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> HandoffTriggerPolicy:
+    def build(cls, config: Dict[str, Any], parts: GraphParts) -> HandoffTriggerPolicy:
         """Read the handoff settings and build the policy from a checked config.
 
         Raises:
@@ -252,7 +246,9 @@ class HandoffTriggerPolicy(ConfiguredComponent, Policy):
                 the file and the key).
         """
         settings = load_settings(config[SETTINGS_PATH]).policy
-        return cls(config, model_storage, resource, execution_context, settings=settings)
+        return cls(
+            config, parts.model_storage, parts.resource, parts.execution_context, settings=settings
+        )
 
     @classmethod
     def load(

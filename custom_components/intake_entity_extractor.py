@@ -17,10 +17,8 @@ import logging
 import re
 from typing import Any, Dict, List, Optional, Tuple
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.graph import GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import ENTITY_ATTRIBUTE_CONFIDENCE_TYPE
 from rasa.nlu.extractors.extractor import EntityExtractorMixin
 from rasa.shared.nlu.constants import (
@@ -34,7 +32,7 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from custom_components.configured import ConfiguredComponent
+from custom_components.configured import ConfiguredComponent, GraphParts
 from handoff.settings import SettingsError, SettingsMissing, load_settings
 from handoff.signals.intake import DEFAULT_ORDER_NUMBER_PATTERN, IntakeField, OrderNumberFormat
 from handoff.signals.intake_matcher import IntakeEntity, IntakeMatcher
@@ -119,13 +117,7 @@ class IntakeEntityExtractor(ConfiguredComponent, GraphComponent, EntityExtractor
             raise cls.invalid(ENTITIES_TO_EXTRACT, f"unknown entity {unknown}; use {known}")
 
     @classmethod
-    def build(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> IntakeEntityExtractor:
+    def build(cls, config: Dict[str, Any], parts: GraphParts) -> IntakeEntityExtractor:
         """Build the component from a checked config, resolving the order-number format."""
         try:
             order_format = resolve_order_number_format(config[ORDER_NUMBER_PATTERN])

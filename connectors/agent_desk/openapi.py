@@ -155,8 +155,20 @@ def _nullable_fields(model: Type[BaseModel], schema: Dict[str, Any]) -> Dict[str
     return schema
 
 
+def _state_change(
+    summary: str, body: Optional[Type[BaseModel]] = None, body_required: bool = True
+) -> Dict[str, Any]:
+    """Describe a ``POST /api/handoffs/{handoff_id}/<verb>``: the changed handoff, or 404/409."""
+    answers = {"200": _answer("the handoff", _ref("Handoff")), "404": NOT_FOUND, "409": CONFLICT}
+    schema = _ref(body.__name__) if body is not None else None
+    return {
+        "post": _operation(
+            summary, answers, schema, parameters=[HANDOFF_ID], body_required=body_required
+        )
+    }
+
+
 def _paths() -> Dict[str, Any]:
-    handoff = _answer("the handoff", _ref("Handoff"))
     return {
         "/api/health": {"get": _operation("Liveness", {"200": _answer("ok")}, public=True)},
         "/api/login": {
@@ -224,17 +236,13 @@ def _paths() -> Dict[str, Any]:
                 parameters=[HANDOFF_ID],
             )
         },
-        "/api/handoffs/{handoff_id}/claim": {
-            "post": _operation(
-                "Take the handoff (atomic; the customer is told who joined); a live chat beyond"
-                " the agent's max_chats is refused (409) unless a supervisor sets"
-                " beyond_capacity",
-                {"200": handoff, "404": NOT_FOUND, "409": CONFLICT},
-                _ref(ClaimBody.__name__),
-                parameters=[HANDOFF_ID],
-                body_required=False,
-            )
-        },
+        "/api/handoffs/{handoff_id}/claim": _state_change(
+            "Take the handoff (atomic; the customer is told who joined); a live chat beyond"
+            " the agent's max_chats is refused (409) unless a supervisor sets"
+            " beyond_capacity",
+            ClaimBody,
+            body_required=False,
+        ),
         "/api/handoffs/{handoff_id}/messages": {
             "post": _operation(
                 "Reply to the customer (assigned agent, supervisor or service)",
@@ -255,32 +263,17 @@ def _paths() -> Dict[str, Any]:
                 parameters=[HANDOFF_ID],
             )
         },
-        "/api/handoffs/{handoff_id}/transfer": {
-            "post": _operation(
-                "Move to another team's queue, or assign to an agent with capacity",
-                {"200": handoff, "404": NOT_FOUND, "409": CONFLICT},
-                _ref(TransferTarget.__name__),
-                parameters=[HANDOFF_ID],
-            )
-        },
-        "/api/handoffs/{handoff_id}/handback": {
-            "post": _operation(
-                "Give the conversation back to the bot (the customer hears the agent left),"
-                " optionally with an outcome and a note that land in the handoff_outcome and"
-                " handoff_note slots",
-                {"200": handoff, "404": NOT_FOUND, "409": CONFLICT},
-                _ref(HandbackBody.__name__),
-                parameters=[HANDOFF_ID],
-                body_required=False,
-            )
-        },
-        "/api/handoffs/{handoff_id}/close": {
-            "post": _operation(
-                "Resolve without handing back",
-                {"200": handoff, "404": NOT_FOUND, "409": CONFLICT},
-                parameters=[HANDOFF_ID],
-            )
-        },
+        "/api/handoffs/{handoff_id}/transfer": _state_change(
+            "Move to another team's queue, or assign to an agent with capacity", TransferTarget
+        ),
+        "/api/handoffs/{handoff_id}/handback": _state_change(
+            "Give the conversation back to the bot (the customer hears the agent left),"
+            " optionally with an outcome and a note that land in the handoff_outcome and"
+            " handoff_note slots",
+            HandbackBody,
+            body_required=False,
+        ),
+        "/api/handoffs/{handoff_id}/close": _state_change("Resolve without handing back"),
         "/api/handoffs/{handoff_id}/forward": {
             "post": _operation(
                 "Copy a ticket to the external help desk (desk.helpdesk), or retry a failed copy",
