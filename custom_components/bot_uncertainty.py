@@ -25,7 +25,6 @@ import scipy.sparse
 from rasa.engine.graph import GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.exceptions import InvalidConfigException
@@ -137,17 +136,9 @@ class BotUncertaintyScorer(PersistedComponent, GraphComponent, IntentClassifier)
             FEATURIZERS: [],
         }
 
-    def __init__(
-        self,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        index: Optional[NoveltyIndex] = None,
-    ) -> None:
-        self._config = {**self.get_default_config(), **config}
-        self._model_storage = model_storage
-        self._resource = resource
-        self._index = index
+    def restore(self, persisted: Optional[NoveltyIndex]) -> None:
+        """Use the training features read back at load (``None``: novelty is off)."""
+        self._index = persisted
 
     @classmethod
     def validate_config(cls, config: Dict[str, Any]) -> None:

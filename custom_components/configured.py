@@ -86,6 +86,21 @@ class PersistedComponent(ConfiguredComponent):
     #: The warning when nothing readable was persisted: what the component does instead.
     WITHOUT_PERSISTED = "nothing persisted; running on defaults"
 
+    def __init__(
+        self,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        persisted: Optional[Any] = None,
+    ) -> None:
+        self._config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self.restore(persisted)
+
+    def restore(self, persisted: Optional[Any]) -> None:
+        """Take what :meth:`read_persisted` returned (``None`` when nothing was)."""
+
     @classmethod
     def read_persisted(cls, directory: Path, config: Dict[str, Any]) -> Any:
         """Return what ``train`` wrote into ``directory`` (each component overrides this).
@@ -112,4 +127,4 @@ class PersistedComponent(ConfiguredComponent):
                 persisted = cls.read_persisted(directory, config)
         except (ValueError, FileNotFoundError, KeyError):
             logger.warning(f"{cls.__name__}: {cls.WITHOUT_PERSISTED}")
-        return cls(config, model_storage, resource, persisted)  # type: ignore[call-arg]
+        return cls(config, model_storage, resource, persisted)

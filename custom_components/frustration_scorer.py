@@ -29,7 +29,6 @@ import rasa.shared.utils.io
 from rasa.engine.graph import GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
-from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.exceptions import InvalidConfigException
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
@@ -86,17 +85,9 @@ class FrustrationScorer(PersistedComponent, GraphComponent):
             AFFECT_MODEL_PATH: "data/frustration/affect_model.npz",
         }
 
-    def __init__(
-        self,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        model: Optional[FrustrationModel] = None,
-    ) -> None:
-        self._config = {**self.get_default_config(), **config}
-        self._model_storage = model_storage
-        self._resource = resource
-        self._model = model or FrustrationModel()
+    def restore(self, persisted: Optional[FrustrationModel]) -> None:
+        """Use the calibrated model read back at load (``None``: the default weights)."""
+        self._model = persisted or FrustrationModel()
 
     @classmethod
     def validate_config(cls, config: Dict[str, Any]) -> None:
