@@ -81,9 +81,7 @@ def test_register_sends_the_channels_secret_update_types_and_url(
     assert SECRET not in out and TELEGRAM_TOKEN not in out
 
 
-def test_the_secret_comes_from_credentials_yml_with_its_variable(
-    bot_api, tmp_path, capsys
-) -> None:
+def test_the_secret_comes_from_credentials_yml_with_its_variable(bot_api, tmp_path, capsys) -> None:
     path = tmp_path / "credentials.yml"
     path.write_text(
         "connectors.telegram.TelegramInput:\n"
