@@ -4,8 +4,10 @@ Rasa builds the input channels of ``credentials.yml`` one by one (``from_credent
 there is no ``main()`` of ours to build them in. The first channel that creates its routes
 asks :func:`server_services`; that call — never an import — reads ``handoff.yml`` once, masks
 personal data in the logs with the configured order-number pattern and creates the live-events
-hub the desk and the messaging channels share. Stores and the cross-replica event fan-out are
-opened once per URL, when a channel asks for them.
+hub the desk and the messaging channels share, and the process's private Prometheus registry
+(``metrics``) with the channels' per-process figures (``channel_metrics``). Stores, the
+cross-replica event fan-out and the store's figures are opened once per URL, when a channel
+asks for them.
 
 One error policy for the settings, the same as the action server's: a missing or invalid
 ``handoff.yml`` stops the server with a message naming the file and the key
@@ -17,9 +19,12 @@ from __future__ import annotations
 import threading
 from typing import Any, Dict, Optional
 
+from prometheus_client import CollectorRegistry
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
+from connectors.messaging.latency import ChannelMetrics
+from handoff.analytics.metrics import StoreCollector
 from handoff.desk.events import LiveEvents
 from handoff.desk.events_redis import DEFAULT_CHANNEL, RedisFanout
 from handoff.privacy.log_masking import PiiMaskingFilter, install_log_masking
@@ -35,6 +40,8 @@ class ServerServices:
         events: the live-events hub (a new one by default).
         log_masking: the installed log filter (installed with the settings' pattern by
             default).
+        metrics: the registry ``/webhooks/agent_desk/metrics`` serves (a new, private one by
+            default: never ``prometheus_client``'s global one, which collects at import).
     """
 
     def __init__(
@@ -42,10 +49,14 @@ class ServerServices:
         settings: HandoffSettings,
         events: Optional[LiveEvents] = None,
         log_masking: Optional[PiiMaskingFilter] = None,
+        metrics: Optional[CollectorRegistry] = None,
     ) -> None:
         self.settings = settings
         self.events = events or LiveEvents()
         self.log_masking = log_masking or install_log_masking(settings.intake.order_number_pattern)
+        self.metrics = metrics or CollectorRegistry()
+        self.channel_metrics = ChannelMetrics(self.metrics, settings.policy)
+        self._measured: Optional[str] = None
         self._engines: Dict[str, Engine] = {}
         self._sessions: Dict[str, sessionmaker] = {}
         self._fanouts: Dict[str, RedisFanout] = {}
@@ -60,6 +71,22 @@ class ServerServices:
                 self._engines[url] = engine
                 self._sessions[url] = session_factory(engine)
             return self._sessions[url]
+
+    def measure_store(self, url: str) -> None:
+        """Report the figures of the handoff store at ``url`` on ``metrics`` (read per scrape).
+
+        One store per process (the desk's): a second URL is refused, because its figures
+        would carry the same names.
+        """
+        with self._lock:
+            if self._measured not in (None, url):
+                raise ValueError("metrics: the store figures already come from another store")
+            if self._measured is None:
+                sessions = self._sessions.get(url)
+                if sessions is None:
+                    raise ValueError("metrics: open the store (ServerServices.store) first")
+                self.metrics.register(StoreCollector(sessions))
+                self._measured = url
 
     def fan_out(self, url: str, secret: str, channel: str = DEFAULT_CHANNEL) -> RedisFanout:
         """Share this process's live events with the replicas over Redis (once per channel)."""

@@ -6,7 +6,9 @@ the server starts), seeds its teams from handoff.yml's ``routing.teams``, and se
 
 - the desk API under ``/api/`` (handoffs, login, agents, teams, decisions, live events);
   the contract is the OpenAPI document at ``/openapi.json``;
-- the static web inbox (``connectors/agent_desk/inbox/``) at ``/`` and ``/inbox/<file>``.
+- the static web inbox (``connectors/agent_desk/inbox/``) at ``/`` and ``/inbox/<file>``;
+- the process's Prometheus metrics at ``/metrics``, for the service token only
+  (``connectors.agent_desk.metrics``, docs/metrics.md).
 
 Every API call except ``/api/health`` and ``/api/login`` needs ``Authorization: Bearer
 <token>``: an agent's login token, the desk's service token or the action server's token
@@ -55,6 +57,7 @@ from connectors.agent_desk.login_guard import (
     DEFAULT_PER_ADDRESS,
     LoginThrottle,
 )
+from connectors.agent_desk.metrics import register_metrics_route
 from connectors.agent_desk.notifier import Notifier, start_notifier
 from connectors.agent_desk.openapi import openapi_document
 from connectors.agent_desk.ticket_forwarding import register_ticket_forwarding
@@ -169,6 +172,7 @@ class AgentDeskInput(InputChannel):
         """
         services = server_services()
         ctx = self._context(services)
+        services.measure_store(self.store_url)
         if self.events_url:
             services.fan_out(self.events_url, self.events_secret, self.events_channel)
         desk = Blueprint("agent_desk", __name__)
@@ -252,6 +256,7 @@ class AgentDeskInput(InputChannel):
                 status=201 if opened.created else 200,
             )
 
+        register_metrics_route(desk, services.metrics, self.api_token)
         register_handoff_routes(desk, ctx)
         register_ticket_forwarding(desk, ctx)
         register_account_routes(desk, ctx)

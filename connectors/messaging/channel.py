@@ -52,6 +52,7 @@ from connectors.bridge import MEDIA_METADATA_KEY, relay_analysis, relay_incoming
 from connectors.messaging.button_payloads import DomainButtons, screen_presses
 from connectors.messaging.fallback import hand_over_if_actions_failed
 from connectors.messaging.inbound import InboundTurn, MalformedDelivery, mask
+from connectors.messaging.latency import ChannelMetrics
 from connectors.messaging.leases import (
     REPLICA_ID,
     claim_oldest,
@@ -125,6 +126,7 @@ class MessagingInput(InputChannel):
         self.owner = REPLICA_ID
         self._buttons = DomainButtons()
         self.events = LiveEvents()  # replaced by the process's hub when the routes are made
+        self.metrics: Optional[ChannelMetrics] = None  # the process's, with the routes too
 
     # -- what each platform provides -------------------------------------------------------
 
@@ -175,6 +177,7 @@ class MessagingInput(InputChannel):
         """Migrate the store, then create the webhook routes and the start/stop listeners."""
         services = server_services()  # the process's composition root (connectors.services)
         self.events = services.events
+        self.metrics = services.channel_metrics
         self._sessions = services.store(self.store_url)
         self.worker = OutboxWorker(self.name(), self._sessions, self.send, self.retry, self.events)
         webhook = Blueprint(f"{self.name()}_webhook", __name__)
@@ -200,6 +203,7 @@ class MessagingInput(InputChannel):
             return json_response({"status": "ok"})
 
         @webhook.post("/webhook")
+        @services.channel_metrics.timed_webhook(self.name())
         async def receive(request: Request) -> HTTPResponse:
             problem = self.authenticate(request)
             if problem is not None:
@@ -453,6 +457,7 @@ class MessagingInput(InputChannel):
         # A press of the person button is the explicit request, read without the NLU; with
         # a person already there it is relayed as the words the customer sees.
         text = turn["text"] if live is not None else self.person_button.rasa_text(turn["text"])
+        timed = self.metrics.bot_turn(self.name()) if live is None and self.metrics else None
         await on_new_message(
             UserMessage(
                 text,
@@ -473,6 +478,8 @@ class MessagingInput(InputChannel):
                 events=self.events,
             )
             return
+        if timed is not None:
+            await timed.done(app.ctx.agent, conversation_id, message_id)
         if getattr(output, "queued", 0) == 0:  # a turn that said something did not fail
             await hand_over_if_actions_failed(
                 app.ctx.agent,

@@ -12,7 +12,7 @@ this stretch of the conversation (until the session ends or a person hands it ba
 
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import Any, List, Mapping, Optional
 
 from handoff.policy.signals import Fired, SignalName, signal
 from handoff.policy.topics import faq_answer
@@ -46,6 +46,29 @@ def _mentions_a_person(turn: CustomerTurn, settings: PolicySettings) -> bool:
     )
 
 
+def nlu_unsure(
+    intent: Optional[str], uncertainty: Optional[Mapping[str, Any]], settings: PolicySettings
+) -> bool:
+    """Tell whether the NLU was unsure of a message (the rule the metrics count, too).
+
+    ``uncertainty`` is the parse's ``bot_uncertainty``: unsure when its ``score`` is at or
+    above ``low_confidence.offer_threshold`` or it fell back, or when the intent is a
+    fallback intent (``looping.fallback_intents``, Rasa's FallbackClassifier).
+    """
+    reading = uncertainty or {}
+    score = reading.get("score")
+    return (
+        (score is not None and float(score) >= settings.low_confidence.offer_threshold)
+        or bool(reading.get("fallback"))
+        or intent in settings.looping.fallback_intents
+    )
+
+
+def unanswered(intent: Optional[str], settings: PolicySettings) -> bool:
+    """Tell whether the intent means the bot has no answer (``unanswered_intents``)."""
+    return intent in settings.low_confidence.unanswered_intents
+
+
 def low_confidence(turns: List[CustomerTurn], settings: PolicySettings) -> Optional[Fired]:
     """Return the low-confidence trigger (``bot_uncertainty``) for the latest turn, or None.
 
@@ -58,13 +81,7 @@ def low_confidence(turns: List[CustomerTurn], settings: PolicySettings) -> Optio
     """
     latest = turns[-1]
     uncertainty = latest.uncertainty or {}
-    score = uncertainty.get("score")
-    unsure = (
-        (score is not None and float(score) >= settings.low_confidence.offer_threshold)
-        or bool(uncertainty.get("fallback"))
-        or latest.intent in settings.looping.fallback_intents
-        or latest.intent in settings.low_confidence.unanswered_intents
-    )
+    unsure = nlu_unsure(latest.intent, uncertainty, settings) or unanswered(latest.intent, settings)
     mentioned = _mentions_a_person(latest, settings)
     if not unsure and not mentioned:
         return None
