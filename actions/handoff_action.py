@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 from datetime import datetime, timezone
@@ -80,8 +79,7 @@ class ActionHandoff(Action):
             timeout=settings.desk.timeout_seconds,
         )
         try:
-            # requests is blocking: keep the action server's event loop free meanwhile.
-            queued = await asyncio.to_thread(client.open_handoff, package)
+            queued = await client.open_handoff(package)
         except DeskUnavailable as error:
             logger.warning("Handoff (%s) not accepted by the agent desk: %s", package.reason, error)
             dispatcher.utter_message(
