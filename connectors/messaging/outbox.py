@@ -437,6 +437,7 @@ class OutboxWorker:
                 done = uow.outbox.retry_later(
                     message_id,
                     self.owner,
+                    self.queue.lease_end(),
                     attempts=attempts,
                     last_error=last_error,
                     next_attempt_at=next_at,

@@ -153,12 +153,15 @@ class WorkQueue(Generic[Row]):
             row_id, (self._open(), self.model.lease_owner == owner), dict(lease_until=until)
         )
 
-    def retry_later(self, row_id: int, owner: str, **values: Any) -> bool:
-        """Record a failed attempt (``values``); the row stays open and leased to ``owner``.
+    def retry_later(self, row_id: int, owner: str, until: datetime, **values: Any) -> bool:
+        """Record a failed attempt (``values``); the row stays open, leased to ``owner``.
 
-        False when ``owner`` lost the lease meanwhile: the new holder's record stands.
+        The lease is extended to ``until``: the holder retries the row itself, in order, so
+        nobody else may take it meanwhile. False when ``owner`` lost the lease: the new
+        holder's record stands.
         """
-        return self._change(row_id, (self._open(), self.model.lease_owner == owner), values)
+        leased = (self._open(), self.model.lease_owner == owner)
+        return self._change(row_id, leased, {**values, "lease_until": until})
 
     def complete(self, row_id: int, now: datetime, **values: Any) -> bool:
         """Mark an open row done (plus ``values``) and drop its lease; False if not open."""
