@@ -51,7 +51,7 @@ from connectors.messaging.person_button import DEFAULT_PERSON_BUTTON, INTENT_MES
 from connectors.messaging.platform import PlatformSession, check_secret
 from connectors.whatsapp.api import DEFAULT_API_URL, GraphApi, GraphApiError
 from connectors.whatsapp.webhook import parse_envelope, wa_id_of
-from handoff.store import ChannelUnitOfWork
+from handoff.store import SqlUnitOfWork
 from handoff.store.channel_models import OutboundOrigin
 from handoff.store.models import utc_now
 
@@ -271,7 +271,7 @@ class WhatsAppInput(MessagingInput):
         conversation = message.conversation_id
 
         def template_already_sent() -> bool:
-            with ChannelUnitOfWork(self._sessions) as uow:
+            with SqlUnitOfWork(self._sessions) as uow:
                 return uow.outbox.sent_since(self.name(), conversation, OutboundOrigin.SYSTEM, last)
 
         if not await asyncio.to_thread(template_already_sent):
@@ -291,7 +291,7 @@ class WhatsAppInput(MessagingInput):
         extra = turn.get("extra") or {}
 
         def find() -> Optional[OutboundMessage]:
-            with ChannelUnitOfWork(self._sessions) as uow:
+            with SqlUnitOfWork(self._sessions) as uow:
                 return uow.outbox.by_provider_id(self.name(), extra["provider_message_id"])
 
         message = await asyncio.to_thread(find)
