@@ -175,6 +175,7 @@ class MessagingInput(InputChannel):
         """Migrate the store, then create the webhook routes and the start/stop listeners."""
         services = server_services()  # the process's composition root (connectors.services)
         self.events = services.events
+        self.routing = services.settings.routing
         self._sessions = services.store(self.store_url)
         self.worker = OutboxWorker(self.name(), self._sessions, self.send, self.retry, self.events)
         webhook = Blueprint(f"{self.name()}_webhook", __name__)
@@ -482,6 +483,7 @@ class MessagingInput(InputChannel):
                 self._sessions,
                 self.name(),
                 self.events,
+                self.routing,
             )
 
     def _live_handoff(self, conversation_id: str) -> Optional[Live]:
