@@ -102,12 +102,22 @@ class ActionHandoff(Action):
 
     @staticmethod
     def handoff_request(tracker: Tracker) -> HandoffRequest:
-        """Adapt rasa_sdk's tracker to the opening use case (:mod:`handoff.desk.opening`)."""
+        """Adapt rasa_sdk's tracker to the opening use case (:mod:`handoff.desk.opening`).
+
+        The customer's message metadata (``language``, ``customer_tier``, ``timezone``) is
+        read from the latest ``user`` event: Rasa 3.6 keeps it there, not in the parse data
+        it sends as ``latest_message`` — the same metadata the fallback reads from Rasa's
+        tracker.
+        """
+        latest = dict(tracker.latest_message or {})
+        if not latest.get("metadata"):
+            said = next((e for e in reversed(tracker.events) if e.get("event") == "user"), {})
+            latest["metadata"] = said.get("metadata") or {}
         return HandoffRequest(
             conversation_id=tracker.sender_id,
             events=tracker.events,
             slots=tracker.current_slot_values(),
-            latest_message=tracker.latest_message or {},
+            latest_message=latest,
             channel=tracker.get_latest_input_channel(),
         )
 
