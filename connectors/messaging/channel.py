@@ -176,6 +176,7 @@ class MessagingInput(InputChannel):
         """
         services = server_services()  # the process's composition root (connectors.services)
         self.events = services.events
+        self.routing = services.settings.routing
         self._sessions = services.store(self.store_url)
         owner = new_owner_id()
         self.worker = OutboxWorker(
@@ -409,6 +410,7 @@ class MessagingInput(InputChannel):
                 self._sessions,
                 self.name(),
                 self.events,
+                self.routing,
             )
 
     def _live_handoff(self, conversation_id: str) -> Optional[Live]:
