@@ -8,7 +8,6 @@ take the record costs a warning in the log, never the customer's turn.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 from typing import Any, Dict, List, Optional
@@ -61,8 +60,7 @@ async def report_decision(
         "team": team,
     }
     try:
-        # requests is blocking: keep the action server's event loop free meanwhile.
-        await asyncio.to_thread((client or desk_client()).record_decision, record)
+        await (client or desk_client()).record_decision(record)
     except DeskUnavailable as error:
         logger.warning("Decision %s (%s) not recorded at the desk: %s", decision, reason, error)
         return False

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 from datetime import datetime, timezone
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, SlotSet
@@ -22,12 +21,9 @@ from handoff.clients.desk_api import (
     DeskClient,
     DeskUnavailable,
 )
-from handoff.context import ContextPackage, RouteInfo, build_context_package
+from handoff.context import ContextPackage
+from handoff.desk.opening import HandoffRequest, build_package, plan_handoff
 from handoff.desk.waiting import describe_wait
-from handoff.reasons import HandoffReason
-from handoff.routing.plan import plan_route
-from handoff.routing.teams import Route
-from handoff.settings import HandoffSettings
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +36,10 @@ class ActionHandoff(Action):
     take it, the customer is told where to reach a person (``handoff.yml`` ``self_service``)
     and the bot stays active: nobody is left waiting for an agent who will never come.
 
-    Routing (``handoff.yml`` ``routing:``) picks the team, queue and priority from the reason,
-    the topic signal, the customer's tier and language (message metadata ``customer_tier``,
+    The reason, topic and route are planned by :func:`handoff.desk.opening.plan_handoff`, as
+    for every other way a handoff opens: the ``handoff_reason`` slot (``low_confidence``
+    without one), the decision's topic, and routing (``handoff.yml`` ``routing:``) by reason,
+    topic, the customer's tier and language (message metadata ``customer_tier``,
     ``language``, ``timezone``). Outside that team's business hours the desk stores the handoff
     as a ticket, the customer hears when the team is back (a concrete local time) and gets the
     reference, and the bot stays active.
@@ -62,26 +60,18 @@ class ActionHandoff(Action):
     ) -> List[Dict[str, Any]]:
         """Open the handoff at the desk and pause, or fall back to self-service."""
         settings = handoff_settings()
-        reason = self._reason(tracker)
-        route, route_info = self._route(tracker, reason, settings)
-        package = build_context_package(
-            conversation_id=tracker.sender_id,
-            events=tracker.events,
-            reason=reason,
-            signals=tracker.get_slot(slots.HANDOFF_SIGNALS) or [],
-            slots=tracker.current_slot_values(),
-            latest_message=tracker.latest_message,
-            channel=tracker.get_latest_input_channel(),
-            route=route_info,
-        )
+        request = self.handoff_request(tracker)
+        now = self.clock()
+        plan = plan_handoff(request, settings.routing, now)
+        package = build_package(request, plan, now)
+        route, route_info = plan.route, plan.route_info
         client = DeskClient(
             os.environ.get(DESK_URL_ENV, DEFAULT_DESK_URL),
             os.environ.get(DESK_TOKEN_ENV, ""),
             timeout=settings.desk.timeout_seconds,
         )
         try:
-            # requests is blocking: keep the action server's event loop free meanwhile.
-            queued = await asyncio.to_thread(client.open_handoff, package)
+            queued = await client.open_handoff(package)
         except DeskUnavailable as error:
             logger.warning("Handoff (%s) not accepted by the agent desk: %s", package.reason, error)
             dispatcher.utter_message(
@@ -109,6 +99,27 @@ class ActionHandoff(Action):
         return [SlotSet(slots.HANDOFF_ID, queued.handoff_id), ConversationPaused()]
 
     @staticmethod
+    def handoff_request(tracker: Tracker) -> HandoffRequest:
+        """Adapt rasa_sdk's tracker to the opening use case (:mod:`handoff.desk.opening`).
+
+        The customer's message metadata (``language``, ``customer_tier``, ``timezone``) is
+        read from the latest ``user`` event: Rasa 3.6 keeps it there, not in the parse data
+        it sends as ``latest_message`` — the same metadata the fallback reads from Rasa's
+        tracker.
+        """
+        latest = dict(tracker.latest_message or {})
+        if not latest.get("metadata"):
+            said = next((e for e in reversed(tracker.events) if e.get("event") == "user"), {})
+            latest["metadata"] = said.get("metadata") or {}
+        return HandoffRequest(
+            conversation_id=tracker.sender_id,
+            events=tracker.events,
+            slots=tracker.current_slot_values(),
+            latest_message=latest,
+            channel=tracker.get_latest_input_channel(),
+        )
+
+    @staticmethod
     async def _record(
         client: DeskClient, package: ContextPackage, tracker: Tracker, decision: str
     ) -> None:
@@ -121,24 +132,3 @@ class ActionHandoff(Action):
             team=package.route.team if package.route else None,
             client=client,
         )
-
-    def _route(
-        self, tracker: Tracker, reason: HandoffReason, settings: HandoffSettings
-    ) -> tuple[Route, RouteInfo]:
-        metadata: Dict[str, Any] = (tracker.latest_message or {}).get("metadata") or {}
-        topic: Optional[str] = next(
-            (
-                signal.get("value")
-                for signal in tracker.get_slot(slots.HANDOFF_SIGNALS) or []
-                if signal.get("name") == "topic"
-            ),
-            None,
-        )
-        return plan_route(reason, topic, metadata, settings.routing, self.clock())
-
-    @staticmethod
-    def _reason(tracker: Tracker) -> HandoffReason:
-        try:
-            return HandoffReason(tracker.get_slot(slots.HANDOFF_REASON))
-        except ValueError:
-            return HandoffReason.EXPLICIT_REQUEST

@@ -1,5 +1,8 @@
 """The desk API's people routes: login/logout, me and presence, agents, teams, decisions.
 
+The handlers translate requests and errors only; the rules (who may do what, and re-offering
+the waiting handoffs when somebody comes or goes) are :mod:`handoff.desk.service`'s.
+
 A login is refused before any password hashing when its address or account has too many
 recent failures, and runs on the desk's own login executor (``login_guard``), so a password
 flood can neither take every core nor delay the channels' store work.
@@ -18,12 +21,11 @@ from connectors.agent_desk.http import DeskContext, desk_call, json_body
 from handoff.analytics import build_report, learn_next_csv, parse_period
 from handoff.desk import accounts as agents
 from handoff.desk import admin as desk_admin
-from handoff.desk import offers as desk_routing
 from handoff.desk import records as desk_records
+from handoff.desk import service as desk_service
 from handoff.desk.accounts import Principal
 from handoff.desk.bodies import Credentials, PresenceChange, parse_body
 from handoff.desk.errors import InvalidField, NotAllowed
-from handoff.store.models import utc_now
 
 
 def _require_manager(principal: Principal) -> None:
@@ -46,9 +48,9 @@ def register_account_routes(desk: Blueprint, ctx: DeskContext) -> None:
         def enter() -> Dict[str, Any]:
             with ctx.unit_of_work() as uow:
                 verify = ctx.login_executor.verify  # Argon2 in the login process
-                token, agent, teams = agents.login(uow, username, password, verify=verify)
-                for team in teams:  # somebody came online: re-offer the waiting handoffs
-                    desk_routing.refresh_offers(uow, team, utc_now())
+                token, agent, teams = desk_service.log_in(
+                    uow, username, password, verify=verify, now=ctx.clock()
+                )
                 return {"token": token, "agent": agents.agent_view(agent, teams)}
 
         entered = await ctx.login_executor.run(enter)
@@ -62,15 +64,7 @@ def register_account_routes(desk: Blueprint, ctx: DeskContext) -> None:
     async def logout(request: Request) -> HTTPResponse:
         principal: Principal = request.ctx.principal
         token = request_token(request)
-        if principal.id is None or token is None:  # an agent's call always carries its token
-            raise InvalidField("token", "the service token cannot log out")
-
-        def leave(uow: Any) -> None:
-            agents.logout(uow, token)
-            for team in principal.teams:
-                desk_routing.refresh_offers(uow, team, utc_now())
-
-        await ctx.run(leave)
+        await ctx.run(lambda uow: desk_service.log_out(uow, principal, token, now=ctx.clock()))
         answer = json({"status": "logged out"})
         set_events_cookie(request, answer, None)
         return answer
@@ -88,10 +82,7 @@ def register_account_routes(desk: Blueprint, ctx: DeskContext) -> None:
         status = parse_body(PresenceChange, json_body(request)).status
 
         def change(uow: Any) -> Dict[str, Any]:
-            agent = agents.set_presence(uow, principal, status)
-            for team in principal.teams:
-                desk_routing.refresh_offers(uow, team, utc_now())
-            return agents.agent_view(agent, principal.teams)
+            return desk_service.change_presence(uow, principal, status, now=ctx.clock())
 
         return json(await ctx.run(change))
 
@@ -119,7 +110,9 @@ def register_account_routes(desk: Blueprint, ctx: DeskContext) -> None:
         own = request_token(request) if principal.id == agent_id else None
 
         def change(uow: Any) -> Dict[str, Any]:
-            return desk_admin.update_agent(uow, principal, agent_id, changes, caller_token=own)
+            return desk_service.update_agent(
+                uow, principal, agent_id, changes, caller_token=own, now=ctx.clock()
+            )
 
         return json(await ctx.run(change))
 

@@ -64,8 +64,9 @@ from connectors.agent_desk.ticket_forwarding import register_ticket_forwarding
 from connectors.agent_desk.views import desk_view
 from connectors.services import ServerServices, server_services
 from handoff.clients.helpdesk import HelpdeskClient
-from handoff.context import ContextPackage, package_to_json_dict
+from handoff.context import ContextPackage
 from handoff.desk import accounts as agents
+from handoff.desk import opening
 from handoff.desk import service as desk_service
 from handoff.desk.errors import DeskError, NotAllowed
 from handoff.desk.events import DeskEventType
@@ -226,20 +227,10 @@ class AgentDeskInput(InputChannel):
             if problem is not None:
                 return problem
             assert package is not None
-            route = package.route
+            submitted: ContextPackage = package
 
             def submit(uow: Any) -> desk_service.OpenedHandoff:
-                return desk_service.open_handoff(
-                    uow,
-                    conversation_id=package.conversation_id,
-                    reason=package.reason.value,
-                    context=package_to_json_dict(package),
-                    channel=package.channel,
-                    team=route.team if route else None,
-                    priority=route.priority if route else 0,
-                    ticket=bool(route and not route.open),
-                    language=route.language if route else package.language,
-                )
+                return opening.open_package(uow, submitted, ctx.clock())
 
             opened = await ctx.run(submit)
             if opened.created:

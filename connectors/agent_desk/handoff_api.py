@@ -8,8 +8,8 @@ after telling the customer the agent left. Customer-facing messages go through
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any, Dict, List, Optional
+from dataclasses import asdict
+from typing import Any, Dict, List, Optional, Tuple
 
 from sanic import Blueprint
 from sanic.request import Request
@@ -21,24 +21,15 @@ from connectors.agent_desk.views import desk_view, transcript_view
 from connectors.bridge import AgentMessageKind, HumanAgent, deliver_agent_message
 from handoff.desk import records as desk_records
 from handoff.desk import service as desk_service
-from handoff.desk.accounts import Principal, audit
+from handoff.desk.accounts import Principal
 from handoff.desk.bodies import ClaimBody, HandbackBody, TransferTarget, parse_body
-from handoff.desk.errors import InvalidField, NotAllowed
+from handoff.desk.errors import InvalidField
 from handoff.desk.events import DeskEventType
 from handoff.desk.tickets import forward_of
 from handoff.slots import HANDOFF_NOTE, HANDOFF_OUTCOME
 from handoff.store import HandoffStatus
 
 DEFAULT_STATUSES = "queued,assigned"
-
-
-@dataclass(frozen=True)
-class _Leaving:
-    """What a hand-back needs to know before it resumes the bot."""
-
-    conversation_id: str
-    team: Optional[str]
-    owner: Optional[HumanAgent]  # the agent in the chat, who is said to leave
 
 
 def _statuses(argument: str) -> List[HandoffStatus]:
@@ -51,6 +42,34 @@ def _statuses(argument: str) -> List[HandoffStatus]:
 
 def _human(principal: Principal) -> HumanAgent:
     return HumanAgent(id=principal.id or "service", name=principal.name)
+
+
+def _owner(left: desk_service.Leaving) -> Optional[HumanAgent]:
+    """Return the agent who was in the chat, as the bridge names senders."""
+    if left.agent_id is None:
+        return None
+    return HumanAgent(id=left.agent_id, name=left.agent_name or "another agent")
+
+
+async def _say_left(
+    request: Request,
+    ctx: DeskContext,
+    left: desk_service.Leaving,
+    owner: HumanAgent,
+    handoff_id: str,
+) -> None:
+    """Tell the customer the agent left the chat (``desk.left_message``)."""
+    await deliver_agent_message(
+        request.app.ctx.agent,
+        request.app.ctx.input_channels,
+        left.conversation_id,
+        ctx.left_message.format(agent=owner.name),
+        owner,
+        kind=AgentMessageKind.LEFT,
+        handoff_id=handoff_id,
+        team=left.team,
+        events=ctx.events,
+    )
 
 
 def register_handoff_routes(desk: Blueprint, ctx: DeskContext) -> None:
@@ -96,7 +115,7 @@ def register_handoff_routes(desk: Blueprint, ctx: DeskContext) -> None:
 
         def take(uow: Any) -> Dict[str, Any]:
             claimed = desk_service.claim(
-                uow, principal, handoff_id, beyond_capacity=body.beyond_capacity
+                uow, principal, handoff_id, now=ctx.clock(), beyond_capacity=body.beyond_capacity
             )
             return desk_view(uow, claimed)
 
@@ -122,23 +141,18 @@ def register_handoff_routes(desk: Blueprint, ctx: DeskContext) -> None:
         principal: Principal = request.ctx.principal
         text = desk_records.require_text(json_body(request))
 
-        def check(uow: Any) -> Dict[str, Any]:
-            handoff = desk_service.workable_handoff(uow, principal, handoff_id)
-            if not principal.sees_all_teams and handoff.assigned_agent_id != principal.id:
-                raise NotAllowed("only the assigned agent replies; claim it first")
-            audit(uow, principal, "reply", handoff_id, length=len(text))
-            uow.commit()
-            return {"conversation_id": handoff.conversation_id, "team": handoff.team}
+        def check(uow: Any) -> desk_service.ReplyTarget:
+            return desk_service.reply(uow, principal, handoff_id, text, now=ctx.clock())
 
         target = await ctx.run(check)
         event = await deliver_agent_message(
             request.app.ctx.agent,
             request.app.ctx.input_channels,
-            target["conversation_id"],
+            target.conversation_id,
             text,
             _human(principal),
             handoff_id=handoff_id,
-            team=target["team"],
+            team=target.team,
             events=ctx.events,
         )
         return json({"event": event}, status=201)
@@ -167,7 +181,7 @@ def register_handoff_routes(desk: Blueprint, ctx: DeskContext) -> None:
 
         def move(uow: Any) -> Dict[str, Any]:
             handoff = desk_service.transfer(
-                uow, principal, handoff_id, team=team, agent_id=agent_id
+                uow, principal, handoff_id, team=team, agent_id=agent_id, now=ctx.clock()
             )
             return desk_view(uow, handoff)
 
@@ -186,30 +200,16 @@ def register_handoff_routes(desk: Blueprint, ctx: DeskContext) -> None:
         """
         principal: Principal = request.ctx.principal
 
-        def resolve(uow: Any) -> Dict[str, Any]:
-            handoff = desk_service.close(uow, principal, handoff_id)
-            owner = handoff.assigned_agent_id
-            view = desk_view(uow, handoff)
-            view["_owner_name"] = desk_service.agent_name(uow, owner) if owner else None
-            return view
+        def resolve(uow: Any) -> Tuple[Dict[str, Any], desk_service.Leaving]:
+            handoff = desk_service.close(uow, principal, handoff_id, now=ctx.clock())
+            return desk_view(uow, handoff), desk_service.leaving(uow, handoff)
 
-        view = await ctx.run(resolve)
-        owner_name = view.pop("_owner_name")
+        view, left = await ctx.run(resolve)
         agent, channels = request.app.ctx.agent, request.app.ctx.input_channels
-        owner = (view.get("assigned_agent") or {}).get("id")
         tracker = await agent.processor.get_tracker(view["conversation_id"])
+        owner = _owner(left)
         if owner is not None and tracker.is_paused():  # a live chat, not a ticket
-            await deliver_agent_message(
-                agent,
-                channels,
-                view["conversation_id"],
-                ctx.left_message.format(agent=owner_name),
-                HumanAgent(id=owner, name=owner_name),
-                kind=AgentMessageKind.LEFT,
-                handoff_id=handoff_id,
-                team=view.get("team"),
-                events=ctx.events,
-            )
+            await _say_left(request, ctx, left, owner, handoff_id)
         await resume_conversation(agent, view["conversation_id"], channels, intent=None)
         ctx.publish(DeskEventType.HANDOFF_CLOSED, view)
         return json(view)
@@ -220,35 +220,11 @@ def register_handoff_routes(desk: Blueprint, ctx: DeskContext) -> None:
         principal: Principal = request.ctx.principal
         said = parse_body(HandbackBody, json_body(request)) if request.body else HandbackBody()
 
-        def find(uow: Any) -> _Leaving:
-            handoff = desk_service.workable_handoff(uow, principal, handoff_id)
-            if HandoffStatus(handoff.status) is HandoffStatus.TICKET:
-                raise desk_service.HandoffNotOpen(
-                    handoff_id, "is a ticket, not a live chat: close it instead"
-                )
-            owner = handoff.assigned_agent_id
-            return _Leaving(
-                conversation_id=handoff.conversation_id,
-                team=handoff.team,
-                owner=HumanAgent(id=owner, name=desk_service.agent_name(uow, owner))
-                if owner
-                else None,
-            )
-
-        found = await ctx.run(find)
+        found = await ctx.run(lambda uow: desk_service.handback_target(uow, principal, handoff_id))
         agent, channels = request.app.ctx.agent, request.app.ctx.input_channels
-        if found.owner is not None:  # a person was in the chat: say they left
-            await deliver_agent_message(
-                agent,
-                channels,
-                found.conversation_id,
-                ctx.left_message.format(agent=found.owner.name),
-                found.owner,
-                kind=AgentMessageKind.LEFT,
-                handoff_id=handoff_id,
-                team=found.team,
-                events=ctx.events,
-            )
+        owner = _owner(found)
+        if owner is not None:  # a person was in the chat: say they left
+            await _say_left(request, ctx, found, owner, handoff_id)
         await resume_conversation(
             agent,
             found.conversation_id,
@@ -257,7 +233,9 @@ def register_handoff_routes(desk: Blueprint, ctx: DeskContext) -> None:
         )
 
         def close(uow: Any) -> Dict[str, Any]:
-            handoff = desk_service.hand_back(uow, handoff_id, actor=principal, outcome=said.outcome)
+            handoff = desk_service.hand_back(
+                uow, handoff_id, now=ctx.clock(), actor=principal, outcome=said.outcome
+            )
             return desk_view(uow, handoff)
 
         view = await ctx.run(close)  # HandoffNotOpen if a simultaneous hand-back won

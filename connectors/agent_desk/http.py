@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Callable, Coroutine, Optional, TypeVar
 
 from sanic.request import Request
@@ -21,6 +22,7 @@ from handoff.desk.errors import DeskError
 from handoff.desk.events import DeskEvent, LiveEvents
 from handoff.privacy.log_masking import PiiMasker
 from handoff.store import SqlUnitOfWork
+from handoff.store.models import utc_now
 
 T = TypeVar("T")
 DEFAULT_JOINED = "{agent} from our team has joined the chat."
@@ -48,6 +50,7 @@ class DeskContext:
     left_message: str = DEFAULT_LEFT
     helpdesk: Optional[HelpdeskClient] = None  # desk.helpdesk: where tickets are forwarded
     masker: PiiMasker = field(default_factory=PiiMasker)  # personal data in reports' examples
+    clock: Callable[[], datetime] = utc_now  # the time every state change is made at
 
     async def run(self, work: Callable[[SqlUnitOfWork], T]) -> T:
         """Run ``work(uow)`` in a worker thread inside a fresh unit of work."""

@@ -1,17 +1,19 @@
 """The desk side of help-desk forwarding (``desk.helpdesk`` in handoff.yml).
 
 - Automatic: with ``forward: true`` every new ticket is copied to the help desk as soon as the
-  desk publishes ``handoff.opened`` for it (in a worker thread; every replica that hears the
+  desk publishes ``handoff.opened`` for it (in a background task; every replica that hears the
   event tries, the store lets exactly one send).
 - ``POST /api/handoffs/<id>/forward``: an agent of the ticket's team (or a supervisor, or the
   service token) forwards it on request, or retries a failed forward. 409 when no help desk
   is configured or the handoff is a live chat.
 - ``GET /api/handoffs/<id>`` shows the copy under ``helpdesk`` (see :mod:`.handoff_api`).
+
+The help desk is called through the event loop's shared aiohttp session
+(:mod:`handoff.clients.sessions`), which is closed when the server stops.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import asdict
 from typing import Any, Dict
@@ -21,6 +23,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
 from connectors.agent_desk.http import DeskContext, desk_call
+from handoff.clients.sessions import close_loop_session
 from handoff.desk import service as desk_service
 from handoff.desk.errors import Conflict
 from handoff.desk.events import DeskEventType
@@ -41,10 +44,17 @@ def register_ticket_forwarding(desk: Blueprint, ctx: DeskContext) -> None:
         await ctx.run(
             lambda uow: desk_service.workable_handoff(uow, request.ctx.principal, handoff_id)
         )
-        view = await asyncio.to_thread(forward_ticket, ctx.unit_of_work, ctx.helpdesk, handoff_id)
+        view = await forward_ticket(ctx.unit_of_work, ctx.helpdesk, handoff_id)
         return json(asdict(view))
 
-    if ctx.helpdesk is None or not ctx.helpdesk.settings.forward:
+    if ctx.helpdesk is None:
+        return
+
+    @desk.listener("after_server_stop")
+    async def close_helpdesk_session(*_: Any) -> None:
+        await close_loop_session()
+
+    if not ctx.helpdesk.settings.forward:
         return
 
     @desk.listener("after_server_start")
@@ -60,9 +70,7 @@ async def _forward_new_tickets(ctx: DeskContext) -> None:
             if event.handoff_id is None or not _is_new_ticket(event.type, event.data):
                 continue
             try:
-                view = await asyncio.to_thread(
-                    forward_ticket, ctx.unit_of_work, ctx.helpdesk, event.handoff_id
-                )
+                view = await forward_ticket(ctx.unit_of_work, ctx.helpdesk, event.handoff_id)
             except Exception:  # one bad ticket must not stop the forwarding of the others
                 logger.exception("Forwarding ticket %s failed", event.handoff_id)
                 continue

@@ -22,10 +22,12 @@ starts again; a turn whose message id is already in the tracker is not run twice
 
 Several replicas on one store: whichever replica a webhook reaches accepts the delivery, and a
 conversation's deliveries are processed strictly oldest first by one replica at a time — the
-one holding the lease of the oldest unprocessed row (``connectors.messaging.leases``). A row
-that was leased before (its replica was killed, or the turn failed) is checked against the
-tracker first, so a turn Rasa already ran is not run again. Every ``sweep_seconds`` each
-replica looks for unprocessed rows whose lease ran out. If a turn produced no reply because
+one holding the lease of the oldest unprocessed row. The inbox is a ``WorkQueue``
+(``handoff.store.work_queue``) worked off by a ``QueueWorker``
+(``connectors.messaging.queue_worker``), the same loop as the outbox's. A row that was leased
+before (its replica was killed, or the turn failed) is checked against the tracker first, so a
+turn Rasa already ran is not run again. Every ``sweep_seconds`` each replica looks for
+unprocessed rows whose lease ran out. If a turn produced no reply because
 the action server is down, ``connectors.messaging.fallback`` hands the conversation to a
 person instead.
 """
@@ -38,7 +40,6 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Tuple
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -53,15 +54,6 @@ from connectors.messaging.button_payloads import DomainButtons, screen_presses
 from connectors.messaging.fallback import hand_over_if_actions_failed
 from connectors.messaging.inbound import InboundTurn, MalformedDelivery, mask
 from connectors.messaging.latency import ChannelMetrics
-from connectors.messaging.leases import (
-    REPLICA_ID,
-    claim_oldest,
-    lease_end,
-    lease_renewer,
-    renewed,
-    take_lease,
-    wind_down,
-)
 from connectors.messaging.outbox import (
     DEFAULT_RETRY,
     OutboundMessage,
@@ -71,12 +63,11 @@ from connectors.messaging.outbox import (
 )
 from connectors.messaging.output import QueuedOutput
 from connectors.messaging.person_button import DEFAULT_PERSON_BUTTON, PersonButton
+from connectors.messaging.queue_worker import QueueWorker, new_owner_id
 from connectors.services import server_services
 from handoff.desk.events import LiveEvents
-from handoff.store import (
-    ChannelUnitOfWork,
-    InboundDelivery,
-)
+from handoff.store import InboundDelivery, SqlUnitOfWork
+from handoff.store.models import utc_now
 
 logger = logging.getLogger(__name__)
 
@@ -118,12 +109,9 @@ class MessagingInput(InputChannel):
         self.retry = retry
         self.person_button = person_button
         self.worker: Optional[OutboxWorker] = None
+        self.inbox: Optional[QueueWorker[InboundDelivery, Accepted]] = None
         self._sessions: Any = None
-        self._drains: Dict[str, asyncio.Task] = {}
-        self._woken: Set[str] = set()
-        self._stopping = False
-        self._sweeper: Optional[asyncio.Task] = None
-        self.owner = REPLICA_ID
+        self._app: Any = None  # the Sanic app serving the channel (set before it serves)
         self._buttons = DomainButtons()
         self.events = LiveEvents()  # replaced by the process's hub when the routes are made
         self.metrics: Optional[ChannelMetrics] = None  # the process's, with the routes too
@@ -173,28 +161,56 @@ class MessagingInput(InputChannel):
         """Return the output channel (None until the blueprint created the store)."""
         return self.make_output(self.worker) if self.worker is not None else None
 
+    @property
+    def owner(self) -> str:
+        """Return this replica's name in the inbox's ``lease_owner`` (once the routes are made)."""
+        if self.inbox is None:
+            raise RuntimeError(f"{self.name()}: the inbox is made with the blueprint")
+        return self.inbox.owner
+
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
-        """Migrate the store, then create the webhook routes and the start/stop listeners."""
+        """Migrate the store, then create the webhook routes and the start/stop listeners.
+
+        The channel's services are built here, once per process: the store's sessions, the
+        outbox worker and the inbox's queue worker, under one new lease owner name.
+        """
         services = server_services()  # the process's composition root (connectors.services)
         self.events = services.events
-        self.metrics = services.channel_metrics
+        self.routing = services.settings.routing
         self._sessions = services.store(self.store_url)
-        self.worker = OutboxWorker(self.name(), self._sessions, self.send, self.retry, self.events)
+        owner = new_owner_id()
+        self.worker = OutboxWorker(
+            self.name(), self._sessions, self.send, self.retry, self.events, owner=owner
+        )
+        self.inbox = QueueWorker(
+            f"{self.name()} inbox",
+            self._sessions,
+            lambda uow: uow.inbox,
+            self.account,
+            functools.partial(self._process, on_new_message),
+            owner=owner,
+            lease_seconds=self.retry.lease_seconds,
+            sweep_seconds=self.retry.sweep_seconds,
+        )
         webhook = Blueprint(f"{self.name()}_webhook", __name__)
+
+        @webhook.listener("before_server_start")
+        async def serving(app: Any, loop: Any) -> None:
+            self._app = app
 
         @webhook.listener("after_server_start")
         async def started(app: Any, loop: Any) -> None:
             await self.start()
-            assert self.worker is not None
+            assert self.worker is not None and self.inbox is not None
             await self.worker.resume()
             self.worker.start_sweeping()
-            await self._recover(app, on_new_message)
-            self._sweeper = asyncio.get_running_loop().create_task(self._sweep(app, on_new_message))
+            await self.inbox.recover()
+            self.inbox.start_sweeping()
 
         @webhook.listener("before_server_stop")
         async def stopping(app: Any, loop: Any) -> None:
-            assert self.worker is not None
-            await self._shutdown_inbox()
+            assert self.worker is not None and self.inbox is not None
+            await self.inbox.shutdown()
             await self.worker.shutdown()
             await self.stop()
 
@@ -203,7 +219,6 @@ class MessagingInput(InputChannel):
             return json_response({"status": "ok"})
 
         @webhook.post("/webhook")
-        @services.channel_metrics.timed_webhook(self.name())
         async def receive(request: Request) -> HTTPResponse:
             problem = self.authenticate(request)
             if problem is not None:
@@ -217,16 +232,18 @@ class MessagingInput(InputChannel):
             except MalformedDelivery as error:
                 return refuse(str(error), 400)
             turns = screen_presses(turns, self._buttons.of(request.app), self.name())
-            idle = {turn.conversation_id for turn in turns if self._idle(turn.conversation_id)}
+            assert self.inbox is not None
+            inbox = self.inbox
+            idle = {turn.conversation_id for turn in turns if inbox.is_idle(turn.conversation_id)}
             accepted = await asyncio.to_thread(self._accept, turns, idle) if turns else []
             leased = {
                 one.delivery.conversation_id: one
                 for one in accepted
-                if one.delivery.lease_owner == self.owner
+                if one.delivery.lease_owner == inbox.owner
             }
             for conversation_id in dict.fromkeys(one.turn.conversation_id for one in accepted):
                 first = leased.get(conversation_id)
-                self._wake(request.app, on_new_message, conversation_id, first)
+                inbox.wake(conversation_id, first.delivery if first else None, first)
             return json_response(
                 {"accepted": len(accepted), "duplicates": len(turns) - len(accepted)}
             )
@@ -252,9 +269,10 @@ class MessagingInput(InputChannel):
         would hold the event loop before the desk's event streams have written the message
         out.
         """
+        assert self.inbox is not None
         accepted: List[Accepted] = []
         idle = set(idle)
-        with ChannelUnitOfWork(self._sessions) as uow:
+        with SqlUnitOfWork(self._sessions) as uow:
             for turn in turns:
                 payload = turn.payload()
                 live: Optional[Live] = None
@@ -264,8 +282,8 @@ class MessagingInput(InputChannel):
                         payload[LIVE_HANDOFF] = {"id": live[0], "team": live[1]}
                 cid = turn.conversation_id
                 fast = cid in idle and live is None
-                fast = fast and not uow.inbox.has_unprocessed(self.account, cid)
-                lease = (self.owner, lease_end(self.retry.lease_seconds)) if fast else None
+                fast = fast and not uow.inbox.has_open(self.account, cid)
+                lease = (self.inbox.owner, self.inbox.lease_end()) if fast else None
                 delivery = uow.inbox.accept(
                     self.account, turn.key, cid, payload, turn.sent_at, lease
                 )
@@ -274,7 +292,7 @@ class MessagingInput(InputChannel):
                     continue
                 idle.discard(cid)  # later rows of the conversation wait for this one
                 bot_turn = fast and turn.action == "message"
-                clear = bot_turn and not uow.outbox.has_pending(self.name(), cid)
+                clear = bot_turn and not uow.outbox.has_open(self.name(), cid)
                 accepted.append(Accepted(delivery, turn, live, clear))
             uow.commit()
         for one in accepted:
@@ -303,121 +321,27 @@ class MessagingInput(InputChannel):
             events=self.events,
         )
 
-    def _idle(self, conversation_id: str) -> bool:
-        task = self._drains.get(conversation_id)
-        return task is None or task.done()
-
-    def _wake(
-        self,
-        app: Any,
-        on_new_message: OnNewMessage,
-        conversation_id: str,
-        first: Optional[Accepted] = None,
+    async def _process(
+        self, on_new_message: OnNewMessage, delivery: InboundDelivery, first: Optional[Accepted]
     ) -> None:
-        """Make sure a drain task is processing ``conversation_id``'s accepted deliveries.
+        """Run one delivery leased to this replica, then mark it processed (the inbox's handler).
 
-        ``first``: a delivery the webhook leased to this replica (see ``_accept``).
+        ``first``: the webhook accepted and leased it a moment ago, so nothing can have run it
+        before. Otherwise, a row leased before (``lease_owner`` as claimed) may have had its
+        turn already: the tracker is checked first. The row is marked processed only after the
+        turn, so a replica killed in between leaves it to be run again.
         """
-        self._woken.add(conversation_id)
-        if self._idle(conversation_id):
-            task = asyncio.get_running_loop().create_task(
-                self._drain(app, on_new_message, conversation_id, first)
-            )
-            self._drains[conversation_id] = task
-            task.add_done_callback(lambda done: self._forget(conversation_id, done))
-
-    def _forget(self, conversation_id: str, task: asyncio.Task) -> None:
-        if self._drains.get(conversation_id) is task:
-            del self._drains[conversation_id]
-
-    async def _recover(self, app: Any, on_new_message: OnNewMessage) -> None:
-        """Wake every conversation with accepted but unprocessed deliveries."""
-
-        def read() -> List[str]:
-            with ChannelUnitOfWork(self._sessions) as uow:
-                return uow.inbox.conversations_unprocessed(self.account)
-
-        for conversation_id in await asyncio.to_thread(read):
-            self._wake(app, on_new_message, conversation_id)
-
-    async def _sweep(self, app: Any, on_new_message: OnNewMessage) -> None:
-        while not self._stopping:
-            await asyncio.sleep(self.retry.sweep_seconds)
-            try:
-                await self._recover(app, on_new_message)
-            except Exception as error:  # the store is unreachable: next sweep
-                logger.warning("%s: inbox sweep failed: %s", self.name(), error)
-
-    async def _shutdown_inbox(self, grace: float = 5.0) -> None:
-        """Let running turns finish (up to ``grace`` seconds); let go of the leases."""
-        self._stopping = True
-
-        def release() -> None:
-            with ChannelUnitOfWork(self._sessions) as uow:
-                uow.inbox.release_leases(self.account, self.owner)
-                uow.commit()
-
-        await wind_down(self._drains, self._sweeper, release, grace, f"{self.name()} inbox")
-
-    async def _drain(
-        self,
-        app: Any,
-        on_new_message: OnNewMessage,
-        conversation_id: str,
-        first: Optional[Accepted] = None,
-    ) -> None:
-        """Process the conversation's deliveries oldest first while this replica may.
-
-        ``first`` was leased to this replica by the webhook that accepted it a moment ago:
-        it runs at once, and nothing can have run it before.
-        """
-        while not self._stopping:
-            self._woken.discard(conversation_id)
-            try:
-                fresh = first is not None
-                outbox_clear = False
-                if first is not None:
-                    delivery, outbox_clear, first = first.delivery, first.outbox_clear, None
-                else:
-                    find = functools.partial(self._next_delivery, conversation_id)
-                    claimed = await claim_oldest(find, self._take_lease, self.owner)
-                    if claimed is None:
-                        if conversation_id in self._woken:
-                            continue  # accepted while we looked: look again
-                        return
-                    delivery = claimed
-                seconds = self.retry.lease_seconds
-                async with renewed(self._renew(delivery.id), seconds):
-                    await self._run_turn(
-                        app,
-                        on_new_message,
-                        conversation_id,
-                        delivery.delivery_key,
-                        delivery.payload,
-                        attempted_before=not fresh and delivery.lease_owner is not None,
-                        fresh=fresh,
-                        outbox_clear=outbox_clear,
-                    )
-                await asyncio.to_thread(self._mark_processed, delivery.id)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                logger.exception(
-                    "%s: a turn of %s failed; retried at the next sweep",
-                    self.name(),
-                    mask(conversation_id),
-                )
-                return
-
-    def _next_delivery(self, conversation_id: str) -> Optional[InboundDelivery]:
-        with ChannelUnitOfWork(self._sessions) as uow:
-            return uow.inbox.next_unprocessed(self.account, conversation_id)
-
-    def _take_lease(self, delivery: InboundDelivery) -> bool:
-        return take_lease(self._sessions, "inbox", delivery, self.owner, self.retry.lease_seconds)
-
-    def _renew(self, delivery_id: int) -> Callable[[datetime], bool]:
-        return lease_renewer(self._sessions, "inbox", delivery_id, self.owner)
+        await self._run_turn(
+            self._app,
+            on_new_message,
+            delivery.conversation_id,
+            delivery.delivery_key,
+            delivery.payload,
+            attempted_before=first is None and delivery.lease_owner is not None,
+            fresh=first is not None,
+            outbox_clear=first.outbox_clear if first is not None else False,
+        )
+        await asyncio.to_thread(self._mark_processed, delivery.id)
 
     async def _run_turn(
         self,
@@ -457,7 +381,6 @@ class MessagingInput(InputChannel):
         # A press of the person button is the explicit request, read without the NLU; with
         # a person already there it is relayed as the words the customer sees.
         text = turn["text"] if live is not None else self.person_button.rasa_text(turn["text"])
-        timed = self.metrics.bot_turn(self.name()) if live is None and self.metrics else None
         await on_new_message(
             UserMessage(
                 text,
@@ -478,8 +401,6 @@ class MessagingInput(InputChannel):
                 events=self.events,
             )
             return
-        if timed is not None:
-            await timed.done(app.ctx.agent, conversation_id, message_id)
         if getattr(output, "queued", 0) == 0:  # a turn that said something did not fail
             await hand_over_if_actions_failed(
                 app.ctx.agent,
@@ -489,21 +410,22 @@ class MessagingInput(InputChannel):
                 self._sessions,
                 self.name(),
                 self.events,
+                self.routing,
             )
 
     def _live_handoff(self, conversation_id: str) -> Optional[Live]:
         """Return (handoff id, team) when a person has the conversation now, else None."""
-        with ChannelUnitOfWork(self._sessions) as uow:
+        with SqlUnitOfWork(self._sessions) as uow:
             return uow.handoffs.open_route(conversation_id)
 
     def _mark_processed(self, delivery_id: int) -> None:
-        with ChannelUnitOfWork(self._sessions) as uow:
-            uow.inbox.mark_processed(delivery_id)
+        with SqlUnitOfWork(self._sessions) as uow:
+            uow.inbox.complete(delivery_id, utc_now())
             uow.commit()
 
     def last_customer_message_at(self, conversation_id: str) -> Any:
         """Return when the customer last wrote (blocking; call in a thread)."""
-        with ChannelUnitOfWork(self._sessions) as uow:
+        with SqlUnitOfWork(self._sessions) as uow:
             return uow.inbox.last_customer_message_at(conversation_id)
 
 

@@ -10,9 +10,9 @@ action). The messaging channels therefore check each customer turn after ``on_ne
 
 Then the Rasa server does what ``action_handoff`` would have done, with what it has: it
 tells the customer ``TROUBLE_TEXT``, opens the handoff directly in the handoff store it shares
-with the desk (context package from the tracker, reason from ``handoff_reason`` or
-``low_confidence``, signal ``action_server_unavailable``, routed with ``handoff.yml``; outside
-business hours it becomes a ticket), publishes ``handoff.opened`` and pauses the conversation
+with the desk (:func:`handoff.desk.opening.open_handoff`, the rules every entry point follows,
+with the signal ``action_server_unavailable``; outside business hours it becomes a ticket),
+publishes ``handoff.opened`` and pauses the conversation
 (a ticket leaves the bot active, as ``action_handoff`` does). Healthy turns cost nothing: the
 health check runs only for a silent turn that ran custom actions.
 """
@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timezone
-from typing import Any, Dict, List, Optional
+from datetime import datetime
+from typing import Any, Callable, Dict, List, Optional
 
 import aiohttp
 from rasa.core.channels.channel import OutputChannel
@@ -39,14 +39,13 @@ from sqlalchemy.orm import sessionmaker
 from connectors.agent_desk.handback import LOCK_POLL_SECONDS
 from connectors.agent_desk.views import desk_view
 from connectors.messaging.inbound import mask
-from handoff.context import build_context_package, package_to_json_dict
-from handoff.desk import service as desk_service
 from handoff.desk.events import DeskEvent, DeskEventType, LiveEvents
-from handoff.reasons import HandoffReason
-from handoff.routing.plan import plan_route
-from handoff.settings import SettingsError, load_settings
-from handoff.slots import HANDOFF_ID, HANDOFF_REASON, HANDOFF_SIGNALS
+from handoff.desk.opening import HandoffRequest, open_handoff
+from handoff.desk.service import OpenedHandoff
+from handoff.routing.teams import RoutingSettings
+from handoff.slots import HANDOFF_ID
 from handoff.store import SqlUnitOfWork
+from handoff.store.models import utc_now
 
 logger = logging.getLogger(__name__)
 
@@ -103,8 +102,14 @@ async def hand_over_if_actions_failed(
     sessions: sessionmaker,
     channel: str,
     events: LiveEvents,
+    routing: RoutingSettings,
+    clock: Callable[[], datetime] = utc_now,
 ) -> bool:
-    """Run the check of the module docstring after a turn; True when it handed over."""
+    """Run the check of the module docstring after a turn; True when it handed over.
+
+    ``routing`` is the process's ``handoff.yml`` routing (read once, by the composition root);
+    ``clock`` gives the time business hours are checked against.
+    """
     domain = agent.domain
     custom = {
         name for name in (*domain.user_actions, *domain.form_names) if not name.startswith("utter_")
@@ -116,7 +121,8 @@ async def hand_over_if_actions_failed(
     if await action_server_is_up(endpoint.url if endpoint else None):
         return False
     logger.warning("the action server is down: handing %s over without it", mask(conversation_id))
-    opened, view = await asyncio.to_thread(_open_handoff, sessions, tracker, channel)
+    request = handoff_request(tracker, channel)
+    opened, view = await asyncio.to_thread(_open_handoff, sessions, request, routing, clock())
     ticket = opened.status == "ticket"
     text = TICKET_TEXT.format(reference=opened.handoff_id[:8]) if ticket else TROUBLE_TEXT
     if output is not None:
@@ -141,50 +147,30 @@ async def hand_over_if_actions_failed(
     return True
 
 
-def _open_handoff(
-    sessions: sessionmaker, tracker: DialogueStateTracker, channel: str
-) -> tuple[desk_service.OpenedHandoff, Dict[str, Any]]:
-    """Queue the handoff (or ticket) in the store; return it and its desk view."""
+def handoff_request(tracker: DialogueStateTracker, channel: str) -> HandoffRequest:
+    """Adapt Rasa's tracker to the opening use case, with the ``SIGNAL`` that says why."""
     latest = tracker.latest_message
     latest_dict: Dict[str, Any] = dict(latest.parse_data) if latest else {}
-    metadata = (latest.metadata if latest else None) or {}
-    latest_dict["metadata"] = metadata
-    try:
-        reason = HandoffReason(tracker.get_slot(HANDOFF_REASON))
-    except ValueError:
-        reason = HandoffReason.LOW_CONFIDENCE
-    signals = list(tracker.get_slot(HANDOFF_SIGNALS) or []) + [{"name": SIGNAL, "value": True}]
-    route_info = None
-    try:
-        settings = load_settings()
-        topic = (latest_dict.get("intent") or {}).get("name")
-        _, route_info = plan_route(
-            reason, topic, metadata, settings.routing, datetime.now(timezone.utc)
-        )
-    except SettingsError as problem:
-        logger.warning("handing over without routing: %s", problem)
-    package = build_context_package(
+    latest_dict["metadata"] = (latest.metadata if latest else None) or {}
+    return HandoffRequest(
         conversation_id=tracker.sender_id,
         events=[event.as_dict() for event in tracker.events],
-        reason=reason,
-        signals=signals,
         slots=tracker.current_slot_values(),
         latest_message=latest_dict,
         channel=channel,
-        route=route_info,
+        extra_signals=({"name": SIGNAL, "value": True},),
     )
+
+
+def _open_handoff(
+    sessions: sessionmaker,
+    request: HandoffRequest,
+    routing: RoutingSettings,
+    now: datetime,
+) -> tuple[OpenedHandoff, Dict[str, Any]]:
+    """Queue the handoff (or ticket) in the store; return it and its desk view."""
     with SqlUnitOfWork(sessions) as uow:
-        opened = desk_service.open_handoff(
-            uow,
-            conversation_id=tracker.sender_id,
-            reason=reason.value,
-            context=package_to_json_dict(package),
-            channel=channel,
-            team=route_info.team if route_info else None,
-            priority=route_info.priority if route_info else 0,
-            ticket=bool(route_info and not route_info.open),
-            language=route_info.language if route_info else package.language,
-        )
+        opened = open_handoff(uow, request, routing, now).opened
         row = uow.handoffs.get(opened.handoff_id)
         assert row is not None  # opened in this unit of work
         view = desk_view(uow, row)

@@ -21,12 +21,14 @@ turns run at once every one of them waits there until all the others' NLU is don
 with the write first, 1.05x without it). The first attempt is then bounded by cancelling it
 after ``FIRST_ATTEMPT_WAIT``; it counts as a failed attempt and is retried.
 
-Several replicas share one outbox: a drain sends a message only while it holds the row's
-lease (``connectors.messaging.leases``), and only the conversation's oldest pending message,
-so exactly one replica sends a conversation at a time and in order. A drain that finds the
-oldest row leased by another live replica leaves the conversation to it (that replica looks
-for newer rows before it stops). Every ``sweep_seconds`` the worker looks for pending rows
-again, which picks up a killed replica's messages once their lease ran out.
+Several replicas share one outbox: the outbox is a ``WorkQueue`` (``handoff.store.work_queue``)
+worked off by a ``QueueWorker`` (``connectors.messaging.queue_worker``), the same loop as the
+inbox's. A message is sent only while its row's lease is held, and only the conversation's
+oldest pending message, so exactly one replica sends a conversation at a time and in order.
+A drain that finds the oldest row leased by another live replica leaves the conversation to
+it (that replica looks for newer rows before it stops). Every ``sweep_seconds`` the worker
+looks for pending rows it may take, which picks up a killed replica's messages once their
+lease ran out.
 
 A send returns a ``SendOutcome``: sent (with the platform's message id), retry (rate limits,
 5xx, network errors — after ``retry_after`` when the platform says so, else exponential
@@ -37,7 +39,6 @@ failed message is marked ``failed`` and published as the desk event ``message.fa
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -47,19 +48,11 @@ import async_timeout
 from sqlalchemy.orm import sessionmaker
 
 from connectors.messaging.inbound import mask
-from connectors.messaging.leases import (
-    REPLICA_ID,
-    claim_oldest,
-    lease_end,
-    lease_renewer,
-    renewed,
-    take_lease,
-    wind_down,
-)
+from connectors.messaging.queue_worker import Clock, QueueWorker, new_owner_id
 from handoff.desk.events import DeskEvent, DeskEventType, LiveEvents
 from handoff.store.channel_models import OutboundMessage, OutboundOrigin, OutboundStatus
-from handoff.store.channel_repository import ChannelUnitOfWork
 from handoff.store.models import utc_now
+from handoff.store.unit_of_work import SqlUnitOfWork
 
 logger = logging.getLogger(__name__)
 
@@ -128,7 +121,11 @@ FIRST_ATTEMPT_WAIT = 5.0
 
 
 class OutboxWorker:
-    """Persists and sends one channel's outbound messages (see the module docstring)."""
+    """Persists and sends one channel's outbound messages (see the module docstring).
+
+    ``owner``: this worker's name in ``lease_owner`` (a new :func:`new_owner_id` by default;
+    the channel passes its own). ``clock``: the time of leases and retries (tests pass theirs).
+    """
 
     def __init__(
         self,
@@ -137,19 +134,38 @@ class OutboxWorker:
         send: Sender,
         retry: RetryPolicy = DEFAULT_RETRY,
         events: Optional[LiveEvents] = None,
+        *,
+        owner: Optional[str] = None,
+        clock: Clock = utc_now,
     ) -> None:
         self.channel = channel
         self._sessions = sessions
         self._send = send
         self.retry = retry
         self._events = events or LiveEvents()  # the channel hands in the process's hub
-        self._drains: Dict[str, asyncio.Task] = {}
+        self._clock = clock
         self._sending_first: Set[str] = set()
         """Conversations whose message is being sent before it is written."""
-        self._woken: Set[str] = set()
-        self._stopping = False
-        self._sweeper: Optional[asyncio.Task] = None
-        self.owner = REPLICA_ID
+        self.queue: QueueWorker[OutboundMessage, asyncio.Future] = QueueWorker(
+            f"{channel} outbox",
+            sessions,
+            lambda uow: uow.outbox,
+            channel,
+            self._send_leased,
+            owner=owner or new_owner_id(),
+            lease_seconds=retry.lease_seconds,
+            sweep_seconds=retry.sweep_seconds,
+            clock=clock,
+        )
+
+    @property
+    def owner(self) -> str:
+        """Return this worker's name in ``lease_owner``."""
+        return self.queue.owner
+
+    @owner.setter
+    def owner(self, owner: str) -> None:
+        self.queue.owner = owner
 
     async def enqueue(
         self,
@@ -174,35 +190,34 @@ class OutboxWorker:
         written (module docstring); the row exists, with the outcome, when this returns.
         """
         idle = self._idle(conversation_id)
-        if nothing_pending and idle and not self._stopping:
+        if nothing_pending and idle and not self.queue.stopping:
             return await self._send_then_write(conversation_id, request, text, origin)
 
         def write() -> OutboundMessage:
-            with ChannelUnitOfWork(self._sessions) as uow:
+            with SqlUnitOfWork(self._sessions) as uow:
                 message = self._new_message(conversation_id, request, text, origin)
                 if idle:  # inserted leased; let go below unless it is the oldest pending one
                     message.lease_owner = self.owner
-                    message.lease_until = lease_end(self.retry.lease_seconds)
+                    message.lease_until = self.queue.lease_end()
                 uow.outbox.add(message)
-                if idle and uow.outbox.pending_before(self.channel, conversation_id, message.id):
+                if idle and uow.outbox.open_before(self.channel, conversation_id, message.id):
                     message.lease_owner = message.lease_until = None
                 uow.commit()
                 return message
 
         message = await asyncio.to_thread(write)
         if message.lease_owner == self.owner and self._idle(conversation_id):
-            loop = asyncio.get_running_loop()
-            attempted = loop.create_future()
-            task = loop.create_task(
-                self._drain(conversation_id, first=message, attempted=attempted)
-            )
-            self._drains[conversation_id] = task
-            # The caller (a bot turn, an agent's reply) waits for the first attempt, as Rasa's
-            # own channels wait for their API call: the message leaves now, not after the
-            # rest of the turn. Retries never hold the caller up.
-            await asyncio.wait(
-                {attempted, task}, timeout=FIRST_ATTEMPT_WAIT, return_when=asyncio.FIRST_COMPLETED
-            )
+            attempted = asyncio.get_running_loop().create_future()
+            task = self.queue.wake(conversation_id, first=message, hint=attempted)
+            if task is not None:
+                # The caller (a bot turn, an agent's reply) waits for the first attempt, as
+                # Rasa's own channels wait for their API call: the message leaves now, not
+                # after the rest of the turn. Retries never hold the caller up.
+                await asyncio.wait(
+                    {attempted, task},
+                    timeout=FIRST_ATTEMPT_WAIT,
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
         else:
             self.wake(conversation_id)
         return int(message.id)
@@ -237,13 +252,13 @@ class OutboxWorker:
             message.status, message.attempts = status, 1
             message.last_error = error[:500] if error else None
             message.provider_message_id = outcome.provider_message_id
-            message.next_attempt_at = next_at or utc_now()
+            message.next_attempt_at = next_at or self._clock()
             if status == OutboundStatus.PENDING:  # this replica retries it, as it started it
                 message.lease_owner = self.owner
-                message.lease_until = lease_end(self.retry.lease_seconds)
+                message.lease_until = self.queue.lease_end()
 
             def write() -> None:
-                with ChannelUnitOfWork(self._sessions) as uow:
+                with SqlUnitOfWork(self._sessions) as uow:
                     uow.outbox.add(message)
                     uow.commit()
 
@@ -255,57 +270,30 @@ class OutboxWorker:
         elif status == OutboundStatus.PENDING:
             assert error is not None and next_at is not None
             self._log_retry(message.id, 1, error, next_at)
-            if self._idle(conversation_id):
-                task = asyncio.get_running_loop().create_task(
-                    self._drain(conversation_id, first=message)
-                )
-                self._drains[conversation_id] = task
-            else:  # another message was enqueued meanwhile; its drain takes this one first
-                self.wake(conversation_id)
+            # When another message was enqueued meanwhile, its drain takes this one first.
+            self.queue.wake(conversation_id, first=message)
         return int(message.id)
 
     def _idle(self, conversation_id: str) -> bool:
         if conversation_id in self._sending_first:
             return False
-        task = self._drains.get(conversation_id)
-        return task is None or task.done()
+        return self.queue.is_idle(conversation_id)
 
     async def resume(self) -> None:
         """Start draining every conversation with undelivered messages (call on start)."""
-
-        def read() -> list:
-            with ChannelUnitOfWork(self._sessions) as uow:
-                return uow.outbox.conversations_with_pending(self.channel)
-
-        for conversation_id in await asyncio.to_thread(read):
-            self.wake(conversation_id)
+        await self.queue.recover()
 
     def start_sweeping(self) -> None:
         """Look for pending rows every ``sweep_seconds`` (a killed replica's, retries)."""
-
-        async def sweep() -> None:
-            while not self._stopping:
-                await asyncio.sleep(self.retry.sweep_seconds)
-                try:
-                    await self.resume()
-                except Exception as error:  # the store is unreachable: next sweep
-                    logger.warning("%s outbox sweep failed: %s", self.channel, error)
-
-        self._sweeper = asyncio.get_running_loop().create_task(sweep())
+        self.queue.start_sweeping()
 
     def wake(self, conversation_id: str) -> None:
         """Make sure a drain task is sending ``conversation_id``'s pending messages."""
-        self._woken.add(conversation_id)
-        task = self._drains.get(conversation_id)
-        if task is None or task.done():
-            self._drains[conversation_id] = asyncio.get_running_loop().create_task(
-                self._drain(conversation_id)
-            )
+        self.queue.wake(conversation_id)
 
     async def idle(self) -> None:
         """Wait until no conversation has a drain task running (tests, shutdown)."""
-        while any(not task.done() for task in self._drains.values()):
-            await asyncio.gather(*self._drains.values(), return_exceptions=True)
+        await self.queue.idle()
 
     async def shutdown(self, grace: float = 5.0) -> None:
         """Let in-flight sends finish (up to ``grace`` seconds), then cancel the rest.
@@ -314,28 +302,20 @@ class OutboxWorker:
         platform's answer and recording it is sent again after the restart (the outbox is
         at-least-once in that crash window; the platforms offer no idempotency key).
         """
-        self._stopping = True
-
-        def release() -> None:
-            with ChannelUnitOfWork(self._sessions) as uow:
-                uow.outbox.release_leases(self.channel, self.owner)
-                uow.commit()
-
-        await wind_down(self._drains, self._sweeper, release, grace, f"{self.channel} outbox")
+        await self.queue.shutdown(grace)
 
     async def mark_failed(self, message: OutboundMessage, reason: str) -> None:
-        """Mark ``message`` failed (unless it already is) and tell the desk."""
+        """Mark ``message`` failed (unless it already is) and tell the desk.
+
+        Also a message the platform had accepted and later reported failed (WhatsApp's
+        ``failed`` status): one conditional UPDATE, so a repeated report tells the desk once.
+        """
 
         def write() -> bool:
-            with ChannelUnitOfWork(self._sessions) as uow:
-                row = uow.outbox.get(message.id)
-                if row is None or row.status == OutboundStatus.FAILED:
-                    return False
-                row.status = OutboundStatus.FAILED
-                row.last_error = reason[:500]
-                row.lease_until = None
+            with SqlUnitOfWork(self._sessions) as uow:
+                changed = uow.outbox.mark_failed(message.id, reason)
                 uow.commit()
-                return True
+                return changed
 
         if await asyncio.to_thread(write):
             self._report_failed(message, reason)
@@ -363,56 +343,25 @@ class OutboxWorker:
             )
         )
 
-    async def _drain(
-        self,
-        conversation_id: str,
-        first: Optional[OutboundMessage] = None,
-        attempted: Optional[asyncio.Future] = None,
+    async def _send_leased(
+        self, message: OutboundMessage, attempted: Optional[asyncio.Future]
     ) -> None:
-        """Send the conversation's pending messages oldest first.
+        """Make one attempt at a message leased to this worker (the queue worker's handler).
 
-        ``first`` is already leased to this replica; ``attempted`` is resolved once its first
-        attempt has been made and recorded (or the drain ended before).
+        Waits for the message's next attempt time first (unless the worker is stopping);
+        ``attempted`` (a message ``enqueue`` waits for) is resolved once the attempt has been
+        made and recorded.
         """
         try:
-            while not self._stopping:
-                self._woken.discard(conversation_id)
-                if first is not None:
-                    message, first = first, None
-                else:
-                    find = functools.partial(self._next_pending, conversation_id)
-                    claimed = await claim_oldest(find, self._take_lease, self.owner)
-                    if claimed is None:
-                        if conversation_id in self._woken:
-                            continue  # enqueued while we looked: look again
-                        return
-                    message = claimed
-                async with renewed(self._renew(message.id), self.retry.lease_seconds):
-                    wait = (message.next_attempt_at - utc_now()).total_seconds()
-                    if wait > 0:
-                        if self._stopping:
-                            return
-                        await asyncio.sleep(wait)
-                    await self._attempt(message)
-                if attempted is not None and not attempted.done():
-                    attempted.set_result(None)
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # never let one conversation's bug kill the worker silently
-            logger.exception("outbox drain of %s stopped", mask(conversation_id))
+            wait = (message.next_attempt_at - self._clock()).total_seconds()
+            if wait > 0:
+                if self.queue.stopping:
+                    return
+                await asyncio.sleep(wait)
+            await self._attempt(message)
         finally:
             if attempted is not None and not attempted.done():
                 attempted.set_result(None)
-
-    def _next_pending(self, conversation_id: str) -> Optional[OutboundMessage]:
-        with ChannelUnitOfWork(self._sessions) as uow:
-            return uow.outbox.next_pending(self.channel, conversation_id)
-
-    def _take_lease(self, message: OutboundMessage) -> bool:
-        return take_lease(self._sessions, "outbox", message, self.owner, self.retry.lease_seconds)
-
-    def _renew(self, message_id: int) -> Callable[[datetime], bool]:
-        return lease_renewer(self._sessions, "outbox", message_id, self.owner)
 
     async def _try(self, message: OutboundMessage) -> SendOutcome:
         try:
@@ -430,13 +379,13 @@ class OutboxWorker:
         error = outcome.error or "unknown error"
         if outcome.retry and attempts < self.retry.max_attempts:
             delay = self.retry.delay(attempts, outcome.retry_after)
-            return OutboundStatus.PENDING, error, utc_now() + timedelta(seconds=delay)
+            return OutboundStatus.PENDING, error, self._clock() + timedelta(seconds=delay)
         if outcome.retry:
             error = f"gave up after {attempts} attempts: {error}"
         return OutboundStatus.FAILED, error, None
 
     def _log_retry(self, message_id: int, attempts: int, error: str, at: datetime) -> None:
-        wait = (at - utc_now()).total_seconds()
+        wait = (at - self._clock()).total_seconds()
         logger.info(
             "%s message %s: %s; attempt %s in %.1fs",
             self.channel,
@@ -447,41 +396,54 @@ class OutboxWorker:
         )
 
     async def _attempt(self, message: OutboundMessage) -> None:
+        """Make one attempt and record its outcome: sent, retried later, or failed."""
         outcome = await self._try(message)
         attempts = message.attempts + 1
         status, error, next_at = self._verdict(attempts, outcome)
-        if status == OutboundStatus.SENT:
-            await asyncio.to_thread(self._record_sent, message.id, attempts, outcome)
-        elif status == OutboundStatus.PENDING:
+        if status == OutboundStatus.PENDING:
             assert error is not None and next_at is not None
-            await asyncio.to_thread(self._record_retry, message.id, attempts, error, next_at)
+            await asyncio.to_thread(self._record, message.id, status, attempts, outcome, next_at)
             self._log_retry(message.id, attempts, error, next_at)
-        else:
-            await asyncio.to_thread(self._record_attempts, message.id, attempts)
-            await self.mark_failed(message, error or "unknown error")
+            return
+        recorded = await asyncio.to_thread(
+            self._record, message.id, status, attempts, outcome, next_at, error
+        )
+        if status == OutboundStatus.FAILED and recorded:
+            self._report_failed(message, error or "unknown error")
 
-    def _record_sent(self, message_id: int, attempts: int, outcome: SendOutcome) -> None:
-        with ChannelUnitOfWork(self._sessions) as uow:
-            row = uow.outbox.get(message_id)
-            assert row is not None
-            row.status = OutboundStatus.SENT
-            row.attempts = attempts
-            row.lease_until = None
-            row.provider_message_id = outcome.provider_message_id
-            uow.commit()
+    def _record(
+        self,
+        message_id: int,
+        status: str,
+        attempts: int,
+        outcome: SendOutcome,
+        next_at: Optional[datetime],
+        error: Optional[str] = None,
+    ) -> bool:
+        """Record an attempt in one conditional UPDATE; False when the row moved on meanwhile.
 
-    def _record_retry(self, message_id: int, attempts: int, error: str, at: datetime) -> None:
-        with ChannelUnitOfWork(self._sessions) as uow:
-            row = uow.outbox.get(message_id)
-            assert row is not None
-            row.attempts = attempts
-            row.last_error = error[:500]
-            row.next_attempt_at = at
+        Sent: completed with the platform's id. Retry: attempts, error and next attempt time,
+        the lease kept (this worker retries it). Failed: given up, with the reason.
+        """
+        with SqlUnitOfWork(self._sessions) as uow:
+            now = self._clock()
+            if status == OutboundStatus.SENT:
+                provider_id = outcome.provider_message_id
+                done = uow.outbox.complete(
+                    message_id, now, attempts=attempts, provider_message_id=provider_id
+                )
+            elif status == OutboundStatus.PENDING:
+                last_error = (outcome.error or "unknown error")[:500]
+                done = uow.outbox.retry_later(
+                    message_id,
+                    self.owner,
+                    self.queue.lease_end(),
+                    attempts=attempts,
+                    last_error=last_error,
+                    next_attempt_at=next_at,
+                )
+            else:
+                reason = (error or "unknown error")[:500]
+                done = uow.outbox.fail(message_id, now, attempts=attempts, last_error=reason)
             uow.commit()
-
-    def _record_attempts(self, message_id: int, attempts: int) -> None:
-        with ChannelUnitOfWork(self._sessions) as uow:
-            row = uow.outbox.get(message_id)
-            assert row is not None
-            row.attempts = attempts
-            uow.commit()
+            return done

@@ -19,16 +19,14 @@ credentials.yml keys:
 
 from __future__ import annotations
 
-import hmac
 import logging
 from typing import Any, Dict, List, Optional
 
-import aiohttp
 from rasa.core.channels.channel import InputChannel, OutputChannel
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from connectors.messaging.channel import DEFAULT_STORE_URL, MessagingInput, refuse
+from connectors.messaging.channel import DEFAULT_STORE_URL, MessagingInput
 from connectors.messaging.inbound import InboundTurn, mask
 from connectors.messaging.outbox import (
     DEFAULT_RETRY,
@@ -39,6 +37,7 @@ from connectors.messaging.outbox import (
 )
 from connectors.messaging.output import QueuedOutput
 from connectors.messaging.person_button import DEFAULT_PERSON_BUTTON, PersonButton
+from connectors.messaging.platform import PlatformSession, check_secret
 from connectors.telegram.api import DEFAULT_API_URL, TelegramApi, TelegramApiError
 from connectors.telegram.updates import chat_id_of, parse_update
 
@@ -46,7 +45,6 @@ logger = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 CALLBACK_DATA_LIMIT = 64  # bytes, Bot API limit of callback_data
-REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=15, connect=5)
 
 
 class TelegramOutput(QueuedOutput):
@@ -162,7 +160,7 @@ class TelegramInput(MessagingInput):
         self.secret_token = secret_token
         self.api_url = api_url
         self.api: Optional[TelegramApi] = None
-        self._session: Optional[aiohttp.ClientSession] = None
+        self._http = PlatformSession()
 
     @property
     def account(self) -> str:
@@ -171,16 +169,12 @@ class TelegramInput(MessagingInput):
 
     def authenticate(self, request: Request) -> Optional[HTTPResponse]:
         """Check ``X-Telegram-Bot-Api-Secret-Token`` in constant time."""
-        given = request.headers.get(SECRET_HEADER)
-        if not given:
-            return refuse(f"missing {SECRET_HEADER}", 401)
-        # surrogatepass: a header that is not UTF-8 (Sanic keeps such bytes as surrogates)
-        # is simply a wrong secret, never an encoding error.
-        if not hmac.compare_digest(
-            given.encode(errors="surrogatepass"), self.secret_token.encode()
-        ):
-            return refuse("invalid secret token", 403)
-        return None
+        return check_secret(
+            request.headers.get(SECRET_HEADER),
+            self.secret_token,
+            SECRET_HEADER,
+            "invalid secret token",
+        )
 
     def parse(self, body: Any) -> List[InboundTurn]:
         """Read one Update."""
@@ -192,13 +186,11 @@ class TelegramInput(MessagingInput):
 
     async def start(self) -> None:
         """Open the Bot API client."""
-        self._session = aiohttp.ClientSession(timeout=REQUEST_TIMEOUT)
-        self.api = TelegramApi(self.access_token, self._session, self.api_url)
+        self.api = TelegramApi(self.access_token, self._http.open(), self.api_url)
 
     async def stop(self) -> None:
         """Close the Bot API client."""
-        if self._session is not None:
-            await self._session.close()
+        await self._http.close()
 
     async def send(self, message: OutboundMessage) -> SendOutcome:
         """Make one Bot API call for an outbox message."""

@@ -19,7 +19,7 @@ Decisions (docs/channels.md):
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
 from connectors.messaging.inbound import (
     InboundTurn,
@@ -68,13 +68,10 @@ def parse_update(update: Any) -> List[InboundTurn]:
     # bool is an int in Python, but `"update_id": false` is no Telegram Update
     if not _integer(update_id):
         raise MalformedDelivery("not a Telegram Update: an object with an integer update_id")
-    key = str(update["update_id"])
-    if "message" in update:
-        turn = _message_turn(key, _object(update, "message"))
-    elif "callback_query" in update:
-        turn = _callback_turn(key, _object(update, "callback_query"))
-    else:
-        turn = None  # edited_message, message_reaction, my_chat_member, ...: ignored
+    kind = next((kind for kind in HANDLED_UPDATES if kind in update), None)
+    if kind is None:
+        return []  # edited_message, message_reaction, my_chat_member, ...: ignored
+    turn = _READERS[kind](str(update["update_id"]), _object(update, kind))
     return [turn] if turn else []
 
 
@@ -173,3 +170,15 @@ def _callback_turn(key: str, query: Dict[str, Any]) -> Optional[InboundTurn]:
     metadata = _metadata(key, message, query.get("from"))
     # A modified client can send any callback_data: screened as a press before Rasa sees it.
     return InboundTurn(key, conversation, text=data, metadata=metadata, extra=extra, button=True)
+
+
+_READERS: Dict[str, Callable[[str, Dict[str, Any]], Optional[InboundTurn]]] = {
+    "message": _message_turn,
+    "callback_query": _callback_turn,
+}
+HANDLED_UPDATES: Tuple[str, ...] = tuple(_READERS)
+"""The Update types the channel acts on, in the order ``parse_update`` looks for them.
+
+``python -m ops.channels register telegram`` passes them as ``setWebhook``'s
+``allowed_updates``, so Telegram does not deliver the types the channel would only ignore.
+"""

@@ -1,7 +1,10 @@
-"""``GraphApi``: the WhatsApp Cloud API client (``POST /<phone number id>/messages``).
+"""``GraphApi``: the WhatsApp Cloud API client for one business phone number.
 
+``POST /<phone number id>/messages`` sends; ``GET /<phone number id>`` reads the number's
+profile (``python -m ops.channels check whatsapp`` uses it to verify the token and the id).
 One injected ``aiohttp.ClientSession`` with explicit timeouts; every call goes through
-``_request``, which raises ``GraphApiError`` with the Graph API's ``error.code``.
+``_request``, which raises ``GraphApiError`` with the Graph API's ``error.code``. The token
+travels in a header and is never put into error messages.
 """
 
 from __future__ import annotations
@@ -49,21 +52,32 @@ class GraphApi:
         session: aiohttp.ClientSession,
         api_url: str = DEFAULT_API_URL,
     ) -> None:
-        self._url = f"{api_url.rstrip('/')}/{phone_number_id}/messages"
+        self._url = f"{api_url.rstrip('/')}/{phone_number_id}"
         self._headers = {"Authorization": f"Bearer {access_token}"}
         self._session = session
 
     async def send_message(self, body: Dict[str, Any]) -> Optional[str]:
         """Send one message body; return the message id (``wamid``) the API assigned."""
-        answer = await self._request(body)
+        answer = await self._request("POST", "/messages", body)
         messages = answer.get("messages") if isinstance(answer, dict) else None
         if isinstance(messages, list) and messages and isinstance(messages[0], dict):
             return messages[0].get("id")
         return None
 
-    async def _request(self, body: Dict[str, Any]) -> Any:
+    async def phone_number(self) -> Dict[str, Any]:
+        """Return the phone number's profile (``id``, ``display_phone_number``, ...).
+
+        Answers only when the token may use this phone number id, so it verifies both.
+        """
+        answer = await self._request("GET", "")
+        if not isinstance(answer, dict):
+            raise GraphApiError(None, None, "the Graph API answered without a JSON object")
+        return answer
+
+    async def _request(self, method: str, path: str, body: Optional[Dict[str, Any]] = None) -> Any:
+        url, headers = self._url + path, self._headers
         try:
-            async with self._session.post(self._url, json=body, headers=self._headers) as response:
+            async with self._session.request(method, url, json=body, headers=headers) as response:
                 try:
                     answer = await response.json(content_type=None)
                 except ValueError:

@@ -32,7 +32,6 @@ import logging
 from datetime import timedelta
 from typing import Any, Dict, List, Optional
 
-import aiohttp
 from rasa.core.channels.channel import InputChannel, OutputChannel
 from sanic import Blueprint
 from sanic.request import Request
@@ -49,9 +48,10 @@ from connectors.messaging.outbox import (
 )
 from connectors.messaging.output import QueuedOutput
 from connectors.messaging.person_button import DEFAULT_PERSON_BUTTON, INTENT_MESSAGE, PersonButton
+from connectors.messaging.platform import PlatformSession, check_secret
 from connectors.whatsapp.api import DEFAULT_API_URL, GraphApi, GraphApiError
 from connectors.whatsapp.webhook import parse_envelope, wa_id_of
-from handoff.store import ChannelUnitOfWork
+from handoff.store import SqlUnitOfWork
 from handoff.store.channel_models import OutboundOrigin
 from handoff.store.models import utc_now
 
@@ -60,7 +60,6 @@ logger = logging.getLogger(__name__)
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 CUSTOMER_SERVICE_WINDOW = timedelta(hours=24)
 REQUIRED = ("access_token", "phone_number_id", "app_secret", "verify_token")
-REQUEST_TIMEOUT = aiohttp.ClientTimeout(total=15, connect=5)
 BUTTON_TITLE_LIMIT, MAX_REPLY_BUTTONS, LIST_ROW_TITLE_LIMIT = 20, 3, 24
 MAX_LIST_ROWS = 10
 INTERACTIVE_BODY_LIMIT = 1024  # characters of an interactive message's body text
@@ -205,7 +204,7 @@ class WhatsAppInput(MessagingInput):
         self.api_url = api_url
         self.reengagement_template = reengagement_template
         self.api: Optional[GraphApi] = None
-        self._session: Optional[aiohttp.ClientSession] = None
+        self._http = PlatformSession()
 
     @property
     def account(self) -> str:
@@ -214,14 +213,9 @@ class WhatsAppInput(MessagingInput):
 
     def authenticate(self, request: Request) -> Optional[HTTPResponse]:
         """Check ``X-Hub-Signature-256`` over the raw body in constant time."""
-        given = request.headers.get(SIGNATURE_HEADER)
-        if not given:
-            return refuse(f"missing {SIGNATURE_HEADER}", 401)
         expected = signature(self.app_secret, request.body or b"")
-        # surrogatepass: a header that is not UTF-8 is a wrong signature, not an error.
-        if not hmac.compare_digest(given.strip().encode(errors="surrogatepass"), expected.encode()):
-            return refuse("invalid signature", 403)
-        return None
+        given = request.headers.get(SIGNATURE_HEADER)
+        return check_secret(given, expected, SIGNATURE_HEADER, "invalid signature")
 
     def parse(self, body: Any) -> List[InboundTurn]:
         """Read one webhook envelope."""
@@ -249,13 +243,13 @@ class WhatsAppInput(MessagingInput):
 
     async def start(self) -> None:
         """Open the Cloud API client."""
-        self._session = aiohttp.ClientSession(timeout=REQUEST_TIMEOUT)
-        self.api = GraphApi(self.access_token, self.phone_number_id, self._session, self.api_url)
+        self.api = GraphApi(
+            self.access_token, self.phone_number_id, self._http.open(), self.api_url
+        )
 
     async def stop(self) -> None:
         """Close the Cloud API client."""
-        if self._session is not None:
-            await self._session.close()
+        await self._http.close()
 
     async def send(self, message: OutboundMessage) -> SendOutcome:
         """Make one Cloud API call for an outbox message, minding the 24-hour window."""
@@ -277,7 +271,7 @@ class WhatsAppInput(MessagingInput):
         conversation = message.conversation_id
 
         def template_already_sent() -> bool:
-            with ChannelUnitOfWork(self._sessions) as uow:
+            with SqlUnitOfWork(self._sessions) as uow:
                 return uow.outbox.sent_since(self.name(), conversation, OutboundOrigin.SYSTEM, last)
 
         if not await asyncio.to_thread(template_already_sent):
@@ -297,7 +291,7 @@ class WhatsAppInput(MessagingInput):
         extra = turn.get("extra") or {}
 
         def find() -> Optional[OutboundMessage]:
-            with ChannelUnitOfWork(self._sessions) as uow:
+            with SqlUnitOfWork(self._sessions) as uow:
                 return uow.outbox.by_provider_id(self.name(), extra["provider_message_id"])
 
         message = await asyncio.to_thread(find)

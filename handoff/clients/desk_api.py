@@ -2,8 +2,8 @@
 
 The desk owns the handoff state (queue, assignment, tickets); the action server only submits a
 context package and reads back where the customer stands. A desk that is down or slow must
-never leave the customer in silence, so every failure surfaces as one typed error the action
-turns into the self-service fallback.
+never leave the customer in silence, so every failure surfaces as one typed error
+(``DeskUnavailable``, an ``ApiError``) the action turns into the self-service fallback.
 """
 
 from __future__ import annotations
@@ -11,21 +11,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Dict, Optional
 
-import requests
+import aiohttp
 
+from handoff.clients.errors import ApiError
+from handoff.clients.json_api import JsonApi
 from handoff.context import ContextPackage, package_to_json_dict
 
 DESK_URL_ENV = "DESK_URL"
 DESK_TOKEN_ENV = "DESK_ACTION_TOKEN"  # the desk's action token: handoffs, never agents
 DEFAULT_DESK_URL = "http://localhost:5005/webhooks/agent_desk"
+DESK_API = "agent desk"
 
 
-class DeskUnavailable(RuntimeError):
+class DeskUnavailable(ApiError):
     """The desk could not take the handoff (unreachable, timed out, or answered an error)."""
-
-    def __init__(self, message: str, status: Optional[int] = None) -> None:
-        super().__init__(message)
-        self.status = status
 
 
 @dataclass(frozen=True)
@@ -46,7 +45,8 @@ class DeskClient:
         base_url: the desk channel's URL, e.g. ``http://localhost:5005/webhooks/agent_desk``.
         token: the desk's action token (``DESK_ACTION_TOKEN``), sent as a bearer token.
         timeout: seconds to wait for the desk, connect and read each.
-        session: an injected ``requests.Session`` (one per action run is fine).
+        session: the aiohttp session to call through; None: the running event loop's shared
+            one (:mod:`handoff.clients.sessions`).
     """
 
     def __init__(
@@ -54,20 +54,24 @@ class DeskClient:
         base_url: str,
         token: str,
         timeout: float = 5.0,
-        session: Optional[requests.Session] = None,
+        session: Optional[aiohttp.ClientSession] = None,
     ) -> None:
-        self._base_url = base_url.rstrip("/")
-        self._token = token
-        self._timeout = timeout
-        self._session = session or requests.Session()
+        self._api = JsonApi(
+            DESK_API,
+            base_url,
+            timeout=timeout,
+            session=session,
+            headers={"Authorization": f"Bearer {token}"},
+            error=DeskUnavailable,
+        )
 
-    def open_handoff(self, package: ContextPackage) -> QueuedHandoff:
+    async def open_handoff(self, package: ContextPackage) -> QueuedHandoff:
         """Submit ``package``; idempotent per conversation (a retry returns the same handoff).
 
         Raises:
             DeskUnavailable: on connection errors, time-outs and non-2xx answers.
         """
-        body = self._request("POST", "/api/handoffs", json=package_to_json_dict(package))
+        body = await self._api.call("POST", "/api/handoffs", package_to_json_dict(package))
         return QueuedHandoff(
             handoff_id=body["id"],
             status=body["status"],
@@ -76,7 +80,7 @@ class DeskClient:
             expected_wait_seconds=body.get("expected_wait_seconds"),
         )
 
-    def record_decision(self, record: Dict[str, Any]) -> None:
+    async def record_decision(self, record: Dict[str, Any]) -> None:
         """Report one handoff decision for the desk's analytics (``POST /api/decisions``).
 
         ``record`` holds conversation_id, decision (handoff, ticket, self_service, offer, ...),
@@ -85,25 +89,4 @@ class DeskClient:
         Raises:
             DeskUnavailable: on connection errors, time-outs and non-2xx answers.
         """
-        self._request("POST", "/api/decisions", json=record)
-
-    def _request(self, method: str, path: str, **kwargs: Any) -> Dict[str, Any]:
-        try:
-            response = self._session.request(
-                method,
-                f"{self._base_url}{path}",
-                headers={"Authorization": f"Bearer {self._token}"},
-                timeout=(self._timeout, self._timeout),
-                **kwargs,
-            )
-        except requests.RequestException as error:
-            raise DeskUnavailable(f"agent desk unreachable: {type(error).__name__}") from error
-        if not 200 <= response.status_code < 300:
-            raise DeskUnavailable(
-                f"agent desk answered {response.status_code}: {response.text[:200]}",
-                status=response.status_code,
-            )
-        try:
-            return response.json()
-        except ValueError as error:
-            raise DeskUnavailable("agent desk answered with invalid JSON") from error
+        await self._api.call("POST", "/api/decisions", record)

@@ -3,8 +3,9 @@
 When no person can take a conversation now, the desk keeps it as a ticket; operators who work
 tickets in their existing help desk configure ``desk.helpdesk`` in ``handoff.yml`` and every
 ticket is created there too, with the context package written out for a human: the summary,
-why the bot handed over, the intake data and the whole transcript. Framework-free: ``requests``
-with explicit timeouts, one ``_request`` that raises ``HelpdeskUnavailable``.
+why the bot handed over, the intake data and the whole transcript. Framework-free: the one
+async call path of :mod:`handoff.clients.json_api`, which raises ``HelpdeskUnavailable`` (an
+``ApiError``).
 """
 
 from __future__ import annotations
@@ -15,21 +16,20 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
-import requests
+import aiohttp
 
+from handoff.clients.errors import ApiError
+from handoff.clients.json_api import JsonApi
 from handoff.settings import HelpdeskKind, HelpdeskSettings
 
 ZENDESK_PRIORITIES = {0: "normal", 1: "high", 2: "urgent"}
 FRESHDESK_PRIORITIES = {0: 2, 1: 3, 2: 4}  # medium, high, urgent
 FRESHDESK_OPEN = 2
+HELPDESK_API = "help desk"
 
 
-class HelpdeskUnavailable(RuntimeError):
-    """The help desk did not create the ticket (unreachable, timed out, refused)."""
-
-    def __init__(self, message: str, status: Optional[int] = None) -> None:
-        super().__init__(message)
-        self.status = status
+class HelpdeskUnavailable(ApiError):
+    """The help desk did not create the ticket (no token, unreachable, timed out, refused)."""
 
 
 @dataclass(frozen=True)
@@ -104,40 +104,54 @@ class HelpdeskClient:
     Args:
         settings: ``desk.helpdesk`` of handoff.yml.
         token: the API token / key (default: read from the env var ``settings.token_env``).
-        session: an injected ``requests.Session``.
+        session: the aiohttp session to call through; None: the running event loop's shared
+            one (:mod:`handoff.clients.sessions`; the desk closes it when the server stops).
     """
 
     def __init__(
         self,
         settings: HelpdeskSettings,
         token: Optional[str] = None,
-        session: Optional[requests.Session] = None,
+        session: Optional[aiohttp.ClientSession] = None,
     ) -> None:
         self.settings = settings
         self._token = token if token is not None else os.environ.get(settings.token_env, "")
-        self._session = session or requests.Session()
+        if settings.kind is HelpdeskKind.ZENDESK:
+            auth = aiohttp.BasicAuth(f"{settings.email}/token", self._token)
+        else:
+            auth = aiohttp.BasicAuth(self._token, "X")
+        self._api = JsonApi(
+            HELPDESK_API,
+            settings.url,
+            timeout=settings.timeout_seconds,
+            session=session,
+            auth=auth,
+            error=HelpdeskUnavailable,
+        )
 
     @property
     def target(self) -> str:
         """A short name of the help desk, stored with each forwarded ticket."""
         return self.settings.kind.value
 
-    def create_ticket(self, content: TicketContent) -> ExternalTicket:
+    async def create_ticket(self, content: TicketContent) -> ExternalTicket:
         """Create the ticket; return its id (and URL when the help desk gives one).
 
         Raises:
             HelpdeskUnavailable: no token configured, connection errors, time-outs, non-2xx.
         """
         if not self._token:
-            raise HelpdeskUnavailable(f"no API token in ${self.settings.token_env}")
-        path, body, auth = self._shape(content)
-        answer = self._request(path, body, auth)
+            raise HelpdeskUnavailable(
+                HELPDESK_API, None, f"no API token in ${self.settings.token_env}"
+            )
+        path, body = self._shape(content)
+        answer = await self._api.call("POST", path, body)
         if self.settings.kind is HelpdeskKind.ZENDESK:
             ticket = answer.get("ticket") or {}
             return ExternalTicket(str(ticket.get("id")), ticket.get("url"))
         return ExternalTicket(str(answer.get("id")), None)
 
-    def _shape(self, content: TicketContent) -> Tuple[str, Dict[str, Any], Tuple[str, str]]:
+    def _shape(self, content: TicketContent) -> Tuple[str, Dict[str, Any]]:
         level = max(0, min(content.priority, 2))
         if self.settings.kind is HelpdeskKind.ZENDESK:
             requester = (
@@ -154,8 +168,7 @@ class HelpdeskClient:
             }
             if requester:
                 ticket["requester"] = requester
-            auth = (f"{self.settings.email}/token", self._token)
-            return "/api/v2/tickets.json", {"ticket": ticket}, auth
+            return "/api/v2/tickets.json", {"ticket": ticket}
         body = {
             "subject": content.subject,
             "description": "<br>".join(html.escape(line) for line in content.body.splitlines()),
@@ -167,21 +180,4 @@ class HelpdeskClient:
         }
         if content.requester_name:
             body["name"] = content.requester_name
-        return "/api/v2/tickets", body, (self._token, "X")
-
-    def _request(self, path: str, body: Dict[str, Any], auth: Tuple[str, str]) -> Dict[str, Any]:
-        url = f"{self.settings.url.rstrip('/')}{path}"
-        timeout = self.settings.timeout_seconds
-        try:
-            response = self._session.post(url, json=body, auth=auth, timeout=(timeout, timeout))
-        except requests.RequestException as error:
-            raise HelpdeskUnavailable(f"help desk unreachable: {type(error).__name__}") from error
-        if not 200 <= response.status_code < 300:
-            raise HelpdeskUnavailable(
-                f"help desk answered {response.status_code}: {response.text[:200]}",
-                status=response.status_code,
-            )
-        try:
-            return response.json()
-        except ValueError as error:
-            raise HelpdeskUnavailable("help desk answered with invalid JSON") from error
+        return "/api/v2/tickets", body

@@ -5,6 +5,10 @@ audit-log row), so the result it returns is already in the store. Times default 
 pass ``now``. Who may do what is checked here too (``Principal``), so every entry point — the
 HTTP API, the CLI, tests — obeys the same rules.
 
+Who is at the desk decides who is offered the queue, so the people rules live here too: logging
+in and out, a presence change and any change to an agent re-offer the waiting handoffs of the
+agent's teams (``desk_routing.refresh_offers``), whichever entry point made the change.
+
 Lifecycle: ``queued`` → (claim) ``assigned`` → ``handed_back`` (the bot resumes) or
 ``resolved`` (closed by the agent). A handoff opened while the team is outside its hours, or
 while none of the team's agents is online, is a ``ticket``: outside the live queue, but agents
@@ -15,14 +19,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from sqlalchemy.exc import IntegrityError
 
+from handoff.desk import accounts
+from handoff.desk import admin as desk_admin
 from handoff.desk import offers as desk_routing
 from handoff.desk.accounts import Principal, audit
 from handoff.desk.errors import Conflict, InvalidField, NotAllowed, NotFound
+from handoff.desk.passwords import Verifier, verify_password
 from handoff.reasons import HandbackOutcome
+from handoff.store.desk_models import Agent
 from handoff.store.models import OPEN_STATUSES, Handoff, HandoffStatus, utc_now
 from handoff.store.unit_of_work import SqlUnitOfWork
 
@@ -30,13 +38,21 @@ __all__ = [
     "OPEN_STATUSES",
     "HandoffNotFound",
     "HandoffNotOpen",
+    "Leaving",
     "OpenedHandoff",
+    "ReplyTarget",
+    "change_presence",
     "claim",
     "close",
     "hand_back",
+    "handback_target",
+    "log_in",
+    "log_out",
     "open_handoff",
     "queue",
+    "reply",
     "transfer",
+    "update_agent",
     "visible_handoff",
 ]
 
@@ -342,6 +358,147 @@ def close(
     uow.handoffs.refresh(handoff)
     desk_routing.refresh_offers(uow, handoff.team, moment)
     return handoff
+
+
+@dataclass(frozen=True)
+class Leaving:
+    """Who leaves a chat that is handed back or closed (``agent_id`` None: nobody had it)."""
+
+    conversation_id: str
+    team: Optional[str]
+    agent_id: Optional[str]
+    agent_name: Optional[str]
+
+
+def leaving(uow: SqlUnitOfWork, handoff: Handoff) -> Leaving:
+    """Return the handoff's conversation, team and the agent in the chat, if any."""
+    owner = handoff.assigned_agent_id
+    return Leaving(
+        conversation_id=handoff.conversation_id,
+        team=handoff.team,
+        agent_id=owner,
+        agent_name=agent_name(uow, owner) if owner else None,
+    )
+
+
+def handback_target(uow: SqlUnitOfWork, actor: Principal, handoff_id: str) -> Leaving:
+    """Return whom a hand-back concerns, if the caller may hand this handoff back now.
+
+    Checked before the bot is resumed (the hand-back itself, :func:`hand_back`, comes after),
+    so a refused hand-back leaves the conversation untouched. Only a live chat is handed
+    back: a ticket's conversation was never paused (``HandoffNotOpen``: close it instead).
+    """
+    handoff = workable_handoff(uow, actor, handoff_id)
+    if HandoffStatus(handoff.status) is HandoffStatus.TICKET:
+        raise HandoffNotOpen(handoff_id, "is a ticket, not a live chat: close it instead")
+    return leaving(uow, handoff)
+
+
+@dataclass(frozen=True)
+class ReplyTarget:
+    """Where an agent's reply goes."""
+
+    conversation_id: str
+    team: Optional[str]
+
+
+def reply(
+    uow: SqlUnitOfWork,
+    actor: Principal,
+    handoff_id: str,
+    text: str,
+    *,
+    now: Optional[datetime] = None,
+) -> ReplyTarget:
+    """Allow (and audit) an agent's reply to the customer; return where it goes.
+
+    Only the assigned agent replies (a supervisor, an admin or the service token may step
+    in): anybody else gets ``NotAllowed`` — claim it first — so a customer never hears two
+    people at once. The delivery itself is the caller's (the customer's channel).
+    """
+    moment = _aware(now)
+    handoff = workable_handoff(uow, actor, handoff_id)
+    if not actor.sees_all_teams and handoff.assigned_agent_id != actor.id:
+        raise NotAllowed("only the assigned agent replies; claim it first")
+    audit(uow, actor, "reply", handoff_id, now=moment, length=len(text))
+    uow.commit()
+    return ReplyTarget(conversation_id=handoff.conversation_id, team=handoff.team)
+
+
+def log_in(
+    uow: SqlUnitOfWork,
+    username: str,
+    password: str,
+    *,
+    verify: Verifier = verify_password,
+    now: Optional[datetime] = None,
+) -> Tuple[str, Agent, List[str]]:
+    """Log an agent in (:func:`handoff.desk.accounts.login`) and re-offer their teams' queue.
+
+    Somebody came online: the waiting handoffs of their teams may now be offered to them.
+    """
+    moment = _aware(now)
+    token, agent, teams = accounts.login(uow, username, password, now=moment, verify=verify)
+    _reoffer(uow, teams, moment)
+    return token, agent, teams
+
+
+def log_out(
+    uow: SqlUnitOfWork, actor: Principal, token: Optional[str], *, now: Optional[datetime] = None
+) -> None:
+    """End the agent's session, set them offline and re-offer what was offered to them.
+
+    Raises:
+        InvalidField: the service token (or a call without a token) cannot log out.
+    """
+    if actor.id is None or token is None:
+        raise InvalidField("token", "the service token cannot log out")
+    moment = _aware(now)
+    accounts.logout(uow, token, now=moment)
+    _reoffer(uow, actor.teams, moment)
+
+
+def change_presence(
+    uow: SqlUnitOfWork, actor: Principal, status: str, *, now: Optional[datetime] = None
+) -> Dict[str, Any]:
+    """Set the calling agent's presence and re-offer their teams' queue; return their view.
+
+    Going away or offline hands their offers to somebody still there; coming back online
+    makes them a candidate again.
+    """
+    moment = _aware(now)
+    agent = accounts.set_presence(uow, actor, status, now=moment)
+    _reoffer(uow, actor.teams, moment)
+    return accounts.agent_view(agent, actor.teams)
+
+
+def update_agent(
+    uow: SqlUnitOfWork,
+    actor: Principal,
+    agent_id: str,
+    changes: desk_admin.AgentChanges,
+    *,
+    caller_token: Optional[str] = None,
+    now: Optional[datetime] = None,
+) -> Dict[str, Any]:
+    """Change an agent (:func:`handoff.desk.admin.update_agent`) and re-offer the queue.
+
+    Presence, activity, teams, languages, skills and ``max_chats`` all decide who is offered
+    what, so the waiting handoffs of every team the agent was or is in are re-offered —
+    a supervisor setting an agent offline moves their offers on, as the agent's own logout
+    does.
+    """
+    moment = _aware(now)
+    before = uow.agents.teams_of(agent_id) if uow.agents.get(agent_id) is not None else []
+    view = desk_admin.update_agent(uow, actor, agent_id, changes, caller_token=caller_token)
+    _reoffer(uow, [*before, *view["teams"]], moment)
+    return view
+
+
+def _reoffer(uow: SqlUnitOfWork, teams: Iterable[str], now: datetime) -> None:
+    """Re-offer the waiting handoffs of each team once (sorted: a stable lock order)."""
+    for team in sorted(set(teams)):
+        desk_routing.refresh_offers(uow, team, now)
 
 
 def queue(uow: SqlUnitOfWork, limit: Optional[int] = None) -> List[Handoff]:

@@ -4,18 +4,25 @@ The desk calls :func:`forward_ticket` when a ticket is opened (``desk.helpdesk.f
 when an agent asks for it (a retry after a failure). The row in ``ticket_forwards`` is
 inserted *before* the help desk is called, so of two replicas (or a double click) only one
 sends; the outcome - the help desk's ticket id, or why it failed - is stored on that row and
-shown with the handoff. The HTTP call runs outside any database transaction.
+shown with the handoff. The HTTP call runs outside any database transaction, on the event
+loop; the store work before and after it runs in worker threads, so the loop never blocks.
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable, Optional
+from typing import Callable, Dict, Optional, Union
 
 from sqlalchemy.exc import IntegrityError
 
-from handoff.clients.helpdesk import HelpdeskClient, HelpdeskUnavailable, ticket_content
+from handoff.clients.helpdesk import (
+    HelpdeskClient,
+    HelpdeskUnavailable,
+    TicketContent,
+    ticket_content,
+)
 from handoff.desk.errors import Conflict, NotFound
 from handoff.store import ForwardStatus, HandoffStatus, SqlUnitOfWork, TicketForward
 from handoff.store.models import utc_now
@@ -45,7 +52,7 @@ class ForwardView:
         )
 
 
-def forward_ticket(
+async def forward_ticket(
     unit_of_work: Callable[[], SqlUnitOfWork],
     client: HelpdeskClient,
     handoff_id: str,
@@ -61,6 +68,36 @@ def forward_ticket(
         Conflict: the handoff is not a ticket (live chats are not forwarded).
     """
     clock = now or utc_now
+    claimed = await asyncio.to_thread(_claim, unit_of_work, client.target, handoff_id, clock)
+    if isinstance(claimed, ForwardView):
+        return claimed
+    outcome: Dict[str, Optional[str]]
+    try:
+        created = await client.create_ticket(claimed)
+        outcome = {"external_id": created.id, "external_url": created.url}
+    except HelpdeskUnavailable as problem:
+        outcome = {"error": str(problem)}
+
+    def finish() -> ForwardView:
+        with unit_of_work() as uow:
+            uow.ticket_forwards.finish(handoff_id, clock(), **outcome)
+            uow.commit()
+            return ForwardView.of(_written_forward(uow, handoff_id))
+
+    return await asyncio.to_thread(finish)
+
+
+def _claim(
+    unit_of_work: Callable[[], SqlUnitOfWork],
+    target: str,
+    handoff_id: str,
+    clock: Callable[[], datetime],
+) -> Union[TicketContent, ForwardView]:
+    """Take the ticket's forward for this caller: its content to send, or the forward as it is.
+
+    Raises:
+        NotFound, Conflict: as :func:`forward_ticket`.
+    """
     with unit_of_work() as uow:
         handoff = uow.handoffs.get(handoff_id)
         if handoff is None:
@@ -80,7 +117,7 @@ def forward_ticket(
             uow.ticket_forwards.add(
                 TicketForward(
                     handoff_id=handoff_id,
-                    target=client.target,
+                    target=target,
                     status=ForwardStatus.PENDING,
                     attempts=1,
                     created_at=moment,
@@ -96,15 +133,7 @@ def forward_ticket(
             return ForwardView.of(existing)  # sent, or being sent right now
         else:
             uow.commit()
-    try:
-        created = client.create_ticket(content)
-        outcome = {"external_id": created.id, "external_url": created.url}
-    except HelpdeskUnavailable as problem:
-        outcome = {"error": str(problem)}
-    with unit_of_work() as uow:
-        uow.ticket_forwards.finish(handoff_id, clock(), **outcome)
-        uow.commit()
-        return ForwardView.of(_written_forward(uow, handoff_id))
+    return content
 
 
 def forward_of(uow: SqlUnitOfWork, handoff_id: str) -> Optional[ForwardView]:

@@ -6,7 +6,6 @@ Open an engine with ``create_store_engine``, migrate it with ``upgrade_to_head``
 """
 
 from handoff.store.channel_models import InboundDelivery, OutboundMessage, OutboundStatus
-from handoff.store.channel_repository import ChannelUnitOfWork
 from handoff.store.desk_models import (
     Agent,
     AgentRole,
@@ -29,7 +28,6 @@ from handoff.store.unit_of_work import SqlUnitOfWork
 __all__ = [
     "ForwardStatus",
     "TicketForward",
-    "ChannelUnitOfWork",
     "InboundDelivery",
     "OutboundMessage",
     "OutboundStatus",

@@ -12,6 +12,7 @@ from typing import Optional, Type
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from handoff.store.channel_repository import InboxRepository, OutboxRepository
 from handoff.store.desk_repository import (
     AgentRepository,
     AuditLog,
@@ -35,6 +36,8 @@ class SqlUnitOfWork:
     decisions: DecisionRepository
     audit: AuditLog
     ticket_forwards: TicketForwardRepository
+    inbox: InboxRepository  # the channels' accepted webhook deliveries (a WorkQueue)
+    outbox: OutboxRepository  # the channels' messages to customers (a WorkQueue)
 
     def __init__(self, sessions: sessionmaker) -> None:
         self._sessions = sessions
@@ -50,6 +53,8 @@ class SqlUnitOfWork:
         self.decisions = DecisionRepository(self._session)
         self.audit = AuditLog(self._session)
         self.ticket_forwards = TicketForwardRepository(self._session)
+        self.inbox = InboxRepository(self._session)
+        self.outbox = OutboxRepository(self._session)
         return self
 
     def __exit__(

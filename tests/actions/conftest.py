@@ -9,6 +9,8 @@ from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from handoff.clients.sessions import close_loop_session
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # The actions read handoff.yml when imported; make that independent of the working directory.
@@ -46,8 +48,16 @@ def tracker_from(rasa_domain):
 
 @pytest.fixture
 def run_action(dispatcher, domain):
+    """Run the action in a loop of its own, closing the HTTP session it used (as a server stop)."""
+
+    async def run_and_stop(action, tracker):
+        try:
+            return await action.run(dispatcher, tracker, domain)
+        finally:
+            await close_loop_session()
+
     def run(action, tracker):
-        return asyncio.run(action.run(dispatcher, tracker, domain))
+        return asyncio.run(run_and_stop(action, tracker))
 
     return run
 

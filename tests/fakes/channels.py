@@ -19,8 +19,8 @@ import requests
 from sqlalchemy.orm import sessionmaker
 
 from connectors.whatsapp.channel import signature
+from handoff.store import SqlUnitOfWork
 from handoff.store.channel_models import InboundDelivery
-from handoff.store.channel_repository import ChannelUnitOfWork
 from handoff.store.engine import create_store_engine, session_factory
 from tests.e2e.assistant import RunningAssistant, start_assistant
 from tests.fakes.graph_api import FakeGraphApi
@@ -89,8 +89,8 @@ class ChannelsAssistant:
     def _next_unprocessed(self, conversation_id: str) -> Optional[InboundDelivery]:
         channel = conversation_id.split(":", 1)[0]
         account = {"telegram": f"telegram:{BOT_ID}", "whatsapp": f"whatsapp:{WA_PHONE_ID}"}
-        with ChannelUnitOfWork(self._store) as uow:
-            return uow.inbox.next_unprocessed(account[channel], conversation_id)
+        with SqlUnitOfWork(self._store) as uow:
+            return uow.inbox.oldest_open(account[channel], conversation_id)
 
     @functools.cached_property
     def _store(self) -> sessionmaker:

@@ -2,7 +2,8 @@
 
 Checks the bearer token and the message body shape the documented way and answers
 ``{"messaging_product": "whatsapp", "contacts": [...], "messages": [{"id": "wamid..."}]}``;
-errors come as ``{"error": {"message", "type", "code", "fbtrace_id"}}``. Records every call.
+errors come as ``{"error": {"message", "type", "code", "fbtrace_id"}}``. ``GET
+/v19.0/<phone number id>`` answers the number's profile. Records every call.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ class FakeGraphApi(RecordingServer):
     def answer(self, call: Call) -> Tuple[int, Any]:
         if call.headers.get("Authorization") != f"Bearer {self.token}":
             return 401, graph_error(190, "Invalid OAuth access token")
+        if call.method == "GET":
+            return self._phone_number(call)
         if call.path != f"/{API_VERSION}/{self.phone_number_id}/messages":
             return 404, graph_error(100, "Unknown path")
         body = call.body if isinstance(call.body, dict) else {}
@@ -48,6 +51,23 @@ class FakeGraphApi(RecordingServer):
             "messaging_product": "whatsapp",
             "contacts": [{"input": body["to"], "wa_id": body["to"]}],
             "messages": [{"id": wamid}],
+        }
+
+    def _phone_number(self, call: Call) -> Tuple[int, Any]:
+        if call.path.split("?", 1)[0] != f"/{API_VERSION}/{self.phone_number_id}":
+            return 400, graph_error(
+                100,
+                "Unsupported get request. Object with ID does not exist, cannot be loaded due "
+                "to missing permissions, or does not support this operation.",
+            )
+        return 200, {
+            "verified_name": "Northwind Home",
+            "code_verification_status": "VERIFIED",
+            "display_phone_number": "+1 555-000-1234",
+            "quality_rating": "GREEN",
+            "platform_type": "CLOUD_API",
+            "throughput": {"level": "STANDARD"},
+            "id": self.phone_number_id,
         }
 
     def delivered_to(self, wa_id: str) -> List[Call]:

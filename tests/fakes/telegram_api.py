@@ -2,14 +2,17 @@
 
 ``POST /bot<token>/<method>`` with a JSON body; answers ``{"ok": true, "result": ...}`` like
 the real API, and ``{"ok": false, "error_code": 401, ...}`` for a wrong token or 400 for a
-sendMessage without chat_id/text.
+sendMessage without chat_id/text. ``setWebhook``/``deleteWebhook`` keep the webhook that
+``getWebhookInfo`` reports (https://core.telegram.org/bots/api#webhookinfo); tests set
+``pending_update_count`` and ``last_error`` to what Telegram would report.
 """
 
 from __future__ import annotations
 
 import itertools
+import re
 import time
-from typing import Any, List, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from tests.fakes.recording_server import Call, RecordingServer
 
@@ -20,6 +23,9 @@ class FakeTelegramApi(RecordingServer):
     def __init__(self, token: str) -> None:
         self.token = token
         self._message_ids = itertools.count(100)
+        self.webhook: Dict[str, Any] = {"url": ""}
+        self.pending_update_count = 0
+        self.last_error: Optional[Tuple[int, str]] = None  # (unix time, message)
         super().__init__()
 
     @staticmethod
@@ -33,7 +39,16 @@ class FakeTelegramApi(RecordingServer):
         body = call.body if isinstance(call.body, dict) else {}
         if method == "getMe":
             return 200, {"ok": True, "result": {"id": BOT_ID, "is_bot": True, "username": "nw_bot"}}
-        if method in ("setWebhook", "deleteWebhook", "answerCallbackQuery"):
+        if method == "setWebhook":
+            return self._set_webhook(body)
+        if method == "deleteWebhook":
+            self.webhook = {"url": ""}
+            if body.get("drop_pending_updates"):
+                self.pending_update_count = 0
+            return 200, {"ok": True, "result": True, "description": "Webhook was deleted"}
+        if method == "getWebhookInfo":
+            return 200, {"ok": True, "result": self._webhook_info()}
+        if method == "answerCallbackQuery":
             return 200, {"ok": True, "result": True}
         if method in ("sendMessage", "sendPhoto"):
             if "chat_id" not in body or not (body.get("text") or body.get("photo")):
@@ -56,6 +71,37 @@ class FakeTelegramApi(RecordingServer):
             }
             return 200, {"ok": True, "result": result}
         return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
+
+    def _set_webhook(self, body: Dict[str, Any]) -> Tuple[int, Any]:
+        """The documented checks: an HTTPS URL, a secret of 1-256 ``[A-Za-z0-9_-]``, 1-100."""
+        problem = None
+        if not str(body.get("url") or "").startswith("https://"):
+            problem = "bad webhook: An HTTPS URL must be provided for webhook"
+        elif "secret_token" in body and not re.fullmatch(
+            r"[A-Za-z0-9_-]{1,256}", str(body["secret_token"])
+        ):
+            problem = "secret token contains unallowed characters"
+        elif not 1 <= int(body.get("max_connections", 40)) <= 100:
+            problem = "bad webhook: max_connections must be between 1 and 100"
+        if problem:
+            return 400, {"ok": False, "error_code": 400, "description": f"Bad Request: {problem}"}
+        self.webhook = dict(body)
+        return 200, {"ok": True, "result": True, "description": "Webhook was set"}
+
+    def _webhook_info(self) -> Dict[str, Any]:
+        info: Dict[str, Any] = {
+            "url": self.webhook.get("url", ""),
+            "has_custom_certificate": False,
+            "pending_update_count": self.pending_update_count,
+        }
+        if info["url"]:
+            info["max_connections"] = self.webhook.get("max_connections", 40)
+            if "allowed_updates" in self.webhook:
+                info["allowed_updates"] = self.webhook["allowed_updates"]
+            info["ip_address"] = "203.0.113.7"
+        if self.last_error:
+            info["last_error_date"], info["last_error_message"] = self.last_error
+        return info
 
     def sent_to(self, chat_id: int) -> List[Call]:
         """Successful sendMessage calls to ``chat_id``, in order."""

@@ -17,8 +17,8 @@ from connectors.messaging.outbox import OutboxWorker, RetryPolicy, SendOutcome
 from handoff.desk.events import DeskEvent, LiveEvents
 from handoff.desk.events_redis import FanoutSecretError, RedisFanout, signed_message
 from handoff.store import (
-    ChannelUnitOfWork,
     OutboundMessage,
+    SqlUnitOfWork,
     create_store_engine,
     session_factory,
     upgrade_to_head,
@@ -126,7 +126,7 @@ async def _test_a_killed_replicas_message_is_sent_once_its_lease_ran_out(postgre
         return SendOutcome.ok("1")
 
     survivor = OutboxWorker("telegram", postgres_store, send, FAST)
-    with ChannelUnitOfWork(postgres_store) as uow:  # as if a dead replica leased it
+    with SqlUnitOfWork(postgres_store) as uow:  # as if a dead replica leased it
         message = OutboundMessage(
             channel="telegram",
             conversation_id="telegram:9",

@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 import aio_pika
 import pytest
 
-from handoff.store import ChannelUnitOfWork, create_store_engine, session_factory
+from handoff.store import SqlUnitOfWork, create_store_engine, session_factory
 from tests.fakes.channels import DeskEventStream, telegram_text
 from tests.fakes.telegram_api import BOT_ID
 from tests.replicas.production import (
@@ -165,8 +165,8 @@ def test_a_reply_waits_behind_an_earlier_one_the_other_replica_is_still_retrying
         sessions = session_factory(engine)
 
         def a_is_done() -> bool:  # B takes the next message only when A has none in hand
-            with ChannelUnitOfWork(sessions) as uow:
-                return not uow.inbox.has_unprocessed(f"telegram:{BOT_ID}", conversation)
+            with SqlUnitOfWork(sessions) as uow:
+                return not uow.inbox.has_open(f"telegram:{BOT_ID}", conversation)
 
         wait_for(lambda: answered(a, "Standard delivery"), 90, "A's turn")
         wait_for(a_is_done, 30, "A's turn marked processed")

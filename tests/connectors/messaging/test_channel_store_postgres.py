@@ -20,7 +20,8 @@ from sqlalchemy.orm import sessionmaker
 
 from connectors.messaging.outbox import OutboxWorker, RetryPolicy, SendOutcome
 from handoff.desk.events import DeskEventType, LiveEvents
-from handoff.store import ChannelUnitOfWork, OutboundMessage, OutboundStatus
+from handoff.store import OutboundMessage, OutboundStatus, SqlUnitOfWork
+from handoff.store.models import utc_now
 
 pytestmark = pytest.mark.parametrize("store_engine", ["postgresql"], indirect=True)
 
@@ -30,7 +31,7 @@ MESSAGE = {"action": "message", "text": "where is my parcel?", "metadata": {}, "
 
 
 def _accept(sessions: sessionmaker, key: str, conversation: str = "telegram:42") -> object:
-    with ChannelUnitOfWork(sessions) as uow:
+    with SqlUnitOfWork(sessions) as uow:
         delivery = uow.inbox.accept(BOT, key, conversation, MESSAGE, SENT_AT)
         uow.commit()
     return delivery.id if delivery is not None else None
@@ -61,31 +62,31 @@ def test_a_delivery_is_accepted_once_and_a_redelivery_is_refused(sessions):
     assert isinstance(first, int)
     assert _accept(sessions, "1001") is None  # redelivery, after the first one was committed
     assert isinstance(_accept(sessions, "1002"), int)
-    with ChannelUnitOfWork(sessions) as uow:  # the same update id of another bot is new
+    with SqlUnitOfWork(sessions) as uow:  # the same update id of another bot is new
         assert uow.inbox.accept("telegram:7000002", "1001", "telegram:42", MESSAGE) is not None
         assert uow.inbox.accept("telegram:7000002", "1001", "telegram:42", MESSAGE) is None
         uow.commit()
 
-    with ChannelUnitOfWork(sessions) as uow:
+    with SqlUnitOfWork(sessions) as uow:
         stored = uow.inbox.get(first)
         assert stored is not None and stored.payload == MESSAGE
         assert stored.customer_sent_at == SENT_AT and stored.customer_sent_at.tzinfo is not None
         assert [d.delivery_key for d in uow.inbox.unprocessed(BOT)] == ["1001", "1002"]
-        uow.inbox.mark_processed(first)
+        uow.inbox.complete(first, utc_now())
         uow.commit()
-    with ChannelUnitOfWork(sessions) as uow:
+    with SqlUnitOfWork(sessions) as uow:
         assert [d.delivery_key for d in uow.inbox.unprocessed(BOT)] == ["1002"]
         assert uow.inbox.last_customer_message_at("telegram:42") == SENT_AT
 
 
 def test_a_redelivery_racing_the_original_waits_for_it_then_is_refused(sessions):
     """Neither session sees the other's row; PostgreSQL makes the second wait, then refuses."""
-    with ChannelUnitOfWork(sessions) as original:
+    with SqlUnitOfWork(sessions) as original:
         assert original.inbox.accept(BOT, "2001", "telegram:42", MESSAGE) is not None
         seen: List[object] = []
 
         def redeliver() -> None:
-            with ChannelUnitOfWork(sessions) as racing:
+            with SqlUnitOfWork(sessions) as racing:
                 seen.append(racing.inbox.accept(BOT, "2001", "telegram:42", MESSAGE))
                 racing.commit()
 
@@ -96,44 +97,44 @@ def test_a_redelivery_racing_the_original_waits_for_it_then_is_refused(sessions)
         original.commit()
         racer.join(10)
     assert seen == [None]  # a duplicate, not an error
-    with ChannelUnitOfWork(sessions) as uow:
+    with SqlUnitOfWork(sessions) as uow:
         assert [d.delivery_key for d in uow.inbox.unprocessed(BOT)] == ["2001"]
 
 
 def test_nothing_is_kept_unless_committed(sessions):
-    with ChannelUnitOfWork(sessions) as uow:
+    with SqlUnitOfWork(sessions) as uow:
         uow.inbox.accept(BOT, "3001", "telegram:42", MESSAGE)
         uow.outbox.add(_message("telegram:42", "not sent"))
     with pytest.raises(RuntimeError):
-        with ChannelUnitOfWork(sessions) as uow:
+        with SqlUnitOfWork(sessions) as uow:
             uow.inbox.accept(BOT, "3002", "telegram:42", MESSAGE)
             raise RuntimeError("the webhook failed before committing")
-    with ChannelUnitOfWork(sessions) as uow:
+    with SqlUnitOfWork(sessions) as uow:
         assert uow.inbox.unprocessed(BOT) == []
-        assert uow.outbox.conversations_with_pending("telegram") == []
+        assert uow.outbox.conversations_with_open("telegram") == []
     assert isinstance(_accept(sessions, "3001"), int)  # the key is still free
 
 
 def test_the_outbox_picks_the_oldest_pending_message_per_conversation(sessions):
-    with ChannelUnitOfWork(sessions) as uow:
+    with SqlUnitOfWork(sessions) as uow:
         for conversation, text in [("telegram:2", "b1"), ("telegram:1", "a1"),
                                    ("telegram:2", "b2"), ("telegram:1", "a2")]:  # fmt: skip
             uow.outbox.add(_message(conversation, text))
         uow.commit()
-    with ChannelUnitOfWork(sessions) as uow:
-        assert uow.outbox.conversations_with_pending("telegram") == ["telegram:2", "telegram:1"]
-        first = uow.outbox.next_pending("telegram", "telegram:1")
+    with SqlUnitOfWork(sessions) as uow:
+        assert uow.outbox.conversations_with_open("telegram") == ["telegram:2", "telegram:1"]
+        first = uow.outbox.oldest_open("telegram", "telegram:1")
         assert first is not None and first.text == "a1"
         first.status, first.provider_message_id = OutboundStatus.SENT, "501"
         uow.commit()
-    with ChannelUnitOfWork(sessions) as uow:
-        second = uow.outbox.next_pending("telegram", "telegram:1")
+    with SqlUnitOfWork(sessions) as uow:
+        second = uow.outbox.oldest_open("telegram", "telegram:1")
         assert second is not None and second.text == "a2"
         second.status, second.last_error = OutboundStatus.FAILED, "400: chat not found"
         uow.commit()
-    with ChannelUnitOfWork(sessions) as uow:
-        assert uow.outbox.next_pending("telegram", "telegram:1") is None
-        assert uow.outbox.conversations_with_pending("telegram") == ["telegram:2"]
+    with SqlUnitOfWork(sessions) as uow:
+        assert uow.outbox.oldest_open("telegram", "telegram:1") is None
+        assert uow.outbox.conversations_with_open("telegram") == ["telegram:2"]
         found = uow.outbox.by_provider_id("telegram", "501")
         assert found is not None and found.text == "a1" and found.status == OutboundStatus.SENT
     with sessions() as session:  # the exact lowercase values other tools read
@@ -142,7 +143,7 @@ def test_the_outbox_picks_the_oldest_pending_message_per_conversation(sessions):
     assert [tuple(row) for row in stored] == [
         ("b1", "pending"), ("a1", "sent"), ("b2", "pending"), ("a2", "failed")
     ]  # fmt: skip
-    with ChannelUnitOfWork(sessions) as uow:
+    with SqlUnitOfWork(sessions) as uow:
         earlier = datetime.now(timezone.utc) - timedelta(minutes=5)
         assert uow.outbox.sent_since("telegram", "telegram:1", "bot", earlier)
         assert not uow.outbox.sent_since("telegram", "telegram:1", "agent", earlier)

@@ -10,8 +10,8 @@ from alembic.migration import MigrationContext
 from connectors.messaging.inbound import ESCAPE_PREFIX, escape_customer_text, mask, media_turn_text
 from connectors.messaging.outbox import RetryPolicy
 from connectors.whatsapp.channel import signature
-from handoff.store import ChannelUnitOfWork, create_store_engine, session_factory, upgrade_to_head
-from handoff.store.models import metadata
+from handoff.store import SqlUnitOfWork, create_store_engine, session_factory, upgrade_to_head
+from handoff.store.models import metadata, utc_now
 
 
 def test_whatsapp_signature_known_answer():
@@ -56,20 +56,20 @@ def test_inbox_accepts_a_delivery_once_and_keeps_the_unit_of_work_usable(tmp_pat
     engine = create_store_engine(f"sqlite:///{tmp_path / 'store.db'}")
     upgrade_to_head(engine)
     sessions = session_factory(engine)
-    with ChannelUnitOfWork(sessions) as uow:
+    with SqlUnitOfWork(sessions) as uow:
         first = uow.inbox.accept("telegram:1", "42", "telegram:9", {"action": "message"})
         again = uow.inbox.accept("telegram:1", "42", "telegram:9", {"action": "message"})
         other_bot = uow.inbox.accept("telegram:2", "42", "telegram:9", {"action": "message"})
         uow.commit()
     assert first is not None and again is None and other_bot is not None
-    with ChannelUnitOfWork(sessions) as uow:
+    with SqlUnitOfWork(sessions) as uow:
         assert first is not None
         assert [d.id for d in uow.inbox.unprocessed("telegram:1")] == [first.id]
-        uow.inbox.mark_processed(first.id)
+        uow.inbox.complete(first.id, utc_now())
         uow.commit()
-    with ChannelUnitOfWork(sessions) as uow:
+    with SqlUnitOfWork(sessions) as uow:
         assert uow.inbox.unprocessed("telegram:1") == []
         # rolled back: nothing committed leaves the block
         uow.inbox.accept("telegram:1", "43", "telegram:9", {"action": "message"})
-    with ChannelUnitOfWork(sessions) as uow:
+    with SqlUnitOfWork(sessions) as uow:
         assert uow.inbox.unprocessed("telegram:1") == []

@@ -21,14 +21,14 @@ from sqlalchemy.orm import sessionmaker
 from connectors.messaging import outbox
 from connectors.messaging.outbox import OutboxWorker, RetryPolicy, SendOutcome
 from handoff.desk.events import DeskEventType, LiveEvents
-from handoff.store import ChannelUnitOfWork, OutboundMessage, OutboundStatus
+from handoff.store import OutboundMessage, OutboundStatus, SqlUnitOfWork
 from handoff.store.channel_models import OutboundOrigin
 
 REQUEST = {"method": "sendMessage", "body": {"chat_id": 42, "text": "Delivery takes 3-5 days."}}
 
 
 def _row(sessions: sessionmaker, message_id: int) -> OutboundMessage:
-    with ChannelUnitOfWork(sessions) as uow:
+    with SqlUnitOfWork(sessions) as uow:
         row = uow.outbox.get(message_id)
         assert row is not None
         return row

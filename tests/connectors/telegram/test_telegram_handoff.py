@@ -2,7 +2,7 @@
 
 import pytest
 
-from handoff.store import ChannelUnitOfWork, OutboundMessage, create_store_engine, session_factory
+from handoff.store import OutboundMessage, SqlUnitOfWork, create_store_engine, session_factory
 from tests.fakes.channels import DeskEventStream, telegram_photo, telegram_text, wait_until
 from tests.fakes.telegram_api import BOT_ID
 
@@ -87,7 +87,7 @@ def test_redelivery_after_a_restart_is_ignored_and_accepted_work_survives_it(cha
         sessions = session_factory(
             create_store_engine(f"sqlite:///{channels.workdir / 'handoff.db'}")
         )
-        with ChannelUnitOfWork(sessions) as uow:
+        with SqlUnitOfWork(sessions) as uow:
             uow.inbox.accept(
                 f"telegram:{BOT_ID}",
                 "999000111",

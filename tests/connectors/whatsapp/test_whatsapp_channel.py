@@ -5,7 +5,7 @@ import time
 import pytest
 import requests
 
-from handoff.store import ChannelUnitOfWork, OutboundStatus, create_store_engine, session_factory
+from handoff.store import OutboundStatus, SqlUnitOfWork, create_store_engine, session_factory
 from tests.fakes.channels import (
     REENGAGE_TEMPLATE,
     WA_VERIFY,
@@ -32,7 +32,7 @@ def _users(channels, wa_id):
 
 def _outbox(channels, wa_id):
     sessions = session_factory(create_store_engine(f"sqlite:///{channels.workdir / 'handoff.db'}"))
-    with ChannelUnitOfWork(sessions) as uow:
+    with SqlUnitOfWork(sessions) as uow:
         from sqlalchemy import select
 
         from handoff.store import OutboundMessage

@@ -1,12 +1,26 @@
+import asyncio
 import time
 from datetime import datetime, timezone
 
+import aiohttp
 import pytest
 
 from handoff.clients.desk_api import DeskClient, DeskUnavailable, QueuedHandoff
+from handoff.clients.errors import ApiError
 from handoff.context import build_context_package
 from handoff.reasons import HandoffReason
 from tests.fake_desk import FakeDesk, closed_port_url
+
+
+def open_handoff(url, token, timeout, package):
+    """Submit ``package`` through a session of the test's own, in a loop of its own."""
+
+    async def submit():
+        async with aiohttp.ClientSession() as session:
+            client = DeskClient(url, token, timeout=timeout, session=session)
+            return await client.open_handoff(package)
+
+    return asyncio.run(submit())
 
 
 @pytest.fixture
@@ -30,7 +44,7 @@ def package():
 
 def test_submits_the_package_with_the_token_and_reads_the_queue_position(package):
     with FakeDesk() as desk:
-        queued = DeskClient(desk.url + "/", "s3cret-token", timeout=2).open_handoff(package)
+        queued = open_handoff(desk.url + "/", "s3cret-token", 2, package)
 
     assert queued == QueuedHandoff(
         handoff_id="h-0001", status="queued", queue_position=3, created=True
@@ -47,7 +61,7 @@ def test_submits_the_package_with_the_token_and_reads_the_queue_position(package
 def test_an_already_open_handoff_is_reported_as_not_created(package):
     reply = {"id": "h-0001", "status": "assigned", "queue_position": None, "created": False}
     with FakeDesk(status=200, reply=reply) as desk:
-        queued = DeskClient(desk.url, "t", timeout=2).open_handoff(package)
+        queued = open_handoff(desk.url, "t", 2, package)
 
     assert queued == QueuedHandoff("h-0001", "assigned", None, created=False)
 
@@ -56,15 +70,16 @@ def test_an_already_open_handoff_is_reported_as_not_created(package):
 def test_an_error_answer_is_desk_unavailable_with_its_status(package, status):
     with FakeDesk(status=status, reply={"error": "database is locked"}) as desk:
         with pytest.raises(DeskUnavailable, match=f"answered {status}") as error:
-            DeskClient(desk.url, "t", timeout=2).open_handoff(package)
+            open_handoff(desk.url, "t", 2, package)
 
     assert error.value.status == status
     assert "database is locked" in str(error.value)
+    assert isinstance(error.value, ApiError) and "database is locked" in error.value.reason
 
 
 def test_a_refused_connection_is_desk_unavailable(package):
     with pytest.raises(DeskUnavailable, match="unreachable: ConnectionError") as error:
-        DeskClient(closed_port_url(), "t", timeout=2).open_handoff(package)
+        open_handoff(closed_port_url(), "t", 2, package)
 
     assert error.value.status is None
 
@@ -73,7 +88,7 @@ def test_a_slow_desk_times_out_within_the_configured_time(package):
     with FakeDesk(delay=10) as desk:
         started = time.monotonic()
         with pytest.raises(DeskUnavailable, match="unreachable: ReadTimeout"):
-            DeskClient(desk.url, "t", timeout=0.5).open_handoff(package)
+            open_handoff(desk.url, "t", 0.5, package)
         waited = time.monotonic() - started
 
     assert waited < 1.5

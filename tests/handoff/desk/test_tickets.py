@@ -1,7 +1,8 @@
 """Offline tickets copied to an external help desk, once, on SQLite and PostgreSQL."""
 
-from concurrent.futures import ThreadPoolExecutor
+import asyncio
 
+import aiohttp
 import pytest
 
 from handoff.clients.helpdesk import HelpdeskClient
@@ -35,11 +36,21 @@ def zendesk():
     desk.stop()
 
 
-def _client(helpdesk, kind=HelpdeskKind.ZENDESK, token="zd-secret"):
-    settings = HelpdeskSettings(
+def _settings(helpdesk, kind=HelpdeskKind.ZENDESK):
+    return HelpdeskSettings(
         kind=kind, url=helpdesk.url, token_env="UNUSED", email="agent@northwind.example"
     )
-    return HelpdeskClient(settings, token=token)
+
+
+def forward(unit_of_work, helpdesk, handoff_id, kind=HelpdeskKind.ZENDESK, token="zd-secret"):
+    """Forward through a client on a session of the test's own, in a loop of its own."""
+
+    async def run():
+        async with aiohttp.ClientSession() as session:
+            client = HelpdeskClient(_settings(helpdesk, kind), token=token, session=session)
+            return await forward_ticket(unit_of_work, client, handoff_id)
+
+    return asyncio.run(run())
 
 
 def _ticket(unit_of_work, conversation="telegram:42", ticket=True):
@@ -60,7 +71,7 @@ def _ticket(unit_of_work, conversation="telegram:42", ticket=True):
 def test_a_ticket_is_created_in_the_help_desk_with_the_whole_context(unit_of_work, zendesk):
     handoff_id = _ticket(unit_of_work)
 
-    view = forward_ticket(unit_of_work, _client(zendesk), handoff_id)
+    view = forward(unit_of_work, zendesk, handoff_id)
 
     assert (view.status, view.external_id, view.attempts) == ("sent", "35436", 1)
     (call,) = zendesk.calls
@@ -80,10 +91,15 @@ def test_a_ticket_is_created_in_the_help_desk_with_the_whole_context(unit_of_wor
 
 def test_a_ticket_is_forwarded_once_however_often_it_is_asked(unit_of_work, zendesk):
     handoff_id = _ticket(unit_of_work)
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        views = list(
-            pool.map(lambda _: forward_ticket(unit_of_work, _client(zendesk), handoff_id), range(8))
-        )
+
+    async def eight_at_once():
+        async with aiohttp.ClientSession() as session:
+            client = HelpdeskClient(_settings(zendesk), token="zd-secret", session=session)
+            return await asyncio.gather(
+                *(forward_ticket(unit_of_work, client, handoff_id) for _ in range(8))
+            )
+
+    views = asyncio.run(eight_at_once())  # the store work of each runs in its own thread
 
     assert len(zendesk.calls) == 1
     assert {view.external_id for view in views if view.status == "sent"} <= {"35436"}
@@ -92,11 +108,11 @@ def test_a_ticket_is_forwarded_once_however_often_it_is_asked(unit_of_work, zend
 def test_a_refused_ticket_is_failed_with_the_reason_and_can_be_retried(unit_of_work, zendesk):
     handoff_id = _ticket(unit_of_work)
 
-    failed = forward_ticket(unit_of_work, _client(zendesk, token="wrong"), handoff_id)
+    failed = forward(unit_of_work, zendesk, handoff_id, token="wrong")
     assert failed.status == "failed"
     assert "401" in failed.last_error
 
-    retried = forward_ticket(unit_of_work, _client(zendesk), handoff_id)
+    retried = forward(unit_of_work, zendesk, handoff_id)
     assert (retried.status, retried.attempts) == ("sent", 2)
     assert retried.last_error is None
     assert len(zendesk.calls) == 2
@@ -106,9 +122,7 @@ def test_freshdesk_gets_its_own_shape(unit_of_work):
     freshdesk = FakeHelpdesk("fd-key", "X")
     try:
         handoff_id = _ticket(unit_of_work)
-        view = forward_ticket(
-            unit_of_work, _client(freshdesk, HelpdeskKind.FRESHDESK, "fd-key"), handoff_id
-        )
+        view = forward(unit_of_work, freshdesk, handoff_id, HelpdeskKind.FRESHDESK, "fd-key")
     finally:
         freshdesk.stop()
 
@@ -124,7 +138,7 @@ def test_an_unreachable_help_desk_is_a_failure_not_a_crash(unit_of_work, zendesk
     handoff_id = _ticket(unit_of_work)
     zendesk.stop()
 
-    view = forward_ticket(unit_of_work, _client(zendesk), handoff_id)
+    view = forward(unit_of_work, zendesk, handoff_id)
 
     assert view.status == "failed"
     assert "unreachable" in view.last_error
@@ -134,5 +148,5 @@ def test_live_chats_are_not_forwarded(unit_of_work, zendesk):
     handoff_id = _ticket(unit_of_work, ticket=False)
 
     with pytest.raises(Conflict, match="not a ticket"):
-        forward_ticket(unit_of_work, _client(zendesk), handoff_id)
+        forward(unit_of_work, zendesk, handoff_id)
     assert zendesk.calls == []

@@ -83,7 +83,7 @@ def write_credentials(project_credentials: Path, target: Path, env: Dict[str, st
     credentials.update(channels)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(
-        "# Written by `make run` (ops/channels.py): credentials.yml plus the enabled channels.\n"
+        "# Written by `make run` (ops.channels): credentials.yml plus the enabled channels.\n"
         + yaml.safe_dump(credentials, sort_keys=False)
     )
     return [name for name, (path, _, _) in CHANNELS.items() if path in channels]

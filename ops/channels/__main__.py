@@ -1,0 +1,7 @@
+"""``python -m ops.channels``: see :mod:`ops.channels.cli`."""
+
+import sys
+
+from ops.channels.cli import main
+
+sys.exit(main())

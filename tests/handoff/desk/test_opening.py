@@ -1,0 +1,183 @@
+"""Opening a handoff: one plan (reason, topic, route), one way into the store, for every caller."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Dict, List, Optional
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from handoff.desk import opening
+from handoff.desk.opening import DEFAULT_REASON, HandoffRequest, plan_handoff
+from handoff.reasons import HandoffReason
+from handoff.settings import load_settings
+from handoff.store import HandoffStatus
+from tests.handoff.desk_people import add_team
+
+TUESDAY_MORNING = datetime(2026, 11, 24, 10, 30, tzinfo=ZoneInfo("Europe/Berlin"))
+SATURDAY_EVENING = datetime(2026, 11, 28, 19, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+ROUTING = load_settings().routing  # the bundled handoff.yml, as the composition root reads it
+
+
+def topic(value: str) -> Dict[str, Any]:
+    return {"name": "topic", "value": value}
+
+
+def intent(name: str) -> Dict[str, Any]:
+    return {"name": "intent", "value": {"name": name, "confidence": 0.9}}
+
+
+def request(
+    reason: Any = None,
+    signals: Optional[List[Dict[str, Any]]] = None,
+    latest_intent: Optional[str] = None,
+    metadata: Optional[Dict[str, Any]] = None,
+    **options: Any,
+) -> HandoffRequest:
+    slots = {"handoff_reason": reason, "handoff_signals": signals}
+    latest: Dict[str, Any] = {"text": "hello", "metadata": metadata or {}}
+    if latest_intent:
+        latest["intent"] = {"name": latest_intent, "confidence": 0.9}
+    return HandoffRequest(
+        conversation_id=options.pop("conversation_id", "c1"),
+        events=[],
+        slots=slots,
+        latest_message=latest,
+        channel="telegram",
+        **options,
+    )
+
+
+@pytest.mark.parametrize(
+    "slot, expected",
+    [
+        ("explicit_request", HandoffReason.EXPLICIT_REQUEST),
+        ("sensitive_topic", HandoffReason.SENSITIVE_TOPIC),
+        ("low_confidence", HandoffReason.LOW_CONFIDENCE),
+        (None, HandoffReason.LOW_CONFIDENCE),  # no decision: the action server never ran
+        ("", HandoffReason.LOW_CONFIDENCE),
+        ("a person please", HandoffReason.LOW_CONFIDENCE),  # not a reason code
+    ],
+)
+def test_the_reason_is_the_slot_else_the_one_default(slot, expected) -> None:
+    plan = plan_handoff(request(reason=slot), ROUTING, TUESDAY_MORNING)
+
+    assert plan.reason is expected
+    assert DEFAULT_REASON is HandoffReason.LOW_CONFIDENCE
+    assert plan.why[0].startswith("reason" if expected.value == slot else "no valid")
+    assert plan.evidence["handoff_reason"] == slot
+
+
+@pytest.mark.parametrize(
+    "signals, latest_intent, expected_topic, team, source",
+    [
+        # the decision's topic signal wins over everything else
+        ([intent("human_handoff"), topic("refund_request")], "inform", "refund_request",
+         "billing", "decision"),
+        # a phrase topic routing does not know goes to the default team
+        ([topic("legal")], "refund_request", "legal", "general", "decision"),
+        # no topic signal: the intent the decision fired on
+        ([intent("cancel_account")], "deny", "cancel_account", "retention", "decision"),
+        # no decision at all (action server down): the latest message's intent
+        ([], "refund_request", "refund_request", "billing", "latest message"),
+        (None, "enterprise_pricing", "enterprise_pricing", "sales", "latest message"),
+        (None, None, None, "general", "no topic"),
+    ],
+)  # fmt: skip
+def test_the_topic_comes_from_the_decision_else_the_latest_message(
+    signals, latest_intent, expected_topic, team, source
+) -> None:
+    plan = plan_handoff(
+        request("explicit_request", signals, latest_intent), ROUTING, TUESDAY_MORNING
+    )
+
+    assert plan.topic == expected_topic
+    assert plan.route.team == plan.route_info.team == team
+    assert source in plan.why[1]
+
+
+@pytest.mark.parametrize(
+    "reason, signals, metadata, at, route",
+    [
+        ("explicit_request", None, {}, TUESDAY_MORNING,
+         {"team": "general", "queue": "standard", "priority": 0, "language": "en", "open": True}),
+        ("sensitive_topic", [topic("refund_request")], {"customer_tier": "enterprise"},
+         TUESDAY_MORNING,
+         {"team": "billing", "queue": "senior", "priority": 3, "language": "en", "open": True}),
+        ("sensitive_topic", [topic("account_security")], {"language": "de"}, TUESDAY_MORNING,
+         {"team": "general", "queue": "standard", "priority": 2, "language": "de", "open": True}),
+        ("high_value", None, {}, TUESDAY_MORNING,
+         {"team": "sales", "queue": "standard", "priority": 0, "language": "en", "open": True}),
+        ("explicit_request", None, {}, SATURDAY_EVENING,
+         {"team": "general", "queue": "standard", "priority": 0, "language": "en",
+          "open": False, "back_at": "Monday 30 November at 09:00 (CET)"}),
+    ],
+)  # fmt: skip
+def test_the_route_is_routing_at_now(reason, signals, metadata, at, route) -> None:
+    plan = plan_handoff(request(reason, signals, metadata=metadata), ROUTING, at)
+
+    got = plan.route_info.dict(include=set(route))
+    assert got == route
+    assert plan.route.contact == ROUTING.team(route["team"]).contact
+    assert plan.why[2:] == tuple(plan.route.why)
+
+
+def test_planning_is_pure() -> None:
+    asked = request("sensitive_topic", [topic("refund_request")], "inform", {"language": "de"})
+    first = plan_handoff(asked, ROUTING, TUESDAY_MORNING)
+
+    assert plan_handoff(asked, ROUTING, TUESDAY_MORNING) == first
+    assert asked.slots["handoff_signals"] == [topic("refund_request")]
+
+
+def test_the_package_carries_the_plan_and_the_extra_signals() -> None:
+    down = {"name": "action_server_unavailable", "value": True}
+    asked = request(None, [intent("refund_request")], "refund_request", extra_signals=(down,))
+    plan = plan_handoff(asked, ROUTING, TUESDAY_MORNING)
+    package = opening.build_package(asked, plan, TUESDAY_MORNING)
+
+    assert package.reason is HandoffReason.LOW_CONFIDENCE
+    assert [s.dict() for s in package.signals] == [intent("refund_request"), down]
+    assert package.route == plan.route_info
+    assert (package.channel, package.created_at) == ("telegram", TUESDAY_MORNING)
+
+
+@pytest.fixture
+def teams(unit_of_work):
+    with unit_of_work() as uow:
+        for name in ROUTING.teams:
+            add_team(uow, name)
+    return unit_of_work
+
+
+@pytest.mark.parametrize(
+    "at, status",
+    [(TUESDAY_MORNING, HandoffStatus.QUEUED), (SATURDAY_EVENING, HandoffStatus.TICKET)],
+)
+def test_open_handoff_stores_what_was_planned(teams, at, status) -> None:
+    asked = request("sensitive_topic", [topic("refund_request")], metadata={"language": "fr"})
+    with teams() as uow:
+        done = opening.open_handoff(uow, asked, ROUTING, at)
+        stored = uow.handoffs.get(done.opened.handoff_id)
+
+    assert done.opened.created is True
+    assert HandoffStatus(stored.status) is status
+    assert (stored.reason, stored.team, stored.priority) == ("sensitive_topic", "billing", 1)
+    assert (stored.channel, stored.language) == ("telegram", "fr")
+    assert stored.context["route"]["team"] == "billing"
+    assert stored.context["signals"] == [topic("refund_request")]
+
+
+def test_a_package_without_a_route_opens_for_no_team_in_its_language(teams) -> None:
+    asked = request("frustration", metadata={"language": "es"})
+    plan = plan_handoff(asked, ROUTING, TUESDAY_MORNING)
+    package = opening.build_package(asked, plan, TUESDAY_MORNING).copy(update={"route": None})
+    with teams() as uow:
+        opened = opening.open_package(uow, package)
+        again = opening.open_package(uow, package)
+        stored = uow.handoffs.get(opened.handoff_id)
+
+    assert (opened.created, again.created, again.handoff_id) == (True, False, opened.handoff_id)
+    assert (stored.team, stored.priority, stored.language) == (None, 0, "es")
+    assert HandoffStatus(stored.status) is HandoffStatus.QUEUED
