@@ -176,6 +176,7 @@ class MessagingInput(InputChannel):
         """
         services = server_services()  # the process's composition root (connectors.services)
         self.events = services.events
+        self.metrics = services.channel_metrics
         self.routing = services.settings.routing
         self._sessions = services.store(self.store_url)
         owner = new_owner_id()
@@ -219,6 +220,7 @@ class MessagingInput(InputChannel):
             return json_response({"status": "ok"})
 
         @webhook.post("/webhook")
+        @services.channel_metrics.timed_webhook(self.name())
         async def receive(request: Request) -> HTTPResponse:
             problem = self.authenticate(request)
             if problem is not None:
@@ -381,6 +383,7 @@ class MessagingInput(InputChannel):
         # A press of the person button is the explicit request, read without the NLU; with
         # a person already there it is relayed as the words the customer sees.
         text = turn["text"] if live is not None else self.person_button.rasa_text(turn["text"])
+        timed = self.metrics.bot_turn(self.name()) if live is None and self.metrics else None
         await on_new_message(
             UserMessage(
                 text,
@@ -401,6 +404,8 @@ class MessagingInput(InputChannel):
                 events=self.events,
             )
             return
+        if timed is not None:
+            await timed.done(app.ctx.agent, conversation_id, message_id)
         if getattr(output, "queued", 0) == 0:  # a turn that said something did not fail
             await hand_over_if_actions_failed(
                 app.ctx.agent,
