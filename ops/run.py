@@ -1,6 +1,8 @@
 """``make run``: the whole assistant on one machine, with embedded defaults.
 
-Trains the model if data/config/domain changed (see :mod:`ops.model`), then starts
+Checks the configuration first (``python -m ops.check --offline``: handoff.yml, the
+credentials and endpoints, the environment variables they name) and stops on any problem.
+Then trains the model if data/config/domain changed (see :mod:`ops.model`), then starts
 
 - the action server (``rasa run actions``) on ``ACTION_PORT`` (5055), and
 - the Rasa server (``rasa run --enable-api``) on ``RASA_PORT`` (5005) with the REST channel,
@@ -36,7 +38,9 @@ from typing import AbstractSet, Dict, List
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from handoff.settings import DEFAULT_SETTINGS_PATH, SETTINGS_ENV
 from ops.channels import webhook_lines, write_credentials
+from ops.check import offline_problems
 from ops.model import PROJECT_ROOT, ensure_model
 
 DATA_DIR = PROJECT_ROOT / "var"
@@ -145,16 +149,33 @@ def _stop_on_sigterm(signum: int, frame: object) -> None:
     raise KeyboardInterrupt  # same clean shutdown as Ctrl-C
 
 
+def configuration_problems(env: Dict[str, str], credentials: Path) -> List[str]:
+    """Return ``ops.check``'s offline problems with what ``make run`` starts, as lines."""
+    settings = Path(env.get(SETTINGS_ENV) or PROJECT_ROOT / DEFAULT_SETTINGS_PATH)
+    problems = offline_problems(settings, credentials, PROJECT_ROOT / "endpoints.yml", env)
+    return [f"  {problem}" for problem in problems]
+
+
 def main() -> int:
-    """Start both servers and supervise them until Ctrl-C."""
-    model = ensure_model()
+    """Check the configuration, then start both servers and supervise them until Ctrl-C."""
     DATA_DIR.mkdir(exist_ok=True)
     env = launch_environment(dict(os.environ))
     generated = generated_secrets(dict(os.environ))
-    # Telegram/WhatsApp are on when their variables are set (ops/channels.py).
+    # Telegram/WhatsApp are on when their variables are set (ops.channels).
     channels_file = DATA_DIR / "credentials.yml"
     write_credentials(PROJECT_ROOT / "credentials.yml", channels_file, env)
     env["RASA_CREDENTIALS"] = str(channels_file)
+    problems = configuration_problems(env, channels_file)
+    if problems:
+        print(
+            "error: not starting; fix these first (var/credentials.yml is credentials.yml plus "
+            "the TELEGRAM_*/WHATSAPP_* channels):",
+            *problems,
+            sep="\n",
+            file=sys.stderr,
+        )
+        return 1
+    model = ensure_model()
     admin = desk_admin_line(env)
     processes: Dict[str, subprocess.Popen] = {}
     signal.signal(signal.SIGTERM, _stop_on_sigterm)

@@ -29,15 +29,12 @@ from ops.model import PROJECT_ROOT
 def offline_problems(
     settings: Path, credentials: Path, endpoints: Path, env: Mapping[str, str]
 ) -> List[Problem]:
-    """Return what is wrong in the files and the environment, without any network call."""
-    return _offline(settings, credentials, endpoints, env).problems
+    """Return what is wrong in the files and the environment, without any network call.
 
-
-def _offline(settings: Path, credentials: Path, endpoints: Path, env: Mapping[str, str]) -> Report:
-    report = check_settings(settings, env)
-    report.extend(check_credentials(credentials, env).report)
-    report.extend(check_endpoints(endpoints, env).report)
-    return report
+    ``make run`` calls this before it trains or starts anything.
+    """
+    paths = (relative(settings), relative(credentials), relative(endpoints))
+    return run(*paths, env, reach=False).problems
 
 
 def run(
@@ -84,9 +81,9 @@ def main(argv: Optional[List[str]] = None, env: Optional[Mapping[str, str]] = No
         environment.get(SETTINGS_ENV) or PROJECT_ROOT / DEFAULT_SETTINGS_PATH
     )
     report = run(
-        _relative(settings),
-        _relative(args.credentials),
-        _relative(args.endpoints),
+        relative(settings),
+        relative(args.credentials),
+        relative(args.endpoints),
         environment,
         reach=not args.offline,
         online=args.online,
@@ -99,7 +96,7 @@ def main(argv: Optional[List[str]] = None, env: Optional[Mapping[str, str]] = No
     return 0
 
 
-def _relative(path: Path) -> Path:
+def relative(path: Path) -> Path:
     """Return ``path`` relative to the working directory when inside it (shorter problems)."""
     try:
         return path.resolve().relative_to(Path.cwd())

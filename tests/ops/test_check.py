@@ -189,9 +189,17 @@ def test_offline_skips_the_network(deployment, capsys) -> None:
     )  # fmt: skip
 
 
-def test_the_project_files_pass_offline_with_make_runs_environment() -> None:
-    from ops.run import launch_environment
+def test_make_run_checks_what_it_starts_and_stops_on_a_problem(tmp_path) -> None:
+    from ops.channels import write_credentials
+    from ops.run import configuration_problems, launch_environment
 
-    env = launch_environment({})
-    files = [PROJECT_ROOT / name for name in ("handoff.yml", "credentials.yml", "endpoints.yml")]
-    assert offline_problems(*files, env) == []
+    env = launch_environment({"TELEGRAM_TOKEN": "1:x", "TELEGRAM_SECRET_TOKEN": "s"})
+    credentials = tmp_path / "credentials.yml"
+    write_credentials(PROJECT_ROOT / "credentials.yml", credentials, env)
+    assert configuration_problems(env, credentials) == []
+
+    (tmp_path / "handoff.yml").write_text("routing:\n  teams: [\n")
+    env["HANDOFF_SETTINGS"] = str(tmp_path / "handoff.yml")
+    assert configuration_problems(env, credentials) == [
+        f"  {tmp_path}/handoff.yml: (file): not valid YAML at line 3"
+    ]
