@@ -161,9 +161,9 @@ def test_a_good_deployment_passes(deployment, capsys) -> None:
     assert check(deployment, SECRETS) == 0, capsys.readouterr().out
     out = capsys.readouterr().out
     assert out.startswith("OK: ")
-    for reached in ("tracker store reached", "lock store reached", "event broker reached",
-                    "action server reached", "handoff store reached", "desk events reached"):  # fmt: skip
-        assert reached in out
+    services = ["tracker store", "lock store", "event broker", "action server", "handoff store"]
+    for service in [*services, "desk events"]:
+        assert f"{service} reached" in out
     assert "pg-secret" not in out
 
 
@@ -203,3 +203,38 @@ def test_make_run_checks_what_it_starts_and_stops_on_a_problem(tmp_path) -> None
     assert configuration_problems(env, credentials) == [
         f"  {tmp_path}/handoff.yml: (file): not valid YAML at line 3"
     ]
+
+
+def test_online_checks_the_channel_apis(deployment, capsys) -> None:
+    from tests.fakes.graph_api import FakeGraphApi
+    from tests.fakes.telegram_api import FakeTelegramApi
+
+    bot, graph = FakeTelegramApi("7000001:AAH-online"), FakeGraphApi("EAAG-online", "1065")
+    channels = {
+        "connectors.telegram.TelegramInput": {
+            "access_token": "7000001:AAH-online", "secret_token": "s", "api_url": bot.url,
+        },
+        "connectors.whatsapp.WhatsAppInput": {
+            "access_token": "${WA_TOKEN}", "phone_number_id": "1065", "app_secret": "a",
+            "verify_token": "v", "api_url": graph.api_url,
+        },
+    }  # fmt: skip
+    edit(deployment / "credentials.yml", lambda data: data.update(channels))
+    try:
+        assert check(deployment, {**SECRETS, "WA_TOKEN": "EAAG-wrong"}, "--online") == 1
+        out = capsys.readouterr().out
+        assert out.splitlines() == [
+            f"{deployment}/credentials.yml: connectors.telegram.TelegramInput: no webhook "
+            "registered: python -m ops.channels register telegram --url https://...",
+            f"{deployment}/credentials.yml: connectors.whatsapp.WhatsAppInput.access_token: the "
+            "Graph API refused it (190: Invalid OAuth access token)",
+        ]
+        assert "EAAG-wrong" not in out and "AAH-online" not in out
+
+        bot.webhook = {"url": "https://bot.example.com/webhooks/telegram/webhook"}
+        assert check(deployment, {**SECRETS, "WA_TOKEN": "EAAG-online"}, "--online") == 0
+        out = capsys.readouterr().out
+        assert "Telegram Bot API accepts the token" in out and "WhatsApp Graph API accepts" in out
+    finally:
+        bot.stop()
+        graph.stop()
