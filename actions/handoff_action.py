@@ -109,7 +109,9 @@ class ActionHandoff(Action):
         """
         latest = dict(tracker.latest_message or {})
         if not latest.get("metadata"):
-            said = next((e for e in reversed(tracker.events) if e.get("event") == "user"), {})
+            said: Dict[str, Any] = next(
+                (e for e in reversed(tracker.events) if e.get("event") == "user"), {}
+            )
             latest["metadata"] = said.get("metadata") or {}
         return HandoffRequest(
             conversation_id=tracker.sender_id,

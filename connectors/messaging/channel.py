@@ -52,7 +52,7 @@ from sanic.response import json as json_response
 from connectors.bridge import MEDIA_METADATA_KEY, relay_analysis, relay_incoming
 from connectors.messaging.button_payloads import DomainButtons, screen_presses
 from connectors.messaging.fallback import hand_over_if_actions_failed
-from connectors.messaging.inbound import InboundTurn, MalformedDelivery, mask
+from connectors.messaging.inbound import InboundTurn, MalformedDelivery
 from connectors.messaging.latency import ChannelMetrics
 from connectors.messaging.outbox import (
     DEFAULT_RETRY,

@@ -120,5 +120,3 @@ def settled(assistant: RunningAssistant, before: Samples, turns: int) -> Samples
 
     wait_for(counted, 30, "bot turns counted")
     return latest[-1]
-
-
