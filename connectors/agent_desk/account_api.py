@@ -21,8 +21,8 @@ from connectors.agent_desk.http import DeskContext, desk_call, json_body
 from handoff.analytics import build_report, learn_next_csv, parse_period
 from handoff.desk import accounts as agents
 from handoff.desk import admin as desk_admin
+from handoff.desk import attendance
 from handoff.desk import records as desk_records
-from handoff.desk import service as desk_service
 from handoff.desk.accounts import Principal
 from handoff.desk.bodies import Credentials, PresenceChange, parse_body
 from handoff.desk.errors import InvalidField, NotAllowed
@@ -48,7 +48,7 @@ def register_account_routes(desk: Blueprint, ctx: DeskContext) -> None:
         def enter() -> Dict[str, Any]:
             with ctx.unit_of_work() as uow:
                 verify = ctx.login_executor.verify  # Argon2 in the login process
-                token, agent, teams = desk_service.log_in(
+                token, agent, teams = attendance.log_in(
                     uow, username, password, verify=verify, now=ctx.clock()
                 )
                 return {"token": token, "agent": agents.agent_view(agent, teams)}
@@ -64,7 +64,7 @@ def register_account_routes(desk: Blueprint, ctx: DeskContext) -> None:
     async def logout(request: Request) -> HTTPResponse:
         principal: Principal = request.ctx.principal
         token = request_token(request)
-        await ctx.run(lambda uow: desk_service.log_out(uow, principal, token, now=ctx.clock()))
+        await ctx.run(lambda uow: attendance.log_out(uow, principal, token, now=ctx.clock()))
         answer = json({"status": "logged out"})
         set_events_cookie(request, answer, None)
         return answer
@@ -82,7 +82,7 @@ def register_account_routes(desk: Blueprint, ctx: DeskContext) -> None:
         status = parse_body(PresenceChange, json_body(request)).status
 
         def change(uow: Any) -> Dict[str, Any]:
-            return desk_service.change_presence(uow, principal, status, now=ctx.clock())
+            return attendance.change_presence(uow, principal, status, now=ctx.clock())
 
         return json(await ctx.run(change))
 
@@ -110,7 +110,7 @@ def register_account_routes(desk: Blueprint, ctx: DeskContext) -> None:
         own = request_token(request) if principal.id == agent_id else None
 
         def change(uow: Any) -> Dict[str, Any]:
-            return desk_service.update_agent(
+            return attendance.update_agent(
                 uow, principal, agent_id, changes, caller_token=own, now=ctx.clock()
             )
 

@@ -5,9 +5,8 @@ audit-log row), so the result it returns is already in the store. Times default 
 pass ``now``. Who may do what is checked here too (``Principal``), so every entry point — the
 HTTP API, the CLI, tests — obeys the same rules.
 
-Who is at the desk decides who is offered the queue, so the people rules live here too: logging
-in and out, a presence change and any change to an agent re-offer the waiting handoffs of the
-agent's teams (``desk_routing.refresh_offers``), whichever entry point made the change.
+Who is at the desk decides who is offered the queue: logging in and out, presence and agent
+changes live in :mod:`handoff.desk.attendance`, which re-offers the waiting handoffs.
 
 Lifecycle: ``queued`` → (claim) ``assigned`` → ``handed_back`` (the bot resumes) or
 ``resolved`` (closed by the agent). A handoff opened while the team is outside its hours, or
@@ -19,18 +18,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Dict, List, Optional
 
 from sqlalchemy.exc import IntegrityError
 
-from handoff.desk import accounts
-from handoff.desk import admin as desk_admin
 from handoff.desk import offers as desk_routing
 from handoff.desk.accounts import Principal, audit
 from handoff.desk.errors import Conflict, InvalidField, NotAllowed, NotFound
-from handoff.desk.passwords import Verifier, verify_password
 from handoff.reasons import HandbackOutcome
-from handoff.store.desk_models import Agent
 from handoff.store.models import OPEN_STATUSES, Handoff, HandoffStatus, utc_now
 from handoff.store.unit_of_work import SqlUnitOfWork
 
@@ -41,18 +36,15 @@ __all__ = [
     "Leaving",
     "OpenedHandoff",
     "ReplyTarget",
-    "change_presence",
+    "aware",
     "claim",
     "close",
     "hand_back",
     "handback_target",
-    "log_in",
-    "log_out",
     "open_handoff",
     "queue",
     "reply",
     "transfer",
-    "update_agent",
     "visible_handoff",
 ]
 
@@ -114,7 +106,7 @@ def open_handoff(
     agents at the desk but none of them is online (``desk_routing.nobody_online``). A queued
     handoff is offered to the least-busy online agent of its team (``desk_routing``).
     """
-    moment = _aware(now)
+    moment = aware(now)
     ticket = ticket or desk_routing.nobody_online(uow, team, moment)
     existing = uow.handoffs.open_for_conversation(conversation_id) or (
         uow.handoffs.ticket_for_conversation(conversation_id) if ticket else None
@@ -165,7 +157,7 @@ def hand_back(
     a second hand-back is refused rather than silently repeated. The status change is one
     conditional UPDATE, so of two simultaneous hand-backs exactly one succeeds.
     """
-    moment = _aware(now)
+    moment = aware(now)
     closed = uow.handoffs.close_if_open(
         handoff_id, HandoffStatus.HANDED_BACK, moment, outcome=outcome.value if outcome else None
     )
@@ -241,7 +233,7 @@ def claim(
     """
     if actor.id is None:
         raise NotAllowed("the service token cannot claim; transfer with agent_id instead")
-    moment = _aware(now)
+    moment = aware(now)
     handoff = visible_handoff(uow, actor, handoff_id)
     if HandoffStatus(handoff.status) is HandoffStatus.QUEUED:
         _check_capacity(uow, actor, beyond_capacity)
@@ -297,7 +289,7 @@ def transfer(
     """
     if (team is None) == (agent_id is None):
         raise InvalidField("team", "give exactly one of team or agent_id")
-    moment = _aware(now)
+    moment = aware(now)
     handoff = workable_handoff(uow, actor, handoff_id)
     status, owner = HandoffStatus(handoff.status), handoff.assigned_agent_id
     live = status is not HandoffStatus.TICKET
@@ -344,7 +336,7 @@ def close(
     uow: SqlUnitOfWork, actor: Principal, handoff_id: str, *, now: Optional[datetime] = None
 ) -> Handoff:
     """Resolve a live handoff or an open ticket without giving the conversation to the bot."""
-    moment = _aware(now)
+    moment = aware(now)
     handoff = workable_handoff(uow, actor, handoff_id)
     if HandoffStatus(handoff.status) is HandoffStatus.TICKET:
         closed = uow.handoffs.close_ticket(handoff_id, HandoffStatus.RESOLVED, moment)
@@ -416,89 +408,13 @@ def reply(
     in): anybody else gets ``NotAllowed`` — claim it first — so a customer never hears two
     people at once. The delivery itself is the caller's (the customer's channel).
     """
-    moment = _aware(now)
+    moment = aware(now)
     handoff = workable_handoff(uow, actor, handoff_id)
     if not actor.sees_all_teams and handoff.assigned_agent_id != actor.id:
         raise NotAllowed("only the assigned agent replies; claim it first")
     audit(uow, actor, "reply", handoff_id, now=moment, length=len(text))
     uow.commit()
     return ReplyTarget(conversation_id=handoff.conversation_id, team=handoff.team)
-
-
-def log_in(
-    uow: SqlUnitOfWork,
-    username: str,
-    password: str,
-    *,
-    verify: Verifier = verify_password,
-    now: Optional[datetime] = None,
-) -> Tuple[str, Agent, List[str]]:
-    """Log an agent in (:func:`handoff.desk.accounts.login`) and re-offer their teams' queue.
-
-    Somebody came online: the waiting handoffs of their teams may now be offered to them.
-    """
-    moment = _aware(now)
-    token, agent, teams = accounts.login(uow, username, password, now=moment, verify=verify)
-    _reoffer(uow, teams, moment)
-    return token, agent, teams
-
-
-def log_out(
-    uow: SqlUnitOfWork, actor: Principal, token: Optional[str], *, now: Optional[datetime] = None
-) -> None:
-    """End the agent's session, set them offline and re-offer what was offered to them.
-
-    Raises:
-        InvalidField: the service token (or a call without a token) cannot log out.
-    """
-    if actor.id is None or token is None:
-        raise InvalidField("token", "the service token cannot log out")
-    moment = _aware(now)
-    accounts.logout(uow, token, now=moment)
-    _reoffer(uow, actor.teams, moment)
-
-
-def change_presence(
-    uow: SqlUnitOfWork, actor: Principal, status: str, *, now: Optional[datetime] = None
-) -> Dict[str, Any]:
-    """Set the calling agent's presence and re-offer their teams' queue; return their view.
-
-    Going away or offline hands their offers to somebody still there; coming back online
-    makes them a candidate again.
-    """
-    moment = _aware(now)
-    agent = accounts.set_presence(uow, actor, status, now=moment)
-    _reoffer(uow, actor.teams, moment)
-    return accounts.agent_view(agent, actor.teams)
-
-
-def update_agent(
-    uow: SqlUnitOfWork,
-    actor: Principal,
-    agent_id: str,
-    changes: desk_admin.AgentChanges,
-    *,
-    caller_token: Optional[str] = None,
-    now: Optional[datetime] = None,
-) -> Dict[str, Any]:
-    """Change an agent (:func:`handoff.desk.admin.update_agent`) and re-offer the queue.
-
-    Presence, activity, teams, languages, skills and ``max_chats`` all decide who is offered
-    what, so the waiting handoffs of every team the agent was or is in are re-offered —
-    a supervisor setting an agent offline moves their offers on, as the agent's own logout
-    does.
-    """
-    moment = _aware(now)
-    before = uow.agents.teams_of(agent_id) if uow.agents.get(agent_id) is not None else []
-    view = desk_admin.update_agent(uow, actor, agent_id, changes, caller_token=caller_token)
-    _reoffer(uow, [*before, *view["teams"]], moment)
-    return view
-
-
-def _reoffer(uow: SqlUnitOfWork, teams: Iterable[str], now: datetime) -> None:
-    """Re-offer the waiting handoffs of each team once (sorted: a stable lock order)."""
-    for team in sorted(set(teams)):
-        desk_routing.refresh_offers(uow, team, now)
 
 
 def queue(uow: SqlUnitOfWork, limit: Optional[int] = None) -> List[Handoff]:
@@ -516,7 +432,8 @@ def _opened(uow: SqlUnitOfWork, handoff: Handoff, *, created: bool, now: datetim
     )
 
 
-def _aware(now: Optional[datetime]) -> datetime:
+def aware(now: Optional[datetime]) -> datetime:
+    """``now``, or the current UTC time; a naive time is refused (``ValueError``)."""
     if now is None:
         return utc_now()
     if now.tzinfo is None or now.utcoffset() is None:

@@ -43,3 +43,18 @@ def add_agent(
     return Principal(
         id=agent.id, name=agent.display_name, role=role.value, teams=tuple(sorted(teams))
     )
+
+
+def open_billing_handoff(uow, conversation_id: str, ticket: bool = False) -> str:
+    """A customer's refund request queued for the billing team; returns the handoff id."""
+    from handoff.desk import service as desk_service
+
+    return desk_service.open_handoff(
+        uow,
+        conversation_id=conversation_id,
+        reason="explicit_request",
+        context={"summary": "wants a refund"},
+        channel="telegram",
+        team="billing",
+        ticket=ticket,
+    ).handoff_id

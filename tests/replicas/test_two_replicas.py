@@ -6,7 +6,6 @@ import asyncio
 import json
 import random
 import threading
-import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
@@ -34,6 +33,16 @@ FAQ = [
     "How do I return an item?",
     "Where is my order?",
 ]
+
+
+def outbox_has_open(replicas, conversation: str) -> bool:
+    """Whether the shared outbox still holds an unsent reply for ``conversation``."""
+    engine = create_store_engine(replicas.stores.store_url)
+    try:
+        with SqlUnitOfWork(session_factory(engine)) as uow:
+            return uow.outbox.has_open("telegram", conversation)
+    finally:
+        engine.dispose()
 
 
 def new_chat() -> int:
@@ -132,7 +141,8 @@ def test_nothing_is_processed_twice_and_order_holds_across_replicas(replicas):
         return Counter(e["text"] for e in events if e["event"] == "bot" and e.get("text"))
 
     wait_for(lambda: Counter(telegram.texts_to(chat)) == bot_texts(), 60, "replies delivered")
-    time.sleep(2)  # a double would arrive now
+    # Only the outbox sends: once it holds nothing open for the chat, no double can follow.
+    wait_for(lambda: not outbox_has_open(replicas, conversation), 30, "outbox drained")
     assert Counter(telegram.texts_to(chat)) == bot_texts()  # each reply sent exactly once
 
 
@@ -173,7 +183,10 @@ def test_a_reply_waits_behind_an_earlier_one_the_other_replica_is_still_retrying
         engine.dispose()
         assert post_update(b, telegram_text(chat, "What is your return policy?")).ok
         wait_for(lambda: answered(b, "30 days"), 90, "B's turn")
-        time.sleep(1.5)  # an overtaking reply would have been sent by now
+        # B's reply is queued now; let A's refused reply be retried twice more (the outbox
+        # is live and sweeping) — an overtaking reply would have gone out meanwhile.
+        tries = len(telegram.calls_where(shipping_answer))
+        wait_for(lambda: len(telegram.calls_where(shipping_answer)) >= tries + 2, 60, "retries")
         assert not any("30 days" in text for text in telegram.texts_to(chat))
     finally:
         telegram.stop_refusing()

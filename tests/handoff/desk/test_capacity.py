@@ -8,19 +8,7 @@ from handoff.desk import service as desk_service
 from handoff.desk.errors import Conflict, NotAllowed
 from handoff.store import HandoffStatus
 from handoff.store.desk_models import AgentRole
-from tests.handoff.desk_people import add_agent, add_team
-
-
-def _open(uow, conversation_id: str, ticket: bool = False) -> str:
-    return desk_service.open_handoff(
-        uow,
-        conversation_id=conversation_id,
-        reason="explicit_request",
-        context={"summary": "wants a refund"},
-        channel="telegram",
-        team="billing",
-        ticket=ticket,
-    ).handoff_id
+from tests.handoff.desk_people import add_agent, add_team, open_billing_handoff
 
 
 @pytest.fixture
@@ -33,7 +21,7 @@ def billing(unit_of_work):
 def test_a_claim_beyond_max_chats_is_refused_with_the_reason(billing) -> None:
     with billing() as uow:
         eva = add_agent(uow, "eva", ["billing"], max_chats=2)
-        first, second, third = (_open(uow, f"c{n}") for n in range(3))
+        first, second, third = (open_billing_handoff(uow, f"c{n}") for n in range(3))
         desk_service.claim(uow, eva, first)
         desk_service.claim(uow, eva, second)
         with pytest.raises(Conflict, match=r"Eva is at capacity \(2 of 2 chats\)"):
@@ -46,18 +34,18 @@ def test_a_claim_beyond_max_chats_is_refused_with_the_reason(billing) -> None:
 def test_tickets_are_not_chats(billing) -> None:
     with billing() as uow:
         eva = add_agent(uow, "eva", ["billing"], max_chats=1)
-        desk_service.claim(uow, eva, _open(uow, "live"))
-        ticket = desk_service.claim(uow, eva, _open(uow, "offline", ticket=True))
+        desk_service.claim(uow, eva, open_billing_handoff(uow, "live"))
+        ticket = desk_service.claim(uow, eva, open_billing_handoff(uow, "offline", ticket=True))
         assert (ticket.status, ticket.assigned_agent_id) == (HandoffStatus.TICKET, eva.id)
 
 
 def test_a_supervisor_may_claim_beyond_capacity_and_it_is_audited(billing) -> None:
     with billing() as uow:
         lea = add_agent(uow, "lea", ["billing"], role=AgentRole.SUPERVISOR, max_chats=1)
-        desk_service.claim(uow, lea, _open(uow, "c1"))
+        desk_service.claim(uow, lea, open_billing_handoff(uow, "c1"))
         with pytest.raises(Conflict, match="at capacity"):
-            desk_service.claim(uow, lea, _open(uow, "c2"))
-        taken = desk_service.claim(uow, lea, _open(uow, "c3"), beyond_capacity=True)
+            desk_service.claim(uow, lea, open_billing_handoff(uow, "c2"))
+        taken = desk_service.claim(uow, lea, open_billing_handoff(uow, "c3"), beyond_capacity=True)
         assert taken.assigned_agent_id == lea.id
         (entry,) = uow.audit.entries(handoff_id=taken.id, action="claim")
         assert entry.details == {"beyond_capacity": True}
@@ -67,4 +55,4 @@ def test_an_agent_may_not_override_the_capacity(billing) -> None:
     with billing() as uow:
         eva = add_agent(uow, "eva", ["billing"], max_chats=1)
         with pytest.raises(NotAllowed, match="only a supervisor or an admin"):
-            desk_service.claim(uow, eva, _open(uow, "c1"), beyond_capacity=True)
+            desk_service.claim(uow, eva, open_billing_handoff(uow, "c1"), beyond_capacity=True)

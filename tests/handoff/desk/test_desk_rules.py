@@ -11,26 +11,15 @@ from typing import Callable
 
 import pytest
 
+from handoff.desk import attendance
 from handoff.desk import service as desk_service
 from handoff.desk.accounts import SERVICE, Principal
 from handoff.desk.admin import AgentChanges
 from handoff.desk.errors import Conflict, DeskError, InvalidField, NotAllowed
 from handoff.store import AgentRole
-from tests.handoff.desk_people import add_agent, add_team
+from tests.handoff.desk_people import add_agent, add_team, open_billing_handoff
 
 PASSWORD = "correct horse battery"  # tests.handoff.desk_people's
-
-
-def _open(uow, conversation_id: str, ticket: bool = False) -> str:
-    return desk_service.open_handoff(
-        uow,
-        conversation_id=conversation_id,
-        reason="explicit_request",
-        context={"summary": "wants a refund"},
-        channel="telegram",
-        team="billing",
-        ticket=ticket,
-    ).handoff_id
 
 
 @pytest.fixture
@@ -46,21 +35,21 @@ def _offered_to(uow, handoff_id: str):
 
 
 def _log_out(uow, anna: Principal) -> None:
-    token, _, _ = desk_service.log_in(uow, "anna", PASSWORD)
-    desk_service.log_out(uow, anna, token)
+    token, _, _ = attendance.log_in(uow, "anna", PASSWORD)
+    attendance.log_out(uow, anna, token)
 
 
 GOING = {
     "logout": _log_out,
-    "presence away": lambda uow, anna: desk_service.change_presence(uow, anna, "away"),
-    "presence offline": lambda uow, anna: desk_service.change_presence(uow, anna, "offline"),
-    "PATCH presence offline": lambda uow, anna: desk_service.update_agent(
+    "presence away": lambda uow, anna: attendance.change_presence(uow, anna, "away"),
+    "presence offline": lambda uow, anna: attendance.change_presence(uow, anna, "offline"),
+    "PATCH presence offline": lambda uow, anna: attendance.update_agent(
         uow, SERVICE, anna.id, AgentChanges(presence="offline")
     ),
-    "PATCH deactivated": lambda uow, anna: desk_service.update_agent(
+    "PATCH deactivated": lambda uow, anna: attendance.update_agent(
         uow, SERVICE, anna.id, AgentChanges(active=False)
     ),
-    "PATCH moved to sales": lambda uow, anna: desk_service.update_agent(
+    "PATCH moved to sales": lambda uow, anna: attendance.update_agent(
         uow, SERVICE, anna.id, AgentChanges(teams=["sales"])
     ),
 }
@@ -71,7 +60,7 @@ def test_an_agent_who_goes_away_hands_their_offers_on(desk, going) -> None:
     with desk() as uow:
         anna = add_agent(uow, "anna", ["billing"])
         bert = add_agent(uow, "bert", ["billing"])
-        waiting = _open(uow, "c1")
+        waiting = open_billing_handoff(uow, "c1")
         assert _offered_to(uow, waiting) == anna.id  # least busy, then by name
 
         GOING[going](uow, anna)
@@ -80,9 +69,9 @@ def test_an_agent_who_goes_away_hands_their_offers_on(desk, going) -> None:
 
 
 COMING: dict[str, Callable] = {
-    "login": lambda uow, bert: desk_service.log_in(uow, "bert", PASSWORD),
-    "presence online": lambda uow, bert: desk_service.change_presence(uow, bert, "online"),
-    "PATCH presence online": lambda uow, bert: desk_service.update_agent(
+    "login": lambda uow, bert: attendance.log_in(uow, "bert", PASSWORD),
+    "presence online": lambda uow, bert: attendance.change_presence(uow, bert, "online"),
+    "PATCH presence online": lambda uow, bert: attendance.update_agent(
         uow, SERVICE, bert.id, AgentChanges(presence="online")
     ),
 }
@@ -93,8 +82,8 @@ def test_an_agent_who_comes_online_is_offered_the_waiting_handoffs(desk, coming)
     with desk() as uow:
         anna = add_agent(uow, "anna", ["billing"], max_chats=1)
         bert = add_agent(uow, "bert", ["billing"], online=False)
-        desk_service.claim(uow, anna, _open(uow, "busy"))
-        waiting = _open(uow, "c1")
+        desk_service.claim(uow, anna, open_billing_handoff(uow, "busy"))
+        waiting = open_billing_handoff(uow, "c1")
         assert _offered_to(uow, waiting) is None  # anna is at capacity, bert is away
 
         COMING[coming](uow, bert)
@@ -105,18 +94,18 @@ def test_an_agent_who_comes_online_is_offered_the_waiting_handoffs(desk, coming)
 def test_a_patch_giving_room_re_offers_too(desk) -> None:
     with desk() as uow:
         anna = add_agent(uow, "anna", ["billing"], max_chats=1)
-        desk_service.claim(uow, anna, _open(uow, "busy"))
-        waiting = _open(uow, "c1")
+        desk_service.claim(uow, anna, open_billing_handoff(uow, "busy"))
+        waiting = open_billing_handoff(uow, "c1")
         assert _offered_to(uow, waiting) is None
 
-        desk_service.update_agent(uow, SERVICE, anna.id, AgentChanges(max_chats=2))
+        attendance.update_agent(uow, SERVICE, anna.id, AgentChanges(max_chats=2))
 
         assert _offered_to(uow, waiting) == anna.id
 
 
 def test_a_patch_of_an_unknown_agent_changes_nothing(desk) -> None:
     with desk() as uow, pytest.raises(DeskError, match="no agent nobody") as refused:
-        desk_service.update_agent(uow, SERVICE, "nobody", AgentChanges(presence="offline"))
+        attendance.update_agent(uow, SERVICE, "nobody", AgentChanges(presence="offline"))
     assert refused.value.status == 404
 
 
@@ -125,7 +114,7 @@ def test_only_the_assigned_agent_replies(desk) -> None:
         anna = add_agent(uow, "anna", ["billing"])
         bert = add_agent(uow, "bert", ["billing"])
         lea = add_agent(uow, "lea", [], role=AgentRole.SUPERVISOR)
-        handoff_id = _open(uow, "c1")
+        handoff_id = open_billing_handoff(uow, "c1")
 
         with pytest.raises(NotAllowed, match="claim it first") as unclaimed:
             desk_service.reply(uow, anna, handoff_id, "Hello")
@@ -144,7 +133,7 @@ def test_only_the_assigned_agent_replies(desk) -> None:
 
 def test_the_service_token_cannot_log_out(desk) -> None:
     with desk() as uow, pytest.raises(InvalidField, match="token") as refused:
-        desk_service.log_out(uow, SERVICE, "any")
+        attendance.log_out(uow, SERVICE, "any")
     assert refused.value.status == 422
 
 
@@ -152,7 +141,11 @@ def test_only_a_live_chat_is_handed_back_and_the_leaving_agent_is_named(desk) ->
     with desk() as uow:
         anna = add_agent(uow, "anna", ["billing"])
         bert = add_agent(uow, "bert", ["billing"])
-        live, ticket, queued = _open(uow, "c1"), _open(uow, "c2", ticket=True), _open(uow, "c3")
+        live, ticket, queued = (
+            open_billing_handoff(uow, "c1"),
+            open_billing_handoff(uow, "c2", ticket=True),
+            open_billing_handoff(uow, "c3"),
+        )
         desk_service.claim(uow, anna, live)
         desk_service.claim(uow, anna, ticket)
 
