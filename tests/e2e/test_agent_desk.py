@@ -341,3 +341,24 @@ def test_a_claim_beyond_max_chats_is_refused_over_http_unless_a_supervisor_overr
     )
     assert taken.status_code == 200, taken.text
     assert taken.json()["assigned_agent"]["display_name"] == "Lea"
+
+
+def test_a_supervisor_setting_the_offered_agent_offline_moves_the_offer_on(desk_assistant):
+    """PATCH /api/agents is a change of who is at the desk: the waiting customer's offer
+    leaves the agent set offline at once, as the agent's own logout would."""
+    desk = desk_assistant
+    handoff = _hand_off(desk, desk.new_conversation())
+    _agent(desk, "oskar", handoff["team"])  # somebody online, so the handoff is offered
+
+    def offered_to() -> dict | None:
+        view = desk.desk("GET", f"/api/handoffs/{handoff['id']}")
+        assert view.status_code == 200, view.text
+        return view.json()["offered_to"]
+
+    offered = offered_to()
+    assert offered is not None
+    changed = desk.desk("PATCH", f"/api/agents/{offered['id']}", json={"presence": "offline"})
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["presence"] == "offline"
+    after = offered_to()
+    assert after is None or after["id"] != offered["id"]
