@@ -13,6 +13,7 @@ import aio_pika
 import pytest
 
 from handoff.store import SqlUnitOfWork, create_store_engine, session_factory
+from tests.e2e.scrape import CUSTOMER_TURNS, scrape, scripted_handoff, settled
 from tests.fakes.channels import DeskEventStream, telegram_text
 from tests.fakes.telegram_api import BOT_ID
 from tests.replicas.production import (
@@ -27,6 +28,15 @@ from tests.replicas.production import (
 
 pytestmark = pytest.mark.integration
 
+STORE_FIGURES = (
+    "handoff_handoffs_opened_total",
+    "handoff_handoffs_finished_total",
+    "handoff_decisions_total",
+    "handoff_queue_length",
+    "handoff_time_to_pickup_seconds_count",
+    "handoff_time_to_pickup_seconds_sum",
+    "handoff_handling_seconds_sum",
+)
 FAQ = [
     "What payment methods do you accept?",
     "How long does delivery take?",
@@ -47,6 +57,36 @@ def outbox_has_open(replicas, conversation: str) -> bool:
 
 def new_chat() -> int:
     return 6_000_000_000 + random.randint(1, 10**8)
+
+
+def test_metrics_store_figures_agree_and_process_figures_stay_on_their_replica(replicas):
+    """First in the module, as in tests/e2e/test_metrics.py: nobody at the desk yet.
+
+    The customer writes to A, the agent works on B. The store's figures are read at scrape
+    time, so both replicas report the same; the webhooks and bot turns are A's alone, so
+    their sum over the replicas is the conversation's.
+    """
+    a, b = replicas.replicas
+    before_a, before_b = scrape(a), scrape(b)
+    done = scripted_handoff(a, b, replicas.telegram, new_chat(), "metrics-agent")
+    after_a = settled(a, before_a, CUSTOMER_TURNS)
+    after_b = scrape(b)
+
+    for name in STORE_FIGURES:
+        assert after_a.sum(name) == after_b.sum(name), name
+    handoff = {"reason": "explicit_request", "channel": "telegram"}
+    for after, before in ((after_a, before_a), (after_b, before_b)):
+        assert after.moved(before, "handoff_handoffs_opened_total", **handoff) == 1
+        finished = after.moved(before, "handoff_handoffs_finished_total", outcome="handed_back")
+        assert finished == 1
+        assert after.moved(before, "handoff_time_to_pickup_seconds_count") == 1
+        assert after.moved(before, "handoff_decisions_total") == 3
+    assert done.queued.moved(before_b, "handoff_queue_length", team=done.team) == 1
+
+    telegram = {"channel": "telegram"}
+    for name in ("handoff_process_webhook_seconds_count", "handoff_process_bot_turn_seconds_count"):
+        assert after_a.moved(before_a, name, **telegram) == CUSTOMER_TURNS, name
+        assert after_b.moved(before_b, name, **telegram) == 0, name
 
 
 def test_relay_works_both_ways_across_replicas(replicas):
