@@ -21,12 +21,14 @@ from handoff.clients.helpdesk import HelpdeskClient
 from handoff.desk.errors import DeskError
 from handoff.desk.events import DeskEvent, LiveEvents
 from handoff.privacy.log_masking import PiiMasker
+from handoff.settings import DeskSettings
 from handoff.store import SqlUnitOfWork
 from handoff.store.models import utc_now
 
 T = TypeVar("T")
-DEFAULT_JOINED = "{agent} from our team has joined the chat."
-DEFAULT_LEFT = "{agent} has left the chat. You're talking to the assistant again."
+# The texts' one definition is handoff.yml's schema (desk.joined_message / left_message).
+DEFAULT_JOINED: str = DeskSettings.__fields__["joined_message"].default
+DEFAULT_LEFT: str = DeskSettings.__fields__["left_message"].default
 
 
 class MalformedJson(DeskError):
