@@ -2,8 +2,9 @@
 
 Through the channels' own clients (``TelegramApi``, ``GraphApi``) with the configured
 ``api_url``. Problems: a token or phone number id the platform refuses, an API that cannot be
-reached, a Telegram bot without a webhook, and updates piling up at Telegram behind a
-failing webhook (pending updates with a last error).
+reached, a Telegram bot without a webhook, a webhook registered for a list of update types
+that leaves out some the channel handles (those updates never arrive: re-register), and
+updates piling up at Telegram behind a failing webhook (pending updates with a last error).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import aiohttp
 
 from connectors.telegram.api import DEFAULT_API_URL as TELEGRAM_API_URL
 from connectors.telegram.api import TelegramApi, TelegramApiError
+from connectors.telegram.updates import HANDLED_UPDATES
 from connectors.whatsapp.api import DEFAULT_API_URL as GRAPH_API_URL
 from connectors.whatsapp.api import GraphApi, GraphApiError
 from ops.channels import CHANNELS, telegram, whatsapp
@@ -57,6 +59,15 @@ async def _telegram(file: str, section: Dict[str, Any], session: aiohttp.ClientS
     if not info.get("url"):
         fix = "no webhook registered: python -m ops.channels register telegram --url https://..."
         problems.append(Problem(file, TELEGRAM, fix))
+    elif _missing_updates(info):
+        problems.append(
+            Problem(
+                file,
+                TELEGRAM,
+                f"the webhook leaves out {', '.join(_missing_updates(info))}, which the channel "
+                "handles: python -m ops.channels register telegram --url ...",
+            )
+        )
     elif info.get("pending_update_count") and info.get("last_error_message"):
         problems.append(
             Problem(
@@ -67,6 +78,15 @@ async def _telegram(file: str, section: Dict[str, Any], session: aiohttp.ClientS
             )
         )
     return Report(problems, [] if problems else ["Telegram Bot API accepts the token"])
+
+
+def _missing_updates(info: Dict[str, Any]) -> List[str]:
+    """Return the handled update types the webhook's ``allowed_updates`` leaves out.
+
+    An absent list leaves out none: Telegram's default delivers every type the channel handles.
+    """
+    allowed = info.get("allowed_updates")
+    return [kind for kind in HANDLED_UPDATES if allowed and kind not in allowed]
 
 
 async def _whatsapp(file: str, section: Dict[str, Any], session: aiohttp.ClientSession) -> Report:

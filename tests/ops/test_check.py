@@ -231,7 +231,16 @@ def test_online_checks_the_channel_apis(deployment, capsys) -> None:
         ]
         assert "EAAG-wrong" not in out and "AAH-online" not in out
 
-        bot.webhook = {"url": "https://bot.example.com/webhooks/telegram/webhook"}
+        url = "https://bot.example.com/webhooks/telegram/webhook"
+        bot.webhook = {"url": url, "allowed_updates": ["message"]}  # set by hand, say
+        assert check(deployment, {**SECRETS, "WA_TOKEN": "EAAG-online"}, "--online") == 1
+        (line,) = capsys.readouterr().out.splitlines()
+        assert line.startswith(
+            f"{deployment}/credentials.yml: connectors.telegram.TelegramInput: the webhook "
+            "leaves out callback_query, which"
+        ), line
+
+        bot.webhook = {"url": url}
         assert check(deployment, {**SECRETS, "WA_TOKEN": "EAAG-online"}, "--online") == 0
         out = capsys.readouterr().out
         assert "Telegram Bot API accepts the token" in out and "WhatsApp Graph API accepts" in out
