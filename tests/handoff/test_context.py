@@ -45,7 +45,9 @@ def _conversation():
             ActionExecuted("action_listen", timestamp=T0),
             _user("where is my refund for order 1234567?", "refund_request", 0.88, T0 + 1),
             BotUttered(
-                "So our team can help you right away: what is your order number?", timestamp=T0 + 2
+                "So our team can help you right away: what is your order number?",
+                metadata={"utter_action": "utter_ask_order_number"},
+                timestamp=T0 + 2,
             ),
             _user("just get me a human", "human_handoff", 0.97, T0 + 3),
             SlotSet("handoff_reason", "explicit_request", timestamp=T0 + 3),
@@ -86,7 +88,7 @@ def test_summary_mentions_reason_topic_and_intake():
 
     assert package.summary == (
         "The customer asked to talk to a person. "
-        'Their request before that: "where is my refund for order 1234567?". '
+        'Their problem, in their words: "where is my refund for order 1234567?". '
         "They gave order number 1234567 and e-mail jane@example.com."
     )
 
@@ -109,7 +111,7 @@ def test_summary_says_when_the_customer_declined_the_intake():
 
     assert package.summary == (
         "The customer asked to talk to a person. "
-        'Their last message: "get me a real person". '
+        'They said only: "get me a real person". '
         "They did not give an order number or e-mail."
     )
     assert package.intake.declined == ["order_number", "email"]
