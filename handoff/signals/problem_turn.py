@@ -61,7 +61,7 @@ class ProblemReason(str, Enum):
     TOPIC_START = "topic_start"  # the first turn of the current topic
     REQUEST_ONLY = "request_only"  # nothing but a request for a person was said
     LAST_MESSAGE = "last_message"  # nothing substantive: the last message
-    NOTHING = "nothing"  # no customer message at all
+    NOTHING = "nothing"  # the customer typed nothing (at most clicked buttons)
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,8 @@ _REPHRASE = re.compile(
 )
 _BOT_CHALLENGE = re.compile(
     r"\b(?:are|r|am|is)\s+(?:you|u|i|this|it|that)\b[^.?!]{0,30}?"
-    r"\b(?:bot|robot|chatbot|program|machine|computer|ai|human|person)\b",
+    r"\b(?:bot|robot|chatbot|program|machine|computer|ai|human|person)\b"
+    r"(?=\s*(?:$|[?.!,]|or\b|typing|talking|writing|answering|here\b|there\b))",
     re.IGNORECASE,
 )
 _OWN_CASE = re.compile(
@@ -228,10 +229,10 @@ def choose_problem_turn(said: Sequence[Said]) -> ProblemChoice:
         requests = [(i, s.text) for i, s in customer if is_explicit_request(s.text)]
         if requests:
             return ProblemChoice(requests[-1][1], ProblemReason.REQUEST_ONLY, skipped=skipped)
-        last = customer[-1] if customer else None
-        if last is None:
+        typed = [s.text for _, s in customer if not s.text.startswith("/")]
+        if not typed:
             return ProblemChoice(None, ProblemReason.NOTHING, skipped=skipped)
-        return ProblemChoice(last[1].text, ProblemReason.LAST_MESSAGE, skipped=skipped)
+        return ProblemChoice(typed[-1], ProblemReason.LAST_MESSAGE, skipped=skipped)
     last_index, last_text = candidates[-1]
     if is_explicit_request(last_text):
         index, text, reason = last_index, last_text, ProblemReason.STATED_WITH_REQUEST
