@@ -13,11 +13,17 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 from enum import Enum
-from typing import Any, Dict, Iterable, List, Mapping, Optional
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
 from pydantic import BaseModel, Field
 
 from handoff.reasons import HandoffReason
+from handoff.signals.problem_turn import (
+    ProblemReason,
+    Said,
+    choose_problem_turn,
+    said_from_events,
+)
 
 SCHEMA_VERSION = 1
 AGENT_METADATA_KEY = "handoff_agent"
@@ -156,15 +162,41 @@ _REASON_PHRASES = {
 }
 
 
-def summarise(reason: HandoffReason, transcript: List[Turn], intake: Intake) -> str:
-    """Write the 2-3 sentence summary an agent reads first."""
-    customer_turns = [turn for turn in transcript if turn.sender is Sender.CUSTOMER]
+def summarise(
+    reason: HandoffReason,
+    transcript: List[Turn],
+    intake: Intake,
+    said: Optional[Sequence[Said]] = None,
+) -> str:
+    """Write the 2-4 sentence summary an agent reads first.
+
+    Why the bot handed over; the customer's problem in their own words (the turn
+    :func:`~handoff.signals.problem_turn.choose_problem_turn` picks: not an intake answer, a
+    "yes" or a bare request for a person); what the bot already answered to it; what the
+    intake collected.
+
+    Args:
+        reason: the primary handoff reason.
+        transcript: what was said (:func:`transcript_from_events`).
+        intake: what the intake form collected.
+        said: the conversation as the choice reads it (:func:`said_from_events`, which marks
+            the intake answers); read from ``transcript`` when None.
+    """
+    if said is None:
+        said = [
+            Said(customer=turn.sender is Sender.CUSTOMER, text=turn.text)
+            for turn in transcript
+            if turn.sender is not Sender.AGENT
+        ]
+    choice = choose_problem_turn(said)
     sentences = [f"The customer {_REASON_PHRASES[reason]}."]
-    topics = [t.text for t in customer_turns if t.intent not in (None, "human_handoff", "inform")]
-    if topics:
-        sentences.append(f'Their request before that: "{_shorten(topics[-1])}".')
-    elif customer_turns:
-        sentences.append(f'Their last message: "{_shorten(customer_turns[-1].text)}".')
+    if choice.text is not None:
+        label = _PROBLEM_LABELS.get(choice.reason, "Their problem, in their words")
+        sentences.append(f'{label}: "{shorten(choice.text)}".')
+    if choice.answer:
+        sentences.append(f'The assistant already answered: "{shorten(choice.answer, 120)}".')
+    elif choice.unanswered:
+        sentences.append("The assistant could not answer it.")
     known = []
     if intake.order_number:
         known.append(f"order number {intake.order_number}")
@@ -177,7 +209,14 @@ def summarise(reason: HandoffReason, transcript: List[Turn], intake: Intake) -> 
     return " ".join(sentences)
 
 
-def _shorten(text: str, limit: int = 160) -> str:
+_PROBLEM_LABELS = {
+    ProblemReason.REQUEST_ONLY: "They said only",
+    ProblemReason.LAST_MESSAGE: "Their last message",
+}
+
+
+def shorten(text: str, limit: int = 160) -> str:
+    """Return ``text``, cut to ``limit`` characters with "…" when longer (as summaries quote)."""
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
@@ -210,6 +249,7 @@ def build_context_package(
         route: the team, queue and priority routing chose, and the team's availability.
     """
     slots = slots or {}
+    events = list(events)
     transcript = transcript_from_events(events)
     intake = Intake(
         order_number=slots.get("order_number"),
@@ -223,7 +263,7 @@ def build_context_package(
         created_at=now or datetime.now(timezone.utc),
         reason=reason,
         signals=[Signal(**dict(signal)) for signal in signals],
-        summary=summarise(reason, transcript, intake),
+        summary=summarise(reason, transcript, intake, said_from_events(events)),
         intent=IntentGuess(name=intent.get("name"), confidence=intent.get("confidence")),
         intake=intake,
         channel=channel,

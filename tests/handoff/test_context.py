@@ -4,6 +4,7 @@ from datetime import datetime, timezone
 import pytest
 from rasa.shared.core.events import (
     ActionExecuted,
+    ActiveLoop,
     BotUttered,
     SessionStarted,
     SlotSet,
@@ -45,7 +46,9 @@ def _conversation():
             ActionExecuted("action_listen", timestamp=T0),
             _user("where is my refund for order 1234567?", "refund_request", 0.88, T0 + 1),
             BotUttered(
-                "So our team can help you right away: what is your order number?", timestamp=T0 + 2
+                "So our team can help you right away: what is your order number?",
+                metadata={"utter_action": "utter_ask_order_number"},
+                timestamp=T0 + 2,
             ),
             _user("just get me a human", "human_handoff", 0.97, T0 + 3),
             SlotSet("handoff_reason", "explicit_request", timestamp=T0 + 3),
@@ -86,7 +89,7 @@ def test_summary_mentions_reason_topic_and_intake():
 
     assert package.summary == (
         "The customer asked to talk to a person. "
-        'Their request before that: "where is my refund for order 1234567?". '
+        'Their problem, in their words: "where is my refund for order 1234567?". '
         "They gave order number 1234567 and e-mail jane@example.com."
     )
 
@@ -109,7 +112,7 @@ def test_summary_says_when_the_customer_declined_the_intake():
 
     assert package.summary == (
         "The customer asked to talk to a person. "
-        'Their last message: "get me a real person". '
+        'They said only: "get me a real person". '
         "They did not give an order number or e-mail."
     )
     assert package.intake.declined == ["order_number", "email"]
@@ -152,3 +155,61 @@ def test_package_round_trips_through_json():
     assert as_json["language"] == "de"
     assert as_json["customer"] == {"id": "c-4", "name": "Jane"}
     assert as_json["transcript"][3]["sender"] == "agent"
+
+
+def test_the_summary_quotes_the_request_not_the_intake_answers():
+    """The bug of #18: "I don't have one" was quoted as the customer's request."""
+    asked = {"utter_action": "utter_ask_order_number"}
+    events = [
+        e.as_dict()
+        for e in [
+            _user("hi", "greet", at=T0),
+            BotUttered("Hello! What can I help you with today?", timestamp=T0 + 1),
+            _user("I want a refund for the blender", "refund_request", at=T0 + 2),
+            SlotSet("handoff_reason", "sensitive_topic", timestamp=T0 + 3),
+            ActiveLoop("handoff_intake_form", timestamp=T0 + 3),
+            BotUttered("What is your order number?", metadata=asked, timestamp=T0 + 4),
+            _user("I don't have one", "deny", at=T0 + 5),
+            BotUttered("And your e-mail?", metadata={"utter_action": "utter_ask_email"}),
+            _user("jane@example.com", "inform", at=T0 + 6),
+            ActiveLoop(None, timestamp=T0 + 7),
+        ]
+    ]
+
+    package = build_context_package(
+        conversation_id="c-5",
+        events=events,
+        reason=HandoffReason.SENSITIVE_TOPIC,
+        slots={"email": "jane@example.com", "intake_declined": ["order_number"]},
+    )
+
+    assert package.summary == (
+        "The customer raised a topic a person must handle. "
+        'Their problem, in their words: "I want a refund for the blender". '
+        "They gave e-mail jane@example.com."
+    )
+
+
+def test_the_summary_says_what_the_bot_already_answered():
+    events = [
+        e.as_dict()
+        for e in [
+            _user("can I send back a rug after 5 weeks?", "return_policy", at=T0),
+            BotUttered(
+                "You can return anything within 30 days of delivery.",
+                metadata={"utter_action": "utter_return_policy"},
+                timestamp=T0 + 1,
+            ),
+            _user("ok I'd like to go through it with a person", "human_handoff", at=T0 + 2),
+        ]
+    ]
+
+    package = build_context_package(
+        conversation_id="c-6", events=events, reason=HandoffReason.EXPLICIT_REQUEST
+    )
+
+    assert package.summary == (
+        "The customer asked to talk to a person. "
+        'Their problem, in their words: "can I send back a rug after 5 weeks?". '
+        'The assistant already answered: "You can return anything within 30 days of delivery.".'
+    )
