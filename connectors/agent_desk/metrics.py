@@ -17,7 +17,8 @@ from __future__ import annotations
 import asyncio
 import secrets
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, raw
@@ -49,4 +50,4 @@ def register_metrics_route(
         if not is_service_token(token, service_token):
             return error("the metrics are for the desk's service token only", 403)
         body = await asyncio.to_thread(generate_latest, registry)
-        return raw(body, content_type=CONTENT_TYPE_LATEST)
+        return raw(body, content_type=CONTENT_TYPE_PLAIN_0_0_4)  # what generate_latest writes

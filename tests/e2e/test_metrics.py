@@ -15,6 +15,7 @@ import random
 from typing import Iterator
 
 import pytest
+from prometheus_client.utils import floatToGoString
 
 from handoff.analytics.metrics import PICKUP_BUCKETS
 from tests.e2e.assistant import RunningAssistant, start_desk_with_telegram
@@ -64,7 +65,9 @@ def test_a_scripted_handoff_moves_the_counters_and_histograms(desk, telegram):
     assert after.moved(before, "handoff_process_bot_turn_seconds_count", **telegram_only) == 6
     assert after.moved(before, "handoff_process_bot_turn_seconds_sum") > 0
     out_of_scope, unsure = expected_readings(desk, done.conversation_id)
-    assert out_of_scope == 1 and unsure >= 1  # the weather; at least the gibberish
+    # the weather at least (the model may read the gibberish as out of scope too); the
+    # counters must then move by exactly what the tracker shows
+    assert out_of_scope >= 1 and unsure >= 1
     assert after.moved(before, "handoff_process_out_of_scope_turns_total") == out_of_scope
     assert after.moved(before, "handoff_process_low_confidence_turns_total") == unsure
 
@@ -93,7 +96,9 @@ def test_a_scripted_handoff_moves_the_counters_and_histograms(desk, telegram):
     assert after.moved(before, "handoff_time_to_pickup_seconds_count") == 1
     assert after.moved(before, "handoff_time_to_pickup_seconds_sum") == pytest.approx(pickup)
     for bound in PICKUP_BUCKETS:  # in the buckets from its own on, not below
-        moved = after.moved(before, "handoff_time_to_pickup_seconds_bucket", le=repr(bound))
+        moved = after.moved(
+            before, "handoff_time_to_pickup_seconds_bucket", le=floatToGoString(bound)
+        )
         assert moved == (1 if pickup <= bound else 0), bound
     assert after.moved(before, "handoff_handling_seconds_count") == 1
     assert after.moved(before, "handoff_handling_seconds_sum") == pytest.approx(handling)
