@@ -72,6 +72,25 @@ async def _say_left(
     )
 
 
+async def _say_joined(
+    request: Request, ctx: DeskContext, target: desk_service.ReplyTarget, handoff_id: str
+) -> None:
+    """Tell the customer who joined an answered ticket, and pause the bot with that message."""
+    assert target.agent_id is not None and target.agent_name is not None  # went live
+    await deliver_agent_message(
+        request.app.ctx.agent,
+        request.app.ctx.input_channels,
+        target.conversation_id,
+        ctx.joined_message.format(agent=target.agent_name),
+        HumanAgent(id=target.agent_id, name=target.agent_name),
+        kind=AgentMessageKind.JOINED,
+        handoff_id=handoff_id,
+        team=target.team,
+        events=ctx.events,
+        pause=True,
+    )
+
+
 def register_handoff_routes(desk: Blueprint, ctx: DeskContext) -> None:
     """Add the handoff routes to the desk's blueprint."""
 
@@ -138,13 +157,24 @@ def register_handoff_routes(desk: Blueprint, ctx: DeskContext) -> None:
     @desk.post("/api/handoffs/<handoff_id>/messages")
     @desk_call
     async def reply(request: Request, handoff_id: str) -> HTTPResponse:
+        """Send the agent's words; the first reply to a ticket makes it a live chat.
+
+        Then the customer is told who joined (``desk.joined_message``, as on a live claim)
+        and that message pauses the bot (``deliver_agent_message(pause=True)``) before the
+        reply goes out; the inbox hears ``handoff.claimed`` with the chat's new status.
+        """
         principal: Principal = request.ctx.principal
         text = desk_records.require_text(json_body(request))
 
-        def check(uow: Any) -> desk_service.ReplyTarget:
-            return desk_service.reply(uow, principal, handoff_id, text, now=ctx.clock())
+        def check(uow: Any) -> Tuple[desk_service.ReplyTarget, Optional[Dict[str, Any]]]:
+            target = desk_service.reply(uow, principal, handoff_id, text, now=ctx.clock())
+            live = target.went_live and uow.handoffs.get(handoff_id)
+            return target, desk_view(uow, live) if live else None
 
-        target = await ctx.run(check)
+        target, live_view = await ctx.run(check)
+        if live_view is not None:
+            await _say_joined(request, ctx, target, handoff_id)
+            ctx.publish(DeskEventType.HANDOFF_CLAIMED, live_view)
         event = await deliver_agent_message(
             request.app.ctx.agent,
             request.app.ctx.input_channels,
