@@ -4,8 +4,8 @@ Every team is on holiday, so asking for a person makes a ticket and the bot keep
 An agent claims it and replies: the customer hears who joined and the reply, the bot pauses,
 the customer's answer reaches the agent (desk stream and transcript) and not the bot, and the
 handback gives the conversation to the bot again. On WhatsApp, a day after the customer last
-wrote, the reply cannot go out: the re-engagement template does, and the customer's answer to
-it reaches the agent, whose next reply is delivered.
+wrote, the reply cannot go out: the re-engagement template does; the customer's answer to it
+reaches the agent and reopens the window, so what the agent wrote goes out after all.
 """
 
 from __future__ import annotations
@@ -187,18 +187,24 @@ def test_whatsapp_a_day_later_the_template_goes_first_and_the_answer_reaches_the
         events.wait_for("message.analysed", conversation)
     finally:
         events.close()
+    # The answer reopened the window: what the agent wrote meanwhile goes out after all.
+    held = closed.graph.wait_for_texts(wa_id, before + 3)[before:]
+    assert held == [
+        f"<template {REENGAGE_TEMPLATE}>",
+        "Wanda " + JOINED + ".",
+        "Hello, Wanda here, sorry for the wait.",
+    ]
     closed.settle(1.5)
-    assert closed.graph.texts_to(wa_id)[before:] == [f"<template {REENGAGE_TEMPLATE}>"]
+    assert len(closed.graph.texts_to(wa_id)) == before + 3  # once each, and no bot answer
     assert "Yes, still here!" in _transcript_texts(closed, ticket["id"])
 
-    # The customer's answer reopened the window: the agent's next reply is delivered.
     again = closed.assistant.desk(
         "POST", f"/api/handoffs/{ticket['id']}/messages",
         json={"text": "Thanks! Which order is it?"}, **_as(token),
     )  # fmt: skip
     assert again.status_code == 201, again.text
-    assert closed.graph.wait_for_texts(wa_id, before + 2)[-1] == "Thanks! Which order is it?"
+    assert closed.graph.wait_for_texts(wa_id, before + 4)[-1] == "Thanks! Which order is it?"
 
     _hand_back(closed, ticket, token)
-    wait_until(lambda: any(BACK in t for t in closed.graph.texts_to(wa_id)[before + 2 :]), 60)
+    wait_until(lambda: any(BACK in t for t in closed.graph.texts_to(wa_id)[before + 4 :]), 60)
     assert closed.tracker(conversation)["paused"] is False
