@@ -208,3 +208,22 @@ def test_whatsapp_a_day_later_the_template_goes_first_and_the_answer_reaches_the
     _hand_back(closed, ticket, token)
     wait_until(lambda: any(BACK in t for t in closed.graph.texts_to(wa_id)[before + 4 :]), 60)
     assert closed.tracker(conversation)["paused"] is False
+
+
+def test_closing_an_answered_ticket_says_goodbye_and_the_bot_answers_again(closed):
+    chat = closed.new_chat_id()
+    conversation = f"telegram:{chat}"
+    ticket = _ticket(
+        closed, lambda text, expect: closed.telegram_say(chat, text, expect=expect), conversation
+    )
+    token = _agent_token(closed, "cleo", ticket["team"])
+    asked = len(closed.telegram.texts_to(chat))
+    _claim_and_reply(closed, ticket, token, "Your refund went out this morning.")
+    before = len(closed.telegram.wait_for_texts(chat, asked + 2))  # joined, the reply
+
+    shut = closed.assistant.desk("POST", f"/api/handoffs/{ticket['id']}/close", **_as(token))
+
+    assert (shut.status_code, shut.json()["status"]) == (200, "resolved"), shut.text
+    assert "Cleo has left the chat" in closed.telegram.wait_for_texts(chat, before + 1)[-1]
+    assert closed.tracker(conversation)["paused"] is False
+    closed.telegram_say(chat, "can I pay with paypal?", expect="PayPal")
