@@ -207,7 +207,7 @@ def workable_handoff(uow: SqlUnitOfWork, actor: Principal, handoff_id: str) -> H
 
 
 def is_workable(handoff: Handoff) -> bool:
-    """Whether the handoff is live (queued, assigned) or an unanswered ticket."""
+    """Whether the handoff is live (queued, assigned) or an open ticket (not answered yet)."""
     status = HandoffStatus(handoff.status)
     return status in OPEN_STATUSES or (status is HandoffStatus.TICKET and handoff.closed_at is None)
 
