@@ -3,7 +3,10 @@
 Handback lives here too; it resumes the bot the Rasa way (``handback.resume_conversation``)
 after telling the customer the agent left. Customer-facing messages go through
 ``connectors.bridge.deliver_agent_message``, which logs them in the tracker as bot events with
-``handoff_agent`` metadata and publishes ``message.agent``.
+``handoff_agent`` metadata and publishes ``message.agent``. The first reply to a ticket makes
+it a live chat (``desk_service.reply``): the joined message goes first and pauses the bot
+through the same bridge call (``pause=True``), so handback and close then work as for any live
+handoff.
 """
 
 from __future__ import annotations
