@@ -13,6 +13,9 @@ flowing. This module adds the two things Rasa does not do:
 - ``deliver_agent_message``: send an agent's words (or "Anna joined") through the customer's
   own channel and log them into the tracker as a ``bot`` event whose metadata names the human
   agent, so the tracker stays the whole history and the bot knows on handback what was said.
+  With ``pause`` (a ticket an agent answers becomes a live chat) the same tracker update
+  pauses the bot with ``ConversationPaused``, exactly as ``action_handoff`` pauses a live
+  handoff; the handback resumes both the same way (``connectors.agent_desk.handback``).
 
 Channels that can push messages (Telegram, WhatsApp) deliver through their output channel,
 which persists the message in their outbox before trying; the REST channel cannot push, so
@@ -26,7 +29,7 @@ from typing import Any, Dict, Iterable, Optional
 
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import InputChannel
-from rasa.shared.core.events import BotUttered, UserUttered
+from rasa.shared.core.events import BotUttered, ConversationPaused, SlotSet, UserUttered
 
 from connectors.agent_desk.handback import LOCK_POLL_SECONDS, output_channel_for
 from handoff.desk.events import DeskEvent, DeskEventType, LiveEvents
@@ -66,6 +69,7 @@ async def deliver_agent_message(
     handoff_id: Optional[str] = None,
     team: Optional[str] = None,
     events: LiveEvents,
+    pause: bool = False,
 ) -> Dict[str, Any]:
     """Send ``text`` from ``human`` to the customer and log it in the tracker.
 
@@ -74,6 +78,10 @@ async def deliver_agent_message(
     whose namespace the conversation id is in (``telegram:``), else the latest input
     channel's (``output_channel_for``). Returns the logged event as a dict (what the desk
     shows).
+
+    ``pause``: the conversation becomes live with ``human`` now (an answered ticket): the
+    tracker also gets the ``handoff_id`` slot and ``ConversationPaused``, under the same lock,
+    so the customer's next message goes to the agent and not to the bot.
     """
     processor = agent.processor
     assert processor is not None, "the Rasa server has no model loaded"
@@ -85,6 +93,10 @@ async def deliver_agent_message(
         await output.send_text_message(conversation_id, text)
         event = BotUttered(text=text, metadata=metadata)
         tracker.update(event)
+        if pause and not tracker.is_paused():
+            if handoff_id is not None:
+                tracker.update(SlotSet(HANDOFF_ID, handoff_id), processor.domain)
+            tracker.update(ConversationPaused())
         await processor.save_tracker(tracker)
     logged = event.as_dict()
     events.publish(

@@ -3,7 +3,10 @@
 Handback lives here too; it resumes the bot the Rasa way (``handback.resume_conversation``)
 after telling the customer the agent left. Customer-facing messages go through
 ``connectors.bridge.deliver_agent_message``, which logs them in the tracker as bot events with
-``handoff_agent`` metadata and publishes ``message.agent``.
+``handoff_agent`` metadata and publishes ``message.agent``. The first reply to a ticket makes
+it a live chat (``desk_service.reply``): the joined message goes first and pauses the bot
+through the same bridge call (``pause=True``), so handback and close then work as for any live
+handoff.
 """
 
 from __future__ import annotations
@@ -69,6 +72,25 @@ async def _say_left(
         handoff_id=handoff_id,
         team=left.team,
         events=ctx.events,
+    )
+
+
+async def _say_joined(
+    request: Request, ctx: DeskContext, target: desk_service.ReplyTarget, handoff_id: str
+) -> None:
+    """Tell the customer who joined an answered ticket, and pause the bot with that message."""
+    assert target.agent_id is not None and target.agent_name is not None  # went live
+    await deliver_agent_message(
+        request.app.ctx.agent,
+        request.app.ctx.input_channels,
+        target.conversation_id,
+        ctx.joined_message.format(agent=target.agent_name),
+        HumanAgent(id=target.agent_id, name=target.agent_name),
+        kind=AgentMessageKind.JOINED,
+        handoff_id=handoff_id,
+        team=target.team,
+        events=ctx.events,
+        pause=True,
     )
 
 
@@ -138,13 +160,24 @@ def register_handoff_routes(desk: Blueprint, ctx: DeskContext) -> None:
     @desk.post("/api/handoffs/<handoff_id>/messages")
     @desk_call
     async def reply(request: Request, handoff_id: str) -> HTTPResponse:
+        """Send the agent's words; the first reply to a ticket makes it a live chat.
+
+        Then the customer is told who joined (``desk.joined_message``, as on a live claim)
+        and that message pauses the bot (``deliver_agent_message(pause=True)``) before the
+        reply goes out; the inbox hears ``handoff.claimed`` with the chat's new status.
+        """
         principal: Principal = request.ctx.principal
         text = desk_records.require_text(json_body(request))
 
-        def check(uow: Any) -> desk_service.ReplyTarget:
-            return desk_service.reply(uow, principal, handoff_id, text, now=ctx.clock())
+        def check(uow: Any) -> Tuple[desk_service.ReplyTarget, Optional[Dict[str, Any]]]:
+            target = desk_service.reply(uow, principal, handoff_id, text, now=ctx.clock())
+            live = target.went_live and uow.handoffs.get(handoff_id)
+            return target, desk_view(uow, live) if live else None
 
-        target = await ctx.run(check)
+        target, live_view = await ctx.run(check)
+        if live_view is not None:
+            await _say_joined(request, ctx, target, handoff_id)
+            ctx.publish(DeskEventType.HANDOFF_CLAIMED, live_view)
         event = await deliver_agent_message(
             request.app.ctx.agent,
             request.app.ctx.input_channels,

@@ -245,7 +245,9 @@ def _paths() -> Dict[str, Any]:
         ),
         "/api/handoffs/{handoff_id}/messages": {
             "post": _operation(
-                "Reply to the customer (assigned agent, supervisor or service)",
+                "Reply to the customer (assigned agent, supervisor or service); the first"
+                " reply to a ticket makes it a live chat (status assigned, the customer is"
+                " told who joined, the bot pauses)",
                 {
                     "201": _answer("sent", _obj(["event"], event={"type": "object"})),
                     "404": NOT_FOUND,

@@ -155,6 +155,13 @@ class MessagingInput(InputChannel):
     def add_routes(self, blueprint: Blueprint) -> None:
         """Add platform-specific routes (e.g. WhatsApp's verification handshake)."""
 
+    async def customer_wrote_to_person(self, conversation_id: str, handoff_id: str) -> None:
+        """Run when a customer message of a conversation a person has comes to its turn.
+
+        Before Rasa logs it; e.g. WhatsApp sends the agent's words its 24-hour window held
+        back.
+        """
+
     # -- shared machinery ------------------------------------------------------------------
 
     def get_output_channel(self) -> Optional[OutputChannel]:
@@ -380,6 +387,8 @@ class MessagingInput(InputChannel):
             live = await asyncio.to_thread(self._live_handoff, conversation_id)
             if live is not None:
                 self._relay(conversation_id, key, turn["text"], turn.get("metadata"), live)
+        if live is not None:
+            await self.customer_wrote_to_person(conversation_id, live[0])
         # A press of the person button is the explicit request, read without the NLU; with
         # a person already there it is relayed as the words the customer sees.
         text = turn["text"] if live is not None else self.person_button.rasa_text(turn["text"])

@@ -10,7 +10,10 @@ their message id before the webhook is answered (exactly once, see
 WhatsApp's 24-hour customer-service window: a free-form message is only sent within 24 hours
 of the customer's last message. Outside it, the message is marked failed with that reason (the
 desk sees ``message.failed``) and, when ``reengagement_template`` is configured, that approved
-template is sent instead — once until the customer writes again.
+template is sent instead — once until the customer writes again. When the customer answers
+while a person has the conversation (an agent answered a ticket a day later), the agent's
+messages of that chat the window held back are sent after all, oldest first
+(``customer_wrote_to_person``).
 
 credentials.yml keys:
     access_token, phone_number_id, app_secret, verify_token: required (refuses to start).
@@ -59,6 +62,8 @@ logger = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "X-Hub-Signature-256"
 CUSTOMER_SERVICE_WINDOW = timedelta(hours=24)
+WINDOW_CLOSED = "outside WhatsApp's 24-hour customer-service window"
+"""How an outbox message refused for the window starts its ``last_error``."""
 REQUIRED = ("access_token", "phone_number_id", "app_secret", "verify_token")
 BUTTON_TITLE_LIMIT, MAX_REPLY_BUTTONS, LIST_ROW_TITLE_LIMIT = 20, 3, 24
 MAX_LIST_ROWS = 10
@@ -265,7 +270,7 @@ class WhatsAppInput(MessagingInput):
             return error.outcome()
 
     async def _outside_window(self, message: OutboundMessage, last: Any) -> SendOutcome:
-        reason = "outside WhatsApp's 24-hour customer-service window (no customer message since)"
+        reason = WINDOW_CLOSED + " (no customer message since)"
         if self.reengagement_template is None:
             return SendOutcome.failed(reason + "; no reengagement_template configured")
         conversation = message.conversation_id
@@ -283,6 +288,33 @@ class WhatsAppInput(MessagingInput):
             assert self.worker is not None
             await self.worker.enqueue(conversation, request, None, OutboundOrigin.SYSTEM)
         return SendOutcome.failed(reason + f"; template {self.reengagement_template['name']} sent")
+
+    async def customer_wrote_to_person(self, conversation_id: str, handoff_id: str) -> None:
+        """Send what the agent wrote while the window was closed: the customer reopened it.
+
+        The agent's messages of this chat (queued since the handoff was claimed) that failed
+        only for the window go back to the outbox, in their order, before anything newer.
+        """
+
+        def release() -> int:
+            with SqlUnitOfWork(self._sessions) as uow:
+                handoff = uow.handoffs.get(handoff_id)
+                if handoff is None or handoff.claimed_at is None:
+                    return 0
+                released = uow.outbox.release_held(
+                    self.name(),
+                    conversation_id,
+                    OutboundOrigin.AGENT,
+                    WINDOW_CLOSED,
+                    handoff.claimed_at,
+                    utc_now(),
+                )
+                uow.commit()
+                return released
+
+        if await asyncio.to_thread(release) and self.worker is not None:
+            logger.info("whatsapp: the window reopened, sending the agent's held messages")
+            self.worker.wake(conversation_id)
 
     async def handle_other(self, conversation_id: str, turn: Dict[str, Any]) -> None:
         """Mark our outbound message failed on a ``failed`` status, and tell the desk."""

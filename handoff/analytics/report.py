@@ -121,7 +121,10 @@ def _report(
         "by_intent": _breakdown(handoffs, intent_finder(decisions)),
         "by_topic": _breakdown(handoffs, handoff_topic),
         "by_channel": _breakdown(handoffs, lambda row: row.get("channel") or UNKNOWN),
-        "time_to_pickup": _durations(claimed, "created_at", "claimed_at"),
+        # A ticket waits for office hours, not for an agent: also once answered (#19).
+        "time_to_pickup": _durations(
+            [row for row in claimed if not row.get("opened_as_ticket")], "created_at", "claimed_at"
+        ),
         "handling_time": _durations(
             [row for row in claimed if row.get("closed_at") is not None], "claimed_at", "closed_at"
         ),

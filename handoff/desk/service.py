@@ -11,7 +11,10 @@ changes live in :mod:`handoff.desk.attendance`, which re-offers the waiting hand
 Lifecycle: ``queued`` → (claim) ``assigned`` → ``handed_back`` (the bot resumes) or
 ``resolved`` (closed by the agent). A handoff opened while the team is outside its hours, or
 while none of the team's agents is online, is a ``ticket``: outside the live queue, but agents
-may still claim (it stays a ticket, with an owner), reply to and close it.
+may still claim (it stays a ticket, with an owner) and close it. The owner's first reply makes
+it a live chat (``ticket`` → ``assigned``, see :func:`reply`): from then on it is handed back
+or closed like any live handoff. ``opened_as_ticket`` stays set, so its wait never counts as a
+live pick-up time.
 """
 
 from __future__ import annotations
@@ -204,7 +207,7 @@ def workable_handoff(uow: SqlUnitOfWork, actor: Principal, handoff_id: str) -> H
 
 
 def is_workable(handoff: Handoff) -> bool:
-    """Whether the handoff is live (queued, assigned) or an unanswered ticket."""
+    """Whether the handoff is live (queued, assigned) or an open ticket (not answered yet)."""
     status = HandoffStatus(handoff.status)
     return status in OPEN_STATUSES or (status is HandoffStatus.TICKET and handoff.closed_at is None)
 
@@ -388,10 +391,17 @@ def handback_target(uow: SqlUnitOfWork, actor: Principal, handoff_id: str) -> Le
 
 @dataclass(frozen=True)
 class ReplyTarget:
-    """Where an agent's reply goes."""
+    """Where an agent's reply goes.
+
+    ``went_live``: this reply made a ticket a live chat of ``agent_id`` (``agent_name``), so
+    the caller tells the customer who joined and pauses the bot before the reply goes out.
+    """
 
     conversation_id: str
     team: Optional[str]
+    went_live: bool = False
+    agent_id: Optional[str] = None
+    agent_name: Optional[str] = None
 
 
 def reply(
@@ -407,14 +417,66 @@ def reply(
     Only the assigned agent replies (a supervisor, an admin or the service token may step
     in): anybody else gets ``NotAllowed`` — claim it first — so a customer never hears two
     people at once. The delivery itself is the caller's (the customer's channel).
+
+    A reply to a ticket makes it a live chat (:func:`_answer_ticket`): status ``assigned``,
+    with its owner — or, unowned, with the person replying (a supervisor). The service token
+    has no seat in a chat: its reply to an unowned ticket leaves the ticket as it is.
     """
     moment = aware(now)
     handoff = workable_handoff(uow, actor, handoff_id)
     if not actor.sees_all_teams and handoff.assigned_agent_id != actor.id:
         raise NotAllowed("only the assigned agent replies; claim it first")
-    audit(uow, actor, "reply", handoff_id, now=moment, length=len(text))
+    owner = handoff.assigned_agent_id or actor.id
+    went_live = HandoffStatus(handoff.status) is HandoffStatus.TICKET and owner is not None
+    if went_live:
+        assert owner is not None  # checked just above
+        _answer_ticket(uow, handoff, owner, moment)
+    live = {"went_live": True} if went_live else {}
+    audit(uow, actor, "reply", handoff_id, now=moment, length=len(text), **live)
     uow.commit()
-    return ReplyTarget(conversation_id=handoff.conversation_id, team=handoff.team)
+    if went_live:  # one more live chat for the owner: the queue's offers may move
+        uow.handoffs.refresh(handoff)
+        desk_routing.refresh_offers(uow, handoff.team, moment)
+    return ReplyTarget(
+        conversation_id=handoff.conversation_id,
+        team=handoff.team,
+        went_live=went_live,
+        agent_id=owner if went_live else None,
+        agent_name=agent_name(uow, owner) if went_live else None,
+    )
+
+
+def _answer_ticket(uow: SqlUnitOfWork, handoff: Handoff, owner: str, moment: datetime) -> None:
+    """Make the ticket a live chat of ``owner``: one conditional UPDATE, staged, not committed.
+
+    Only while it is still the ticket just read, with the same owner (or none): a claim,
+    transfer or close that won meanwhile makes the reply fail with ``Conflict`` and nothing
+    goes out. ``claimed_at`` is kept (set now if the replier takes an unowned ticket);
+    ``opened_as_ticket`` keeps the wait out of the live pick-up times. The chat counts
+    towards the agent's ``max_chats`` from now on, but is not refused for it: the agent chose
+    to answer. A conversation that meanwhile got another live handoff refuses the change
+    (the one-open-handoff index): ``Conflict``.
+    """
+    values: Dict[str, object] = dict(
+        status=HandoffStatus.ASSIGNED,
+        assigned_agent_id=owner,
+        offered_agent_id=None,
+        claimed_at=handoff.claimed_at or moment,
+        updated_at=moment,
+    )
+    handoff_id, conversation_id = handoff.id, handoff.conversation_id
+    try:
+        changed = uow.handoffs.update_if(
+            handoff_id, HandoffStatus.TICKET, handoff.assigned_agent_id, values
+        )
+    except IntegrityError:  # the index is checked by the UPDATE itself (SQLite, PostgreSQL)
+        uow.rollback()
+        raise Conflict(
+            f"conversation {conversation_id} has another open handoff: answer there"
+        ) from None
+    if not changed:
+        uow.rollback()
+        raise Conflict(f"handoff {handoff_id} changed meanwhile; reload and try again")
 
 
 def queue(uow: SqlUnitOfWork, limit: Optional[int] = None) -> List[Handoff]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Dict, List, Optional, Tuple
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from handoff.store.channel_models import InboundDelivery, OutboundMessage, OutboundStatus
@@ -139,6 +139,45 @@ class OutboxRepository(WorkQueue[OutboundMessage]):
             (OutboundMessage.status != OutboundStatus.FAILED,),
             dict(status=OutboundStatus.FAILED, last_error=reason[:500], lease_until=None),
         )
+
+    def release_held(
+        self,
+        channel: str,
+        conversation_id: str,
+        origin: str,
+        reason: str,
+        since: datetime,
+        now: datetime,
+    ) -> int:
+        """Make messages that failed only for a while pending again; return how many.
+
+        Those of ``origin`` queued since ``since`` whose ``last_error`` starts with ``reason``;
+        for messages a platform refused only for a while (WhatsApp's 24-hour window) once
+        that has passed. One conditional UPDATE: of two replicas releasing at the same moment
+        one gets the rows, the other 0, so nothing is sent twice. The released rows keep their
+        ids, so the conversation's queue sends them before anything newer.
+        """
+        result = self._session.execute(
+            update(OutboundMessage)
+            .where(
+                OutboundMessage.channel == channel,
+                OutboundMessage.conversation_id == conversation_id,
+                OutboundMessage.origin == origin,
+                OutboundMessage.status == OutboundStatus.FAILED,
+                OutboundMessage.created_at >= since,
+                OutboundMessage.last_error.startswith(reason, autoescape=True),
+            )
+            .values(
+                status=OutboundStatus.PENDING,
+                attempts=0,
+                next_attempt_at=now,
+                lease_owner=None,
+                lease_until=None,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return int(result.rowcount)
 
     def by_provider_id(self, channel: str, provider_message_id: str) -> Optional[OutboundMessage]:
         """Return the message the platform knows as ``provider_message_id``."""

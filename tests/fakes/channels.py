@@ -174,7 +174,11 @@ def channel_env() -> Dict[str, str]:
     return {"TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET, "WHATSAPP_APP_SECRET": WA_APP_SECRET}
 
 
-def start_channels_assistant(model: Path, workdir: Path) -> ChannelsAssistant:
+def start_channels_assistant(
+    model: Path, workdir: Path, closed_this_week: bool = False
+) -> ChannelsAssistant:
+    """Start the assistant with both channels on fresh fakes (``closed_this_week``: every
+    team on holiday, so handoffs become tickets; see ``write_settings``)."""
     telegram = FakeTelegramApi(TELEGRAM_TOKEN)
     graph = FakeGraphApi(WA_TOKEN, WA_PHONE_ID)
     assistant = start_assistant(
@@ -182,6 +186,7 @@ def start_channels_assistant(model: Path, workdir: Path) -> ChannelsAssistant:
         workdir,
         extra_credentials=channel_credentials(telegram, graph),
         extra_env=channel_env(),
+        closed_this_week=closed_this_week,
         # The desk fuzz tests fail logins by the hundred from 127.0.0.1, then log in for real.
         desk_credentials={"login_limits_per_address": "100000/minute"},
     )

@@ -142,6 +142,22 @@ def test_pickup_and_handling_time_median_and_p90(store):
     assert report["handling_time"] == {"count": 2, "median_seconds": 450.0, "p90_seconds": 570.0}
 
 
+def test_an_answered_tickets_overnight_wait_is_no_pick_up_time(sessions):
+    live = _handoff("c1", "explicit_request", _context(), status="resolved", pickup=60,
+                    handling=300)  # fmt: skip
+    answered = _handoff("c2", "explicit_request", _context(), status="handed_back",
+                        pickup=10 * 3600, handling=600, minutes=1)  # fmt: skip
+    answered.opened_as_ticket = True
+    with sessions() as session:
+        session.add_all([live, answered])
+        session.commit()
+        report = build_report(session, SINCE, UNTIL)
+
+    assert report["time_to_pickup"] == {"count": 1, "median_seconds": 60.0, "p90_seconds": 60.0}
+    assert report["handling_time"]["count"] == 2  # the chat with the agent was real
+    assert (report["totals"]["tickets"], report["totals"]["claimed"]) == (0, 2)
+
+
 def test_reasons_by_intent_topic_and_channel(store):
     with store() as session:
         report = build_report(session, SINCE, UNTIL)
