@@ -11,10 +11,12 @@ from rasa.shared.core.events import (
 )
 
 from handoff.context import (
+    CUSTOMER_NAME_MAX_LENGTH,
     ContextPackage,
     Intake,
     Sender,
     build_context_package,
+    customer_display_name,
     package_to_json_dict,
     summarise,
     transcript_from_events,
@@ -152,3 +154,27 @@ def test_package_round_trips_through_json():
     assert as_json["language"] == "de"
     assert as_json["customer"] == {"id": "c-4", "name": "Jane"}
     assert as_json["transcript"][3]["sender"] == "agent"
+
+
+@pytest.mark.parametrize(
+    "parts, expected",
+    [
+        (("Jane",), "Jane"),
+        (("Jane", "Doe"), "Jane Doe"),
+        (("Jane", None), "Jane"),  # Telegram: last_name is optional
+        (("  Jane  ", "  Doe "), "Jane Doe"),
+        (("Jane\n\nDoe",), "Jane Doe"),
+        (("Jane\u200d", "\u202eDoe"), "Jane Doe"),  # format characters dropped
+        (("Jane\x00\x07",), "Jane"),  # control characters dropped
+        (("山田", "太郎"), "山田 太郎"),
+        (("A" * 200,), "A" * CUSTOMER_NAME_MAX_LENGTH),
+        (("A" * (CUSTOMER_NAME_MAX_LENGTH - 1), "B"), "A" * (CUSTOMER_NAME_MAX_LENGTH - 1)),
+        ((), None),
+        (("",), None),
+        (("   ", "\u200b"), None),
+        ((None,), None),
+        ((42, {"name": "Jane"}), None),  # only strings are names
+    ],
+)
+def test_customer_display_name_cleans_what_the_channel_reported(parts, expected):
+    assert customer_display_name(*parts) == expected
