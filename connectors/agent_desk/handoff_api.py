@@ -1,7 +1,9 @@
 """The desk API's handoff routes: the queue, one handoff, claim, reply, note, transfer, close.
 
 Handback lives here too; it resumes the bot the Rasa way (``handback.resume_conversation``)
-after telling the customer the agent left. Customer-facing messages go through
+after telling the customer the agent left. The customer of a live chat is told who joined (a
+claim) and where they are going (a transfer: :func:`transfer_announcement`), in the texts of
+``handoff.yml``'s ``desk`` section. Customer-facing messages go through
 ``connectors.bridge.deliver_agent_message``, which logs them in the tracker as bot events with
 ``handoff_agent`` metadata and publishes ``message.agent``.
 """
@@ -49,6 +51,24 @@ def _owner(left: desk_service.Leaving) -> Optional[HumanAgent]:
     if left.agent_id is None:
         return None
     return HumanAgent(id=left.agent_id, name=left.agent_name or "another agent")
+
+
+def transfer_announcement(
+    ctx: DeskContext, view: Dict[str, Any], team_name: Optional[str]
+) -> Optional[str]:
+    """Return what the customer hears about a transfer; None when they hear nothing.
+
+    A live handoff moved to a team's queue: "I'm passing you to our Billing team." (the
+    team's display name, ``team_name``); straight to an agent: "Ben from our team is taking
+    over." (the newly assigned agent's display name). A ticket's customer is not in a chat
+    with anybody (the bot answers them), so a ticket changing hands is the desk's business.
+    """
+    if view["status"] == HandoffStatus.TICKET.value:
+        return None
+    if team_name is not None:
+        return ctx.team_transfer_message.format(team=team_name)
+    agent = view.get("assigned_agent") or {}
+    return ctx.agent_transfer_message.format(agent=agent.get("display_name") or "a colleague")
 
 
 async def _say_left(
@@ -179,14 +199,28 @@ def register_handoff_routes(desk: Blueprint, ctx: DeskContext) -> None:
         target = parse_body(TransferTarget, json_body(request))
         team, agent_id = target.team, target.agent_id
 
-        def move(uow: Any) -> Dict[str, Any]:
+        def move(uow: Any) -> Tuple[Dict[str, Any], Optional[str]]:
             handoff = desk_service.transfer(
                 uow, principal, handoff_id, team=team, agent_id=agent_id, now=ctx.clock()
             )
-            return desk_view(uow, handoff)
+            found = uow.teams.get(team) if team is not None else None
+            return desk_view(uow, handoff), found.display_name if found else team
 
-        view = await ctx.run(move)
+        view, team_name = await ctx.run(move)
         ctx.publish(DeskEventType.HANDOFF_TRANSFERRED, view)
+        announcement = transfer_announcement(ctx, view, team_name)
+        if announcement is not None:  # a live chat: say where the customer is going
+            await deliver_agent_message(
+                request.app.ctx.agent,
+                request.app.ctx.input_channels,
+                view["conversation_id"],
+                announcement,
+                _human(principal),
+                kind=AgentMessageKind.TRANSFERRED,
+                handoff_id=handoff_id,
+                team=view["team"],
+                events=ctx.events,
+            )
         return json(view)
 
     @desk.post("/api/handoffs/<handoff_id>/close")

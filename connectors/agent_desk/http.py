@@ -27,6 +27,8 @@ from handoff.store.models import utc_now
 T = TypeVar("T")
 DEFAULT_JOINED = "{agent} from our team has joined the chat."
 DEFAULT_LEFT = "{agent} has left the chat. You're talking to the assistant again."
+DEFAULT_TEAM_TRANSFER = "I'm passing you to our {team} team."
+DEFAULT_AGENT_TRANSFER = "{agent} from our team is taking over."
 
 
 class MalformedJson(DeskError):
@@ -48,6 +50,8 @@ class DeskContext:
     login_executor: LoginExecutor = field(default_factory=LoginExecutor)
     joined_message: str = DEFAULT_JOINED
     left_message: str = DEFAULT_LEFT
+    team_transfer_message: str = DEFAULT_TEAM_TRANSFER
+    agent_transfer_message: str = DEFAULT_AGENT_TRANSFER
     helpdesk: Optional[HelpdeskClient] = None  # desk.helpdesk: where tickets are forwarded
     masker: PiiMasker = field(default_factory=PiiMasker)  # personal data in reports' examples
     clock: Callable[[], datetime] = utc_now  # the time every state change is made at

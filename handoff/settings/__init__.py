@@ -85,10 +85,18 @@ class IntakeSettings(Section):
 
 
 def _agent_template(template: str) -> str:
+    return _template(template, "agent")
+
+
+def _team_template(template: str) -> str:
+    return _template(template, "team")
+
+
+def _template(template: str, placeholder: str) -> str:
     try:
-        template.format(agent="Anna")
+        template.format(**{placeholder: "Anna"})
     except (KeyError, IndexError, ValueError) as error:
-        raise ValueError(f"only the placeholder {{agent}} is allowed ({error!r})") from None
+        raise ValueError(f"only the placeholder {{{placeholder}}} is allowed ({error!r})") from None
     return template
 
 
@@ -125,6 +133,12 @@ class DeskSettings(Section):
     left_message: str = Field(
         default="{agent} has left the chat. You're talking to the assistant again.", min_length=1
     )
+    # Sent to the customer of a live chat transferred to another team / straight to an agent
+    # ({team} is the team's display name, {agent} the agent's).
+    team_transfer_message: str = Field(default="I'm passing you to our {team} team.", min_length=1)
+    agent_transfer_message: str = Field(
+        default="{agent} from our team is taking over.", min_length=1
+    )
 
     # Forward offline tickets to an external help desk (optional).
     helpdesk: Optional[HelpdeskSettings] = None
@@ -134,7 +148,10 @@ class DeskSettings(Section):
     # The inbox's public address, linked from notifications (optional).
     inbox_url: Optional[str] = Field(default=None, regex=r"^https?://")
 
-    _templates = validator("joined_message", "left_message", allow_reuse=True)(_agent_template)
+    _templates = validator(
+        "joined_message", "left_message", "agent_transfer_message", allow_reuse=True
+    )(_agent_template)
+    _team_templates = validator("team_transfer_message", allow_reuse=True)(_team_template)
 
 
 class SelfServiceSettings(Section):
