@@ -157,6 +157,7 @@ class AgentDeskInput(InputChannel):
         )
         ctx.masker = PiiMasker(settings.intake.order_number_pattern)
         ctx.joined_message = settings.desk.joined_message
+        ctx.greeting_message = settings.desk.greeting_message
         ctx.left_message = settings.desk.left_message
         ctx.team_transfer_message = settings.desk.team_transfer_message
         ctx.agent_transfer_message = settings.desk.agent_transfer_message

@@ -2,7 +2,8 @@
 
 Handback lives here too; it resumes the bot the Rasa way (``handback.resume_conversation``)
 after telling the customer the agent left. The customer of a live chat is told who joined (a
-claim) and where they are going (a transfer: :func:`transfer_announcement`), in the texts of
+claim: :func:`join_greeting`, by their own name when their channel reported it) and where
+they are going (a transfer: :func:`transfer_announcement`), in the texts of
 ``handoff.yml``'s ``desk`` section. Customer-facing messages go through
 ``connectors.bridge.deliver_agent_message``, which logs them in the tracker as bot events with
 ``handoff_agent`` metadata and publishes ``message.agent``.
@@ -51,6 +52,19 @@ def _owner(left: desk_service.Leaving) -> Optional[HumanAgent]:
     if left.agent_id is None:
         return None
     return HumanAgent(id=left.agent_id, name=left.agent_name or "another agent")
+
+
+def join_greeting(ctx: DeskContext, view: Dict[str, Any], agent_name: str) -> str:
+    """Return what the customer hears when ``agent_name`` claims their live chat.
+
+    "Hi Zoë Okafor-Lind, Anna from our team has joined the chat." when the handoff's context
+    package names the customer (their Telegram or WhatsApp name); "Anna from our team has
+    joined the chat." when it does not (REST, the website chat).
+    """
+    customer = (view.get("customer") or {}).get("name")
+    if customer:
+        return ctx.greeting_message.format(agent=agent_name, customer=customer)
+    return ctx.joined_message.format(agent=agent_name)
 
 
 def transfer_announcement(
@@ -146,7 +160,7 @@ def register_handoff_routes(desk: Blueprint, ctx: DeskContext) -> None:
                 request.app.ctx.agent,
                 request.app.ctx.input_channels,
                 view["conversation_id"],
-                ctx.joined_message.format(agent=principal.name),
+                join_greeting(ctx, view, principal.name),
                 _human(principal),
                 kind=AgentMessageKind.JOINED,
                 handoff_id=handoff_id,

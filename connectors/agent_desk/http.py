@@ -26,6 +26,7 @@ from handoff.store.models import utc_now
 
 T = TypeVar("T")
 DEFAULT_JOINED = "{agent} from our team has joined the chat."
+DEFAULT_GREETING = "Hi {customer}, {agent} from our team has joined the chat."
 DEFAULT_LEFT = "{agent} has left the chat. You're talking to the assistant again."
 DEFAULT_TEAM_TRANSFER = "I'm passing you to our {team} team."
 DEFAULT_AGENT_TRANSFER = "{agent} from our team is taking over."
@@ -49,6 +50,7 @@ class DeskContext:
     login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
     login_executor: LoginExecutor = field(default_factory=LoginExecutor)
     joined_message: str = DEFAULT_JOINED
+    greeting_message: str = DEFAULT_GREETING  # the joined message for a customer with a name
     left_message: str = DEFAULT_LEFT
     team_transfer_message: str = DEFAULT_TEAM_TRANSFER
     agent_transfer_message: str = DEFAULT_AGENT_TRANSFER

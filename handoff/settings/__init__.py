@@ -88,15 +88,20 @@ def _agent_template(template: str) -> str:
     return _template(template, "agent")
 
 
+def _greeting_template(template: str) -> str:
+    return _template(template, "agent", "customer")
+
+
 def _team_template(template: str) -> str:
     return _template(template, "team")
 
 
-def _template(template: str, placeholder: str) -> str:
+def _template(template: str, *placeholders: str) -> str:
     try:
-        template.format(**{placeholder: "Anna"})
+        template.format(**{placeholder: "Anna" for placeholder in placeholders})
     except (KeyError, IndexError, ValueError) as error:
-        raise ValueError(f"only the placeholder {{{placeholder}}} is allowed ({error!r})") from None
+        allowed = " and ".join(f"{{{placeholder}}}" for placeholder in placeholders)
+        raise ValueError(f"only the placeholder {allowed} is allowed ({error!r})") from None
     return template
 
 
@@ -128,8 +133,12 @@ class DeskSettings(Section):
     """How the action server talks to the agent desk, and what the desk tells customers."""
 
     timeout_seconds: float = Field(default=5.0, gt=0, le=30)
-    # Sent to the customer when an agent claims the conversation / hands it back.
+    # Sent to the customer when an agent claims the conversation / hands it back; a customer
+    # whose channel reported their name ({customer}) is greeted with greeting_message.
     joined_message: str = Field(default="{agent} from our team has joined the chat.", min_length=1)
+    greeting_message: str = Field(
+        default="Hi {customer}, {agent} from our team has joined the chat.", min_length=1
+    )
     left_message: str = Field(
         default="{agent} has left the chat. You're talking to the assistant again.", min_length=1
     )
@@ -152,6 +161,7 @@ class DeskSettings(Section):
         "joined_message", "left_message", "agent_transfer_message", allow_reuse=True
     )(_agent_template)
     _team_templates = validator("team_transfer_message", allow_reuse=True)(_team_template)
+    _greetings = validator("greeting_message", allow_reuse=True)(_greeting_template)
 
 
 class SelfServiceSettings(Section):

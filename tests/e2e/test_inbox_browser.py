@@ -265,12 +265,12 @@ def test_an_agent_takes_a_telegram_conversation_over_and_hands_it_back(
     expect(page.get_by_test_id("reply-input")).to_be_disabled()
     _snapshot(page, "queued")
 
-    # Claim: the reply box opens and the customer hears that Anna joined, by her name.
+    # Claim: the reply box opens and the customer hears that Anna joined, greeted by name.
     before_claim = len(customer.received())
     page.get_by_test_id("claim-button").click()
     expect(conversation).to_have_attribute("data-status", "assigned")
     expect(page.get_by_test_id("conversation-agent")).to_contain_text("Anna Berg")
-    joined = "Anna Berg from our team has joined the chat."
+    joined = "Hi Jane Doe, Anna Berg from our team has joined the chat."
     customer.wait_for_reply(before_claim, lambda text: text == joined)
 
     # Reply: the fake Telegram API receives it; the transcript shows Anna as the sender.

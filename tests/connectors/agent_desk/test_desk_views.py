@@ -1,4 +1,5 @@
-"""The live transcript the desk shows, built from real Rasa events; what a transfer tells."""
+"""The live transcript the desk shows, built from real Rasa events; what a claim and a
+transfer tell the customer."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from unittest.mock import Mock
 import pytest
 from rasa.shared.core.events import BotUttered, UserUttered
 
-from connectors.agent_desk.handoff_api import transfer_announcement
+from connectors.agent_desk.handoff_api import join_greeting, transfer_announcement
 from connectors.agent_desk.http import DeskContext
 from connectors.agent_desk.views import transcript_view
 
@@ -72,3 +73,19 @@ def test_the_transfer_texts_are_the_configured_ones():
     assert transfer_announcement(ctx, {"status": "assigned", "assigned_agent": agent}, None) == (
         "Ben übernimmt."
     )
+
+
+@pytest.mark.parametrize(
+    "customer, expected",
+    [
+        ({"id": "telegram:1", "name": "Zoë Okafor-Lind"},
+         "Hi Zoë Okafor-Lind, Anna Berg from our team has joined the chat."),
+        ({"id": "rest-1", "name": None}, "Anna Berg from our team has joined the chat."),
+        ({"id": "rest-1", "name": ""}, "Anna Berg from our team has joined the chat."),
+        (None, "Anna Berg from our team has joined the chat."),  # a package without customer
+    ],
+)  # fmt: skip
+def test_the_join_message_greets_a_customer_by_the_name_their_channel_reported(customer, expected):
+    view = {"status": "assigned", "customer": customer}
+
+    assert join_greeting(DeskContext(Mock(), "t", Mock()), view, "Anna Berg") == expected

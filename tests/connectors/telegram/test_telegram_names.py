@@ -2,8 +2,8 @@
 
 A customer whose Telegram profile says "Zoë Okafor-Lind" asks for a person; the desk API's
 queue and detail name her. Agents on the desk API claim and transfer the conversation, and
-each step reaches her chat through the fake Bot API: who joined, who takes over, which team
-she is passed to.
+each step reaches her chat through the fake Bot API: who joined (greeting her by name), who
+takes over, which team she is passed to.
 """
 
 from __future__ import annotations
@@ -50,13 +50,14 @@ def test_the_desk_names_the_customer_and_the_chat_names_the_agents(channels) -> 
     users = [e for e in channels.tracker(conversation)["events"] if e["event"] == "user"]
     assert users[-1]["metadata"]["customer_name"] == "Zoë Okafor-Lind"
 
-    # Anna claims: the chat hears her name.
+    # Anna claims: the chat hears her name, and Anna greets the customer by hers.
     anna_id, anna = channels.desk_agent("Anna Berg")
     ben_id, ben = channels.desk_agent("Ben Ode")
     sent = len(channels.telegram.texts_to(chat))
     claimed = desk("POST", f"/api/handoffs/{handoff['id']}/claim", token=anna)
     assert claimed.status_code == 200, claimed.text
-    said_to(channels, chat, sent, "Anna Berg from our team has joined the chat.")
+    greeting = "Hi Zoë Okafor-Lind, Anna Berg from our team has joined the chat."
+    said_to(channels, chat, sent, greeting)
 
     # Anna hands her straight to Ben: the chat hears who takes over.
     sent = len(channels.telegram.texts_to(chat))
@@ -85,7 +86,7 @@ def test_the_desk_names_the_customer_and_the_chat_names_the_agents(channels) -> 
         if e["event"] == "bot" and "handoff_agent" in (e.get("metadata") or {})
     ]
     assert agent_turns == [
-        ("Anna Berg from our team has joined the chat.", "joined", "Anna Berg"),
+        (greeting, "joined", "Anna Berg"),
         ("Ben Ode from our team is taking over.", "transferred", "Anna Berg"),
         (f"I'm passing you to our {teams[target]} team.", "transferred", "Ben Ode"),
     ]

@@ -1,8 +1,8 @@
 """Names over WhatsApp: the profile name in the desk, the agent's and a transfer in the chat.
 
 The Cloud API names the sender in ``value.contacts[].profile.name``; a customer whose profile
-says "Amara Nwosu" asks for a person and the desk API names her. An agent's claim and a team
-transfer reach her through the fake Graph API. A webhook without ``contacts`` leaves the desk
+says "Amara Nwosu" asks for a person and the desk API names her. An agent's claim (greeting
+her by name) and a team transfer reach her through the fake Graph API. A webhook without ``contacts`` leaves the desk
 with the conversation id only.
 """
 
@@ -53,7 +53,9 @@ def test_the_desk_names_the_customer_and_the_chat_hears_who_joined_and_where_she
     sent = len(channels.graph.texts_to(wa_id))
     claimed = desk("POST", f"/api/handoffs/{handoff['id']}/claim", token=sam)
     assert claimed.status_code == 200, claimed.text
-    said_to(channels, wa_id, sent, "Sam Reyes from our team has joined the chat.")
+    said_to(
+        channels, wa_id, sent, f"Hi {PROFILE_NAME}, Sam Reyes from our team has joined the chat."
+    )
 
     teams = {t["name"]: t["display_name"] for t in desk("GET", "/api/teams").json()["teams"]}
     target = "billing" if handoff["team"] != "billing" else "general"

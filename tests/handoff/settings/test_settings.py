@@ -44,6 +44,9 @@ def test_defaults_fill_what_the_file_leaves_out(tmp_path):
     assert settings.intake.questions_for(HandoffReason.SENSITIVE_TOPIC) == []
     assert settings.desk.timeout_seconds == 5.0
     assert settings.desk.joined_message == "{agent} from our team has joined the chat."
+    assert settings.desk.greeting_message == (
+        "Hi {customer}, {agent} from our team has joined the chat."
+    )
     assert settings.desk.team_transfer_message == "I'm passing you to our {team} team."
     assert settings.desk.agent_transfer_message == "{agent} from our team is taking over."
 
@@ -85,6 +88,11 @@ def test_defaults_fill_what_the_file_leaves_out(tmp_path):
             "desk:\n  joined_message: 'Hi, {name}'\n" + _VALID,
             "desk.joined_message",
             "only the placeholder {agent}",
+        ),
+        (
+            "desk:\n  greeting_message: 'Hi {customer}, {team} here'\n" + _VALID,
+            "desk.greeting_message",
+            "only the placeholder {agent} and {customer}",
         ),
         (
             "desk:\n  team_transfer_message: 'To {agent}'\n" + _VALID,
