@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from enum import Enum
 from typing import Any, Dict, Iterable, List, Mapping, Optional
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, validator
 
 from handoff.reasons import HandoffReason
 
@@ -76,17 +76,6 @@ class Intake(BaseModel):
     declined: List[str] = Field(default_factory=list)
 
 
-class Customer(BaseModel):
-    """Who the customer is, as far as the channel tells.
-
-    id: the conversation id. name: the display name the customer's channel reported
-    (Telegram, WhatsApp), null when it reported none.
-    """
-
-    id: str
-    name: Optional[str] = None
-
-
 def customer_display_name(*parts: Any) -> Optional[str]:
     """Return the name a channel reports, fit to show an agent; None when there is none.
 
@@ -101,6 +90,22 @@ def customer_display_name(*parts: Any) -> Optional[str]:
     visible = "".join(c for c in words if c.isspace() or unicodedata.category(c) not in _HIDDEN)
     name = _SPACES.sub(" ", visible).strip()[:CUSTOMER_NAME_MAX_LENGTH].rstrip()
     return name or None
+
+
+class Customer(BaseModel):
+    """Who the customer is, as far as the channel tells.
+
+    id: the conversation id. name: the display name the customer's channel reported
+    (Telegram, WhatsApp), null when it reported none.
+    """
+
+    id: str
+    name: Optional[str] = None
+
+    @validator("name")
+    def _displayable(cls, name: Optional[str]) -> Optional[str]:  # noqa: N805 - pydantic
+        """Clean a name however the package arrives (the action's, the desk API's clients')."""
+        return customer_display_name(name)
 
 
 class RouteInfo(BaseModel):

@@ -178,3 +178,15 @@ def test_package_round_trips_through_json():
 )
 def test_customer_display_name_cleans_what_the_channel_reported(parts, expected):
     assert customer_display_name(*parts) == expected
+
+
+def test_a_package_from_anywhere_carries_a_clean_name():
+    """The desk API takes packages from HTTP clients: the rule holds there too."""
+    package = build_context_package(
+        conversation_id="c-5", events=[], reason=HandoffReason.FRUSTRATION, customer_name="Jane"
+    )
+    sent = package_to_json_dict(package)
+    sent["customer"]["name"] = "  Jane\u202e\n Doe "
+    assert ContextPackage.parse_obj(sent).customer.name == "Jane Doe"
+    sent["customer"]["name"] = "\u200b"
+    assert ContextPackage.parse_obj(sent).customer.name is None

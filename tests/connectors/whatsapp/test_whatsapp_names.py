@@ -2,8 +2,8 @@
 
 The Cloud API names the sender in ``value.contacts[].profile.name``; a customer whose profile
 says "Amara Nwosu" asks for a person and the desk API names her. An agent's claim (greeting
-her by name) and a team transfer reach her through the fake Graph API. A webhook without ``contacts`` leaves the desk
-with the conversation id only.
+her by name) and a team transfer reach her through the fake Graph API. A webhook without
+``contacts`` leaves the desk with the conversation id only.
 """
 
 from __future__ import annotations
