@@ -2,9 +2,9 @@
 
 Handback lives here too; it resumes the bot the Rasa way (``handback.resume_conversation``)
 after telling the customer the agent left. The customer of a live chat is told who joined (a
-claim: :func:`join_greeting`, by their own name when their channel reported it) and where
-they are going (a transfer: :func:`transfer_announcement`), in the texts of
-``handoff.yml``'s ``desk`` section. Customer-facing messages go through
+claim, by their own name when their channel reported it) and where they are going (a
+transfer), in the texts of ``handoff.yml``'s ``desk`` section
+(:mod:`connectors.agent_desk.announcements`). Customer-facing messages go through
 ``connectors.bridge.deliver_agent_message``, which logs them in the tracker as bot events with
 ``handoff_agent`` metadata and publishes ``message.agent``.
 """
@@ -18,6 +18,7 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
+from connectors.agent_desk.announcements import join_greeting, transfer_announcement
 from connectors.agent_desk.handback import resume_conversation
 from connectors.agent_desk.http import DeskContext, desk_call, json_body
 from connectors.agent_desk.views import desk_view, transcript_view
@@ -52,37 +53,6 @@ def _owner(left: desk_service.Leaving) -> Optional[HumanAgent]:
     if left.agent_id is None:
         return None
     return HumanAgent(id=left.agent_id, name=left.agent_name or "another agent")
-
-
-def join_greeting(ctx: DeskContext, view: Dict[str, Any], agent_name: str) -> str:
-    """Return what the customer hears when ``agent_name`` claims their live chat.
-
-    "Hi Zoë Okafor-Lind, Anna from our team has joined the chat." when the handoff's context
-    package names the customer (their Telegram or WhatsApp name); "Anna from our team has
-    joined the chat." when it does not (REST, the website chat).
-    """
-    customer = (view.get("customer") or {}).get("name")
-    if customer:
-        return ctx.greeting_message.format(agent=agent_name, customer=customer)
-    return ctx.joined_message.format(agent=agent_name)
-
-
-def transfer_announcement(
-    ctx: DeskContext, view: Dict[str, Any], team_name: Optional[str]
-) -> Optional[str]:
-    """Return what the customer hears about a transfer; None when they hear nothing.
-
-    A live handoff moved to a team's queue: "I'm passing you to our Billing team." (the
-    team's display name, ``team_name``); straight to an agent: "Ben from our team is taking
-    over." (the newly assigned agent's display name). A ticket's customer is not in a chat
-    with anybody (the bot answers them), so a ticket changing hands is the desk's business.
-    """
-    if view["status"] == HandoffStatus.TICKET.value:
-        return None
-    if team_name is not None:
-        return ctx.team_transfer_message.format(team=team_name)
-    agent = view.get("assigned_agent") or {}
-    return ctx.agent_transfer_message.format(agent=agent.get("display_name") or "a colleague")
 
 
 async def _say_left(
@@ -213,24 +183,26 @@ def register_handoff_routes(desk: Blueprint, ctx: DeskContext) -> None:
         target = parse_body(TransferTarget, json_body(request))
         team, agent_id = target.team, target.agent_id
 
-        def move(uow: Any) -> Tuple[Dict[str, Any], Optional[str]]:
+        def move(uow: Any) -> Tuple[Dict[str, Any], Optional[str], Optional[str]]:
+            before = uow.handoffs.get(handoff_id)
+            previous = before.assigned_agent_id if before is not None else None
             handoff = desk_service.transfer(
                 uow, principal, handoff_id, team=team, agent_id=agent_id, now=ctx.clock()
             )
             found = uow.teams.get(team) if team is not None else None
-            return desk_view(uow, handoff), found.display_name if found else team
+            return desk_view(uow, handoff), found.display_name if found else team, previous
 
-        view, team_name = await ctx.run(move)
+        view, team_name, previous = await ctx.run(move)
         ctx.publish(DeskEventType.HANDOFF_TRANSFERRED, view)
-        announcement = transfer_announcement(ctx, view, team_name)
-        if announcement is not None:  # a live chat: say where the customer is going
+        said = transfer_announcement(ctx, view, team_name, previous, _human(principal))
+        if said is not None:  # a live chat: say where the customer is going
             await deliver_agent_message(
                 request.app.ctx.agent,
                 request.app.ctx.input_channels,
                 view["conversation_id"],
-                announcement,
-                _human(principal),
-                kind=AgentMessageKind.TRANSFERRED,
+                said.text,
+                said.sender,
+                kind=said.kind,
                 handoff_id=handoff_id,
                 team=view["team"],
                 events=ctx.events,

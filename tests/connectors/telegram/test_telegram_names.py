@@ -3,7 +3,7 @@
 A customer whose Telegram profile says "Zoë Okafor-Lind" asks for a person; the desk API's
 queue and detail name her. Agents on the desk API claim and transfer the conversation, and
 each step reaches her chat through the fake Bot API: who joined (greeting her by name), who
-takes over, which team she is passed to.
+takes over, which team she is passed to, who joins her there.
 """
 
 from __future__ import annotations
@@ -79,6 +79,12 @@ def test_the_desk_names_the_customer_and_the_chat_names_the_agents(channels) -> 
     assert (moved.json()["status"], moved.json()["team"]) == ("queued", target)
     said_to(channels, chat, sent, f"I'm passing you to our {teams[target]} team.")
 
+    # The desk's service token assigns her, waiting in that queue, to Anna: Anna joins again.
+    sent = len(channels.telegram.texts_to(chat))
+    moved = desk("POST", f"/api/handoffs/{handoff['id']}/transfer", json={"agent_id": anna_id})
+    assert moved.status_code == 200, moved.text
+    said_to(channels, chat, sent, greeting)
+
     # Each message is in the conversation's history as an agent turn of its kind.
     agent_turns = [
         (e["text"], e["metadata"]["kind"], e["metadata"]["handoff_agent"]["name"])
@@ -89,6 +95,7 @@ def test_the_desk_names_the_customer_and_the_chat_names_the_agents(channels) -> 
         (greeting, "joined", "Anna Berg"),
         ("Ben Ode from our team is taking over.", "transferred", "Anna Berg"),
         (f"I'm passing you to our {teams[target]} team.", "transferred", "Ben Ode"),
+        (greeting, "joined", "Anna Berg"),
     ]
     assert desk("POST", f"/api/handoffs/{handoff['id']}/close").status_code == 200
     for agent_id in (anna_id, ben_id):  # off the desk again: routing offers them nothing
