@@ -10,12 +10,13 @@ flowing. This module adds the two things Rasa does not do:
   (intent, confidence, frustration) follows as ``message.analysed`` for the same message id.
   Every function publishes on the live-events hub it is given (the process's, from
   ``connectors.services``).
-- ``deliver_agent_message``: send an agent's words (or "Anna joined") through the customer's
-  own channel and log them into the tracker as a ``bot`` event whose metadata names the human
-  agent, so the tracker stays the whole history and the bot knows on handback what was said.
-  With ``pause`` (a ticket an agent answers becomes a live chat) the same tracker update
-  pauses the bot with ``ConversationPaused``, exactly as ``action_handoff`` pauses a live
-  handoff; the handback resumes both the same way (``connectors.agent_desk.handback``).
+- ``deliver_agent_message``: send an agent's words (or "Anna joined", "Ben is taking over")
+  through the customer's own channel and log them into the tracker as a ``bot`` event whose
+  metadata names the human agent, so the tracker stays the whole history and the bot knows on
+  handback what was said. With ``pause`` (a ticket an agent answers becomes a live chat) the
+  same tracker update pauses the bot with ``ConversationPaused``, exactly as ``action_handoff``
+  pauses a live handoff; the handback resumes both the same way
+  (``connectors.agent_desk.handback``).
 
 Channels that can push messages (Telegram, WhatsApp) deliver through their output channel,
 which persists the message in their outbox before trying; the REST channel cannot push, so
@@ -56,6 +57,7 @@ class AgentMessageKind:
     MESSAGE = "message"  # the agent's own words
     JOINED = "joined"  # "Anna from our team has joined the chat"
     LEFT = "left"  # "Anna has left the chat; the assistant is back"
+    TRANSFERRED = "transferred"  # "I'm passing you to our Billing team" / "Ben is taking over"
 
 
 async def deliver_agent_message(

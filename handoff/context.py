@@ -5,17 +5,22 @@ over, and sent to the agent desk, which stores it with the handoff. Its JSON sch
 ``docs/context-package.schema.json`` (kept in sync by a test).
 
 Agent turns are bot events whose metadata carries ``handoff_agent`` (``{"id", "name"}``), so
-the transcript shows the right sender even after several handoffs.
+the transcript shows the right sender even after several handoffs. The customer's display name
+comes from the channels: each puts what its platform reports into the customer message's
+metadata under ``customer_name`` (:data:`CUSTOMER_NAME_KEY`), cleaned by
+:func:`customer_display_name`.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from datetime import datetime, timezone
 from enum import Enum
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, validator
 
 from handoff.reasons import HandoffReason
 from handoff.signals.problem_turn import (
@@ -28,6 +33,11 @@ from handoff.signals.problem_turn import (
 SCHEMA_VERSION = 1
 AGENT_METADATA_KEY = "handoff_agent"
 EXTERNAL_MESSAGE_PREFIX = "EXTERNAL: "
+CUSTOMER_NAME_KEY = "customer_name"
+"""Customer message metadata key: the display name the channel reported (Telegram, WhatsApp)."""
+CUSTOMER_NAME_MAX_LENGTH = 128  # Telegram: first and last name of 64 each
+_SPACES = re.compile(r"\s+")
+_HIDDEN = ("Cc", "Cf")  # Unicode categories: control and format characters
 
 
 class Sender(str, Enum):
@@ -72,11 +82,36 @@ class Intake(BaseModel):
     declined: List[str] = Field(default_factory=list)
 
 
+def customer_display_name(*parts: Any) -> Optional[str]:
+    """Return the name a channel reports, fit to show an agent; None when there is none.
+
+    The string ``parts`` (Telegram's first and last name; WhatsApp's one profile name) are
+    joined with a space; control and format characters (a right-to-left override, a zero-width
+    joiner) are dropped and runs of whitespace become one space, so a name cannot break the
+    inbox's layout or pretend to be something else; the result is cut at
+    :data:`CUSTOMER_NAME_MAX_LENGTH` characters. Anything that is not a string is ignored: a
+    name is what the customer chose on their platform, never an identifier.
+    """
+    words = " ".join(part for part in parts if isinstance(part, str))
+    visible = "".join(c for c in words if c.isspace() or unicodedata.category(c) not in _HIDDEN)
+    name = _SPACES.sub(" ", visible).strip()[:CUSTOMER_NAME_MAX_LENGTH].rstrip()
+    return name or None
+
+
 class Customer(BaseModel):
-    """Who the customer is, as far as the channel tells."""
+    """Who the customer is, as far as the channel tells.
+
+    id: the conversation id. name: the display name the customer's channel reported
+    (Telegram, WhatsApp), null when it reported none.
+    """
 
     id: str
     name: Optional[str] = None
+
+    @validator("name")
+    def _displayable(cls, name: Optional[str]) -> Optional[str]:  # noqa: N805 - pydantic
+        """Clean a name however the package arrives (the action's, the desk API's clients')."""
+        return customer_display_name(name)
 
 
 class RouteInfo(BaseModel):

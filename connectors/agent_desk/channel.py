@@ -157,7 +157,10 @@ class AgentDeskInput(InputChannel):
         )
         ctx.masker = PiiMasker(settings.intake.order_number_pattern)
         ctx.joined_message = settings.desk.joined_message
+        ctx.greeting_message = settings.desk.greeting_message
         ctx.left_message = settings.desk.left_message
+        ctx.team_transfer_message = settings.desk.team_transfer_message
+        ctx.agent_transfer_message = settings.desk.agent_transfer_message
         if settings.desk.helpdesk is not None:
             ctx.helpdesk = HelpdeskClient(settings.desk.helpdesk)
         teams = {name: list(team.languages) for name, team in settings.routing.teams.items()}

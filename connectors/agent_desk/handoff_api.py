@@ -1,7 +1,10 @@
 """The desk API's handoff routes: the queue, one handoff, claim, reply, note, transfer, close.
 
 Handback lives here too; it resumes the bot the Rasa way (``handback.resume_conversation``)
-after telling the customer the agent left. Customer-facing messages go through
+after telling the customer the agent left. The customer of a live chat is told who joined (a
+claim, by their own name when their channel reported it) and where they are going (a
+transfer), in the texts of ``handoff.yml``'s ``desk`` section
+(:mod:`connectors.agent_desk.announcements`). Customer-facing messages go through
 ``connectors.bridge.deliver_agent_message``, which logs them in the tracker as bot events with
 ``handoff_agent`` metadata and publishes ``message.agent``. The first reply to a ticket makes
 it a live chat (``desk_service.reply``): the joined message goes first and pauses the bot
@@ -18,6 +21,7 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
+from connectors.agent_desk.announcements import join_greeting, transfer_announcement
 from connectors.agent_desk.handback import resume_conversation
 from connectors.agent_desk.http import DeskContext, desk_call, json_body
 from connectors.agent_desk.views import desk_view, transcript_view
@@ -76,15 +80,23 @@ async def _say_left(
 
 
 async def _say_joined(
-    request: Request, ctx: DeskContext, target: desk_service.ReplyTarget, handoff_id: str
+    request: Request,
+    ctx: DeskContext,
+    target: desk_service.ReplyTarget,
+    handoff_id: str,
+    view: Dict[str, Any],
 ) -> None:
-    """Tell the customer who joined an answered ticket, and pause the bot with that message."""
+    """Tell the customer who joined an answered ticket, and pause the bot with that message.
+
+    The same greeting as a live claim (:func:`join_greeting`: by name when the channel
+    reported one).
+    """
     assert target.agent_id is not None and target.agent_name is not None  # went live
     await deliver_agent_message(
         request.app.ctx.agent,
         request.app.ctx.input_channels,
         target.conversation_id,
-        ctx.joined_message.format(agent=target.agent_name),
+        join_greeting(ctx, view, target.agent_name),
         HumanAgent(id=target.agent_id, name=target.agent_name),
         kind=AgentMessageKind.JOINED,
         handoff_id=handoff_id,
@@ -148,7 +160,7 @@ def register_handoff_routes(desk: Blueprint, ctx: DeskContext) -> None:
                 request.app.ctx.agent,
                 request.app.ctx.input_channels,
                 view["conversation_id"],
-                ctx.joined_message.format(agent=principal.name),
+                join_greeting(ctx, view, principal.name),
                 _human(principal),
                 kind=AgentMessageKind.JOINED,
                 handoff_id=handoff_id,
@@ -162,7 +174,7 @@ def register_handoff_routes(desk: Blueprint, ctx: DeskContext) -> None:
     async def reply(request: Request, handoff_id: str) -> HTTPResponse:
         """Send the agent's words; the first reply to a ticket makes it a live chat.
 
-        Then the customer is told who joined (``desk.joined_message``, as on a live claim)
+        Then the customer is told who joined (:func:`join_greeting`, as on a live claim)
         and that message pauses the bot (``deliver_agent_message(pause=True)``) before the
         reply goes out; the inbox hears ``handoff.claimed`` with the chat's new status.
         """
@@ -176,7 +188,7 @@ def register_handoff_routes(desk: Blueprint, ctx: DeskContext) -> None:
 
         target, live_view = await ctx.run(check)
         if live_view is not None:
-            await _say_joined(request, ctx, target, handoff_id)
+            await _say_joined(request, ctx, target, handoff_id, live_view)
             ctx.publish(DeskEventType.HANDOFF_CLAIMED, live_view)
         event = await deliver_agent_message(
             request.app.ctx.agent,
@@ -212,14 +224,30 @@ def register_handoff_routes(desk: Blueprint, ctx: DeskContext) -> None:
         target = parse_body(TransferTarget, json_body(request))
         team, agent_id = target.team, target.agent_id
 
-        def move(uow: Any) -> Dict[str, Any]:
+        def move(uow: Any) -> Tuple[Dict[str, Any], Optional[str], Optional[str]]:
+            before = uow.handoffs.get(handoff_id)
+            previous = before.assigned_agent_id if before is not None else None
             handoff = desk_service.transfer(
                 uow, principal, handoff_id, team=team, agent_id=agent_id, now=ctx.clock()
             )
-            return desk_view(uow, handoff)
+            found = uow.teams.get(team) if team is not None else None
+            return desk_view(uow, handoff), found.display_name if found else team, previous
 
-        view = await ctx.run(move)
+        view, team_name, previous = await ctx.run(move)
         ctx.publish(DeskEventType.HANDOFF_TRANSFERRED, view)
+        said = transfer_announcement(ctx, view, team_name, previous, _human(principal))
+        if said is not None:  # a live chat: say where the customer is going
+            await deliver_agent_message(
+                request.app.ctx.agent,
+                request.app.ctx.input_channels,
+                view["conversation_id"],
+                said.text,
+                said.sender,
+                kind=said.kind,
+                handoff_id=handoff_id,
+                team=view["team"],
+                events=ctx.events,
+            )
         return json(view)
 
     @desk.post("/api/handoffs/<handoff_id>/close")

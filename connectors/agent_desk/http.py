@@ -26,9 +26,12 @@ from handoff.store import SqlUnitOfWork
 from handoff.store.models import utc_now
 
 T = TypeVar("T")
-# The texts' one definition is handoff.yml's schema (desk.joined_message / left_message).
+# The texts' one definition is handoff.yml's schema (the desk: section's messages).
 DEFAULT_JOINED: str = DeskSettings.__fields__["joined_message"].default
+DEFAULT_GREETING: str = DeskSettings.__fields__["greeting_message"].default
 DEFAULT_LEFT: str = DeskSettings.__fields__["left_message"].default
+DEFAULT_TEAM_TRANSFER: str = DeskSettings.__fields__["team_transfer_message"].default
+DEFAULT_AGENT_TRANSFER: str = DeskSettings.__fields__["agent_transfer_message"].default
 
 
 class MalformedJson(DeskError):
@@ -49,7 +52,10 @@ class DeskContext:
     login_throttle: LoginThrottle = field(default_factory=LoginThrottle)
     login_executor: LoginExecutor = field(default_factory=LoginExecutor)
     joined_message: str = DEFAULT_JOINED
+    greeting_message: str = DEFAULT_GREETING  # the joined message for a customer with a name
     left_message: str = DEFAULT_LEFT
+    team_transfer_message: str = DEFAULT_TEAM_TRANSFER
+    agent_transfer_message: str = DEFAULT_AGENT_TRANSFER
     helpdesk: Optional[HelpdeskClient] = None  # desk.helpdesk: where tickets are forwarded
     masker: PiiMasker = field(default_factory=PiiMasker)  # personal data in reports' examples
     clock: Callable[[], datetime] = utc_now  # the time every state change is made at

@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Optional
 
 from pydantic import BaseModel, Field
 
-from handoff.context import Sender
+from handoff.context import Customer, Sender
 from handoff.settings import HelpdeskKind
 from handoff.store.desk_models import AgentRole, Presence
 from handoff.store.helpdesk_models import ForwardStatus
@@ -74,7 +74,7 @@ class Handoff(BaseModel):
     assigned_agent: Optional[Person] = None
     offered_to: Optional[Person] = None
     summary: Optional[str] = None
-    customer: Optional[Dict[str, Any]] = None
+    customer: Optional[Customer] = None  # the context package's: the channel's display name
 
 
 class TurnAgent(BaseModel):

@@ -3,7 +3,10 @@
 Decisions (docs/channels.md):
 
 - private chat → conversation ``telegram:<chat id>``; the customer's ``language_code`` goes to
-  the message metadata as ``language`` (it feeds routing).
+  the message metadata as ``language`` (it feeds routing), their ``first_name`` and optional
+  ``last_name`` as ``customer_name`` (the agent's inbox and the context package show it). The
+  sender is ``message.from``, of a button press ``callback_query.from`` (the message pressed
+  on is the bot's own).
 - groups, supergroups and channels → not served: a polite notice ("please write to me
   directly") and no Rasa turn, so nobody's handoff is discussed in front of a group.
 - ``message`` with text → the text, escaped (``/start`` is the Telegram client's own greeting
@@ -27,6 +30,7 @@ from connectors.messaging.inbound import (
     escape_customer_text,
     media_turn_text,
 )
+from handoff.context import CUSTOMER_NAME_KEY, customer_display_name
 
 CONVERSATION_PREFIX = "telegram:"
 GROUP_NOTICE = (
@@ -93,8 +97,13 @@ def _metadata(update_key: str, message: Dict[str, Any], sender: Any) -> Dict[str
     metadata: Dict[str, Any] = {
         "telegram": {"update_id": int(update_key), "message_id": message.get("message_id")}
     }
-    if isinstance(sender, dict) and sender.get("language_code"):
+    if not isinstance(sender, dict):
+        return metadata
+    if sender.get("language_code"):
         metadata["language"] = str(sender["language_code"])
+    name = customer_display_name(sender.get("first_name"), sender.get("last_name"))
+    if name:
+        metadata[CUSTOMER_NAME_KEY] = name
     return metadata
 
 

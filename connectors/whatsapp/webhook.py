@@ -4,6 +4,9 @@ Decisions (docs/channels.md):
 
 - conversation ``whatsapp:<wa_id>`` (the customer's WhatsApp id); the Cloud API has no group
   chats. Messages to another phone number id of the same app are ignored.
+- the customer's profile name (``value.contacts[].profile.name`` of the contact whose
+  ``wa_id`` is the message's ``from``) goes to the message metadata as ``customer_name`` (the
+  agent's inbox and the context package show it); no matching contact, no name.
 - ``text`` → the body, escaped; ``interactive`` ``button_reply``/``list_reply`` (a reply
   button pressed) → the reply id, marked as a press: it may carry an intent only if a domain
   button carries it (``messaging.button_payloads``); template quick-reply ``button`` → its
@@ -27,6 +30,7 @@ from connectors.messaging.inbound import (
     escape_customer_text,
     media_turn_text,
 )
+from handoff.context import CUSTOMER_NAME_KEY, customer_display_name
 
 CONVERSATION_PREFIX = "whatsapp:"
 MEDIA_KINDS = {
@@ -81,9 +85,13 @@ def _value_turns(value: Dict[str, Any], phone_number_id: str) -> List[InboundTur
     if str(metadata.get("phone_number_id", phone_number_id)) != str(phone_number_id):
         return []  # another number of the same app
     turns = []
+    names = _profile_names(value)
     for message in _list(value, "messages"):
         turn = _message_turn(message)
         if turn is not None:
+            name = names.get(str(message.get("from")))
+            if name:
+                turn.metadata[CUSTOMER_NAME_KEY] = name
             turns.append(turn)
     for status in _list(value, "statuses"):
         if status.get("status") == "failed":
@@ -96,6 +104,23 @@ def _list(value: Dict[str, Any], name: str) -> List[Dict[str, Any]]:
     if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
         raise MalformedDelivery(f'"{name}" must be a list of objects')
     return items
+
+
+def _profile_names(value: Dict[str, Any]) -> Dict[str, str]:
+    """Return the senders' profile names by ``wa_id`` (``contacts`` comes with ``messages``).
+
+    A contact without a ``wa_id`` or a usable name is skipped rather than refused: the name
+    is a courtesy to the agent, and the message must get its turn without it.
+    """
+    names: Dict[str, str] = {}
+    contacts = value.get("contacts")
+    for contact in contacts if isinstance(contacts, list) else []:
+        contact = contact if isinstance(contact, dict) else {}
+        profile = contact.get("profile")
+        name = customer_display_name(profile.get("name")) if isinstance(profile, dict) else None
+        if name and isinstance(contact.get("wa_id"), str):
+            names[contact["wa_id"]] = name
+    return names
 
 
 def _sent_at(message: Dict[str, Any]) -> Optional[datetime]:

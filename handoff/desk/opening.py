@@ -8,7 +8,8 @@ store), and the desk's ``POST /api/handoffs`` (what the action sends). They shar
   The reason is the ``handoff_reason`` slot; without a valid one it is ``low_confidence``
   (:data:`DEFAULT_REASON`). The topic is the decision's (:func:`handoff_topic`). The route is
   :func:`handoff.routing.plan.plan_route` at ``now``.
-- :func:`build_package` turns the plan and the conversation into the context package.
+- :func:`build_package` turns the plan and the conversation into the context package, with
+  the customer's display name the channel reported (:attr:`HandoffRequest.customer_name`).
 - :func:`open_package` opens a package through the desk service (team, priority, ticket and
   language from its route), and :func:`open_handoff` does all three in the store.
 
@@ -22,7 +23,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from handoff.context import ContextPackage, RouteInfo, build_context_package, package_to_json_dict
+from handoff.context import (
+    CUSTOMER_NAME_KEY,
+    ContextPackage,
+    RouteInfo,
+    build_context_package,
+    customer_display_name,
+    package_to_json_dict,
+)
 from handoff.desk import service as desk_service
 from handoff.policy.handback import topic_of
 from handoff.reasons import HandoffReason
@@ -73,6 +81,21 @@ class HandoffRequest:
     def metadata(self) -> Mapping[str, Any]:
         """The latest message's metadata (``customer_tier``, ``language``, ``timezone``)."""
         return self.latest_message.get("metadata") or {}
+
+    @property
+    def customer_name(self) -> Optional[str]:
+        """The customer's display name, as their channel reported it; None if it never did.
+
+        The latest message's ``customer_name`` metadata, else the newest one an earlier
+        customer message carried (a channel may leave it out of some turns, and a name the
+        customer changed since is the one they expect to be called by).
+        """
+        said = (e.get("metadata") for e in reversed(self.events) if e.get("event") == "user")
+        for metadata in (self.metadata, *said):
+            name = customer_display_name((metadata or {}).get(CUSTOMER_NAME_KEY))
+            if name:
+                return name
+        return None
 
     @property
     def latest_intent(self) -> Optional[str]:
@@ -164,6 +187,7 @@ def build_package(request: HandoffRequest, plan: HandoffPlan, now: datetime) -> 
         slots=request.slots,
         latest_message=request.latest_message,
         channel=request.channel,
+        customer_name=request.customer_name,
         now=now,
         route=plan.route_info,
     )

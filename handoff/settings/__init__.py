@@ -85,10 +85,23 @@ class IntakeSettings(Section):
 
 
 def _agent_template(template: str) -> str:
+    return _template(template, "agent")
+
+
+def _greeting_template(template: str) -> str:
+    return _template(template, "agent", "customer")
+
+
+def _team_template(template: str) -> str:
+    return _template(template, "team")
+
+
+def _template(template: str, *placeholders: str) -> str:
     try:
-        template.format(agent="Anna")
+        template.format(**{placeholder: "Anna" for placeholder in placeholders})
     except (KeyError, IndexError, ValueError) as error:
-        raise ValueError(f"only the placeholder {{agent}} is allowed ({error!r})") from None
+        allowed = " and ".join(f"{{{placeholder}}}" for placeholder in placeholders)
+        raise ValueError(f"only the placeholder {allowed} is allowed ({error!r})") from None
     return template
 
 
@@ -120,10 +133,20 @@ class DeskSettings(Section):
     """How the action server talks to the agent desk, and what the desk tells customers."""
 
     timeout_seconds: float = Field(default=5.0, gt=0, le=30)
-    # Sent to the customer when an agent claims the conversation / hands it back.
+    # Sent to the customer when an agent claims the conversation / hands it back; a customer
+    # whose channel reported their name ({customer}) is greeted with greeting_message.
     joined_message: str = Field(default="{agent} from our team has joined the chat.", min_length=1)
+    greeting_message: str = Field(
+        default="Hi {customer}, {agent} from our team has joined the chat.", min_length=1
+    )
     left_message: str = Field(
         default="{agent} has left the chat. You're talking to the assistant again.", min_length=1
+    )
+    # Sent to the customer of a live chat transferred to another team / straight to an agent
+    # ({team} is the team's display name, {agent} the agent's).
+    team_transfer_message: str = Field(default="I'm passing you to our {team} team.", min_length=1)
+    agent_transfer_message: str = Field(
+        default="{agent} from our team is taking over.", min_length=1
     )
 
     # Forward offline tickets to an external help desk (optional).
@@ -134,7 +157,11 @@ class DeskSettings(Section):
     # The inbox's public address, linked from notifications (optional).
     inbox_url: Optional[str] = Field(default=None, regex=r"^https?://")
 
-    _templates = validator("joined_message", "left_message", allow_reuse=True)(_agent_template)
+    _templates = validator(
+        "joined_message", "left_message", "agent_transfer_message", allow_reuse=True
+    )(_agent_template)
+    _team_templates = validator("team_transfer_message", allow_reuse=True)(_team_template)
+    _greetings = validator("greeting_message", allow_reuse=True)(_greeting_template)
 
 
 class SelfServiceSettings(Section):

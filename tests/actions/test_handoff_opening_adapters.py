@@ -2,7 +2,7 @@
 
 Each only adapts its tracker (rasa_sdk's in the action server, Rasa's in the Rasa server) to
 :class:`handoff.desk.opening.HandoffRequest`; from the same conversation both plan the same
-reason, topic and route.
+reason, topic and route, and name the customer as the channel did.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from tests.fake_desk import FakeDesk
 
 TUESDAY_MORNING = datetime(2026, 11, 24, 10, 30, tzinfo=ZoneInfo("Europe/Berlin"))
 ROUTING = load_settings().routing
+NAME = "Jürgen Weiß"
 
 
 def _in_german(text: str, intent: str) -> list:
@@ -37,7 +38,7 @@ def _in_german(text: str, intent: str) -> list:
             [],
             parse_data=uttered.parse_data,
             input_channel="telegram",
-            metadata={"language": "de", "customer_tier": "enterprise"},
+            metadata={"language": "de", "customer_tier": "enterprise", "customer_name": NAME},
         ),
     ]
 
@@ -77,6 +78,7 @@ def test_both_adapters_plan_the_same_handoff(
     assert (plans[0].route.language, plans[0].route.queue) == ("de", "senior")
     assert from_fallback.signals[-1] == {"name": SIGNAL, "value": True}
     assert from_action.channel == from_fallback.channel == "telegram"
+    assert from_action.customer_name == from_fallback.customer_name == NAME
 
 
 def test_the_action_without_a_decision_opens_a_low_confidence_handoff(
@@ -93,3 +95,4 @@ def test_the_action_without_a_decision_opens_a_low_confidence_handoff(
     package, decision = (request.body for request in desk.received)
     assert package["reason"] == decision["reason"] == "low_confidence"
     assert package["route"]["team"] == "billing"  # the message's intent is the topic
+    assert package["customer"] == {"id": "c1", "name": NAME}

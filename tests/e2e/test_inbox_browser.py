@@ -5,11 +5,13 @@ logged in to the inbox sees the handoff arrive live (toast, title count, queue e
 the transcript and reason, claims it, replies (the fake Telegram API receives the reply; a
 reply Telegram refuses is marked undelivered), sees the customer's next message and photo
 arrive live, adds an internal note, and hands back — after which the bot answers the
-customer again. Further tests: transfer to another team and close; the analytics tab
-(``GET /api/analytics``); a wrong password, presence and logout; a password changed elsewhere
-ends the inbox's session within a keep-alive. No request the inbox makes carries its token in
-the URL (the event stream takes it from an HttpOnly cookie), and the desk's Content-Security-
-Policy blocks nothing the inbox does (a violation is a console error). The tests share one
+customer again. The queue and the conversation name the customer as Telegram does, and the
+customer hears the agent's name on a claim and the team's on a transfer. Further tests:
+transfer to another team and close; the analytics tab (``GET /api/analytics``); a wrong
+password, presence and logout; a password changed elsewhere ends the inbox's session within a
+keep-alive. No request the inbox makes carries its token in the URL (the event stream takes it
+from an HttpOnly cookie), and the desk's Content-Security-Policy blocks nothing the inbox does
+(a violation is a console error). The tests share one
 assistant and run in file order (the analytics test reads the handoffs made before it).
 
 Needs Playwright for Python (pinned in the test extra) and a Chromium (Debian's ``chromium``
@@ -225,11 +227,14 @@ def test_an_agent_takes_a_telegram_conversation_over_and_hands_it_back(
         lambda: _open_handoff(desk_assistant, CONVERSATION), what="the handoff in the desk"
     )
 
-    # It arrives live: a toast, the count in the title, the queue entry with its reason.
-    expect(page.get_by_test_id("toast").filter(has_text="New handoff")).to_be_visible()
+    # It arrives live: a toast, the count in the title, the queue entry with its reason and
+    # the customer's name as Telegram gave it (the conversation id on hover).
+    expect(page.get_by_test_id("toast").filter(has_text="New handoff: Jane Doe")).to_be_visible()
     expect(page).to_have_title(re.compile(r"^\(1\) "))
     item = page.locator(f'[data-testid="queue-item"][data-handoff-id="{handoff["id"]}"]')
     expect(item).to_be_visible()
+    expect(item.get_by_test_id("queue-customer")).to_have_text("Jane Doe")
+    expect(item.get_by_test_id("queue-customer")).to_have_attribute("title", CONVERSATION)
     expect(item.get_by_test_id("queue-reason")).to_have_attribute("data-reason", "explicit_request")
     expect(item.get_by_test_id("queue-reason")).to_have_text("Asked for a person")
     expect(item.get_by_test_id("queue-channel")).to_contain_text("Telegram")
@@ -241,6 +246,7 @@ def test_an_agent_takes_a_telegram_conversation_over_and_hands_it_back(
     item.click()
     conversation = page.get_by_test_id("conversation")
     expect(conversation).to_have_attribute("data-status", "queued")
+    expect(page.get_by_test_id("conversation-customer")).to_have_text("Jane Doe")
     transcript = page.get_by_test_id("transcript")
     first = transcript.get_by_test_id("turn").first
     expect(first).to_have_attribute("data-sender", "customer")
@@ -255,15 +261,17 @@ def test_an_agent_takes_a_telegram_conversation_over_and_hands_it_back(
     expect(panel.get_by_test_id("context-summary")).not_to_be_empty()
     expect(panel.get_by_test_id("intake-email")).to_contain_text("jane.doe@example.com")
     expect(panel.get_by_test_id("context-channel")).to_contain_text("Telegram")
+    expect(panel.get_by_test_id("context-customer")).to_contain_text("Jane Doe")
     expect(page.get_by_test_id("reply-input")).to_be_disabled()
     _snapshot(page, "queued")
 
-    # Claim: the reply box opens and the customer hears that Anna joined.
+    # Claim: the reply box opens and the customer hears that Anna joined, greeted by name.
     before_claim = len(customer.received())
     page.get_by_test_id("claim-button").click()
     expect(conversation).to_have_attribute("data-status", "assigned")
     expect(page.get_by_test_id("conversation-agent")).to_contain_text("Anna Berg")
-    customer.wait_for_reply(before_claim, lambda text: "Anna Berg" in text)
+    joined = "Hi Jane Doe, Anna Berg from our team has joined the chat."
+    customer.wait_for_reply(before_claim, lambda text: text == joined)
 
     # Reply: the fake Telegram API receives it; the transcript shows Anna as the sender.
     reply = f"Hi Jane, Anna here. Let me look into it ({uuid.uuid4().hex[:6]})."
@@ -349,12 +357,21 @@ def test_an_agent_transfers_to_another_team_then_closes(
     page.get_by_test_id("claim-button").click()
     expect(conversation).to_have_attribute("data-status", "assigned")
 
+    expect(item.get_by_test_id("queue-customer")).to_have_text("Jane Doe")
+
+    # A transfer to another team: the customer is told which team, the transcript shows it.
     target = "billing" if handoff["team"] != "billing" else "general"
+    teams = {t["name"]: t for t in desk_assistant.desk("GET", "/api/teams").json()["teams"]}
+    passing = f"I'm passing you to our {teams[target]['display_name']} team."
+    before_transfer = len(customer.received())
     page.get_by_test_id("transfer-target").select_option(f"team:{target}")
     page.get_by_test_id("transfer-button").click()
     expect(conversation).to_have_attribute("data-status", "queued")
     expect(page.get_by_test_id("context-team")).to_have_text(target)
     expect(item.get_by_test_id("queue-team")).to_have_text(target)
+    customer.wait_for_reply(before_transfer, lambda text: text == passing)
+    transcript = page.get_by_test_id("transcript")
+    expect(transcript.locator('[data-sender="agent"]').filter(has_text=passing)).to_be_visible()
 
     page.get_by_test_id("claim-button").click()
     expect(conversation).to_have_attribute("data-status", "assigned")

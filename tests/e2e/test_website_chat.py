@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from typing import Callable, List
+from typing import Callable, List, Optional
 
 import pytest
 import socketio
@@ -46,11 +46,15 @@ class WebsiteCustomer:
             self.received.append(message.get("text") or "")
             self._changed.notify_all()
 
-    def say(self, text: str) -> int:
-        """Send ``text``; return how many bot messages had arrived before it."""
+    def say(self, text: str, metadata: Optional[dict] = None) -> int:
+        """Send ``text`` (with the widget's ``metadata``); return how many bot messages had
+        arrived before it."""
         with self._changed:
             before = len(self.received)
-        self.client.emit("user_uttered", {"message": text, "session_id": self.session_id})
+        message = {"message": text, "session_id": self.session_id}
+        if metadata is not None:
+            message["metadata"] = metadata
+        self.client.emit("user_uttered", message)
         return before
 
     def wait_for(self, after: int, match: Callable[[str], bool], timeout: float = 60) -> str:
@@ -160,6 +164,44 @@ def test_a_website_customer_gets_the_agents_replies_live_and_the_bot_back(websit
         customer.wait_for(before, lambda text: text.startswith("I'm back"))
         sent = customer.say("what payment methods do you accept?")
         customer.wait_for(sent, lambda text: "PayPal" in text)
+    finally:
+        customer.close()
+
+
+def test_a_site_that_names_its_visitor_has_them_greeted_by_name(website_assistant):
+    """The widget's metadata may carry ``customer_name`` (the site's signed-in visitor)."""
+    desk = website_assistant
+    customer = WebsiteCustomer(desk.rasa_url)
+    named = {"customer_name": "Jane  Doe\u202e"}  # cleaned like the platforms' names
+    try:
+        for text, expect in [
+            ("I want to talk to a human", "order number"),
+            ("I don't have one", "e-mail"),
+            ("jane.doe@example.com", "passed our conversation"),
+        ]:
+            sent = customer.say(text, metadata=named)
+            customer.wait_for(sent, lambda said, expect=expect: expect in said)
+        listed = desk.desk("GET", "/api/handoffs").json()["handoffs"]
+        (handoff,) = (h for h in listed if h["conversation_id"] == customer.session_id)
+        assert handoff["customer"] == {"id": customer.session_id, "name": "Jane Doe"}
+
+        username = f"walt-{uuid.uuid4().hex[:6]}"
+        created = desk.desk(
+            "POST",
+            "/api/agents",
+            json={"username": username, "display_name": "Walt", "password": PASSWORD,
+                  "teams": [handoff["team"]]},
+        )  # fmt: skip
+        assert created.status_code == 201, created.text
+        login = {"username": username, "password": PASSWORD}
+        walt = desk.desk("POST", "/api/login", token=None, json=login).json()["token"]
+        before = len(customer.received)
+        claimed = desk.desk("POST", f"/api/handoffs/{handoff['id']}/claim", token=walt)
+        assert claimed.status_code == 200, claimed.text
+        greeting = "Hi Jane Doe, Walt from our team has joined the chat."
+        customer.wait_for(before, lambda text: text == greeting)
+        closed = desk.desk("POST", f"/api/handoffs/{handoff['id']}/close", token=walt)
+        assert closed.status_code == 200, closed.text
     finally:
         customer.close()
 

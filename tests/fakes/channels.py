@@ -11,9 +11,10 @@ import itertools
 import json
 import random
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
 
 import requests
 from sqlalchemy.orm import sessionmaker
@@ -33,6 +34,7 @@ WA_PHONE_ID = "106540352242922"
 WA_APP_SECRET = "whatsapp-app-secret"
 WA_VERIFY = "whatsapp-verify-token"
 REENGAGE_TEMPLATE = "northwind_reengage"
+AGENT_PASSWORD = "correct horse battery 18"
 _update_ids = itertools.count(random.randint(10_000, 900_000) * 1000)
 
 
@@ -96,6 +98,24 @@ class ChannelsAssistant:
     def _store(self) -> sessionmaker:
         return session_factory(create_store_engine(f"sqlite:///{self.workdir / 'handoff.db'}"))
 
+    # -- the desk -------------------------------------------------------------------------
+    def desk_agent(self, display_name: str) -> Tuple[str, str]:
+        """Create an agent of every team (a unique user name); return their id and token."""
+        desk = self.assistant.desk
+        teams = [team["name"] for team in desk("GET", "/api/teams").json()["teams"]]
+        account = {
+            "username": f"agent-{uuid.uuid4().hex[:8]}",
+            "display_name": display_name,
+            "password": AGENT_PASSWORD,
+            "teams": teams,
+        }
+        created = desk("POST", "/api/agents", json=account)
+        assert created.status_code == 201, created.text
+        credentials = {"username": account["username"], "password": AGENT_PASSWORD}
+        login = desk("POST", "/api/login", token=None, json=credentials)
+        assert login.status_code == 200, login.text
+        return created.json()["id"], login.json()["token"]
+
     # -- Telegram -------------------------------------------------------------------------
     def telegram_post(self, update: Any, secret: Optional[str] = TELEGRAM_SECRET, **kwargs: Any):
         headers = {"Content-Type": "application/json"}
@@ -138,11 +158,14 @@ class ChannelsAssistant:
             **kwargs,
         )
 
-    def whatsapp_say(self, wa_id: str, text: Any, expect: Optional[str] = None) -> list:
-        """Send a text (or a message object); wait for a bot message containing ``expect``."""
+    def whatsapp_say(
+        self, wa_id: str, text: Any, expect: Optional[str] = None, name: Optional[str] = "Jane"
+    ) -> list:
+        """Send a text (or a message object) from the profile ``name``; wait for a bot message
+        containing ``expect``."""
         before = len(self.graph.texts_to(wa_id))
         message = whatsapp_text(wa_id, text) if isinstance(text, str) else text
-        response = self.whatsapp_post(whatsapp_envelope(wa_id, message))
+        response = self.whatsapp_post(whatsapp_envelope(wa_id, message, name=name))
         assert response.status_code == 200, response.text
         if expect is None:
             return []
@@ -251,19 +274,28 @@ def shared_channels_assistant_without_person_buttons(
 # -- Telegram payloads (https://core.telegram.org/bots/api#update) -------------------------
 
 
-def _user(chat_id: int) -> Dict[str, Any]:
-    return {"id": chat_id, "is_bot": False, "first_name": "Jane", "language_code": "en"}
+def telegram_user(
+    chat_id: int, first_name: str = "Jane", last_name: Optional[str] = None
+) -> Dict[str, Any]:
+    """A Telegram ``User`` (``last_name`` is optional there, and left out when None)."""
+    user = {"id": chat_id, "is_bot": False, "first_name": first_name, "language_code": "en"}
+    if last_name is not None:
+        user["last_name"] = last_name
+    return user
 
 
 def telegram_message(
-    chat_id: int, update_id: Optional[int] = None, **content: Any
+    chat_id: int,
+    update_id: Optional[int] = None,
+    sender: Optional[Dict[str, Any]] = None,
+    **content: Any,
 ) -> Dict[str, Any]:
     update_id = next(_update_ids) if update_id is None else update_id
     return {
         "update_id": update_id,
         "message": {
             "message_id": update_id % 100000,
-            "from": _user(chat_id),
+            "from": sender or telegram_user(chat_id),
             "chat": {"id": chat_id, "first_name": "Jane", "type": "private"},
             "date": int(time.time()),
             **content,
@@ -271,8 +303,13 @@ def telegram_message(
     }
 
 
-def telegram_text(chat_id: int, text: str, update_id: Optional[int] = None) -> Dict[str, Any]:
-    return telegram_message(chat_id, update_id, text=text)
+def telegram_text(
+    chat_id: int,
+    text: str,
+    update_id: Optional[int] = None,
+    sender: Optional[Dict[str, Any]] = None,
+) -> Dict[str, Any]:
+    return telegram_message(chat_id, update_id, sender, text=text)
 
 
 def telegram_photo(chat_id: int, caption: Optional[str] = None) -> Dict[str, Any]:
@@ -294,7 +331,7 @@ def telegram_callback(chat_id: int, data: str) -> Dict[str, Any]:
         "update_id": update_id,
         "callback_query": {
             "id": f"cbq{update_id}",
-            "from": _user(chat_id),
+            "from": telegram_user(chat_id),
             "chat_instance": "-1234",
             "data": data,
             "message": {
@@ -312,14 +349,16 @@ def telegram_callback(chat_id: int, data: str) -> Dict[str, Any]:
 
 
 def whatsapp_envelope(
-    wa_id: str, *messages: Dict[str, Any], statuses: Any = None
+    wa_id: str, *messages: Dict[str, Any], statuses: Any = None, name: Optional[str] = "Jane"
 ) -> Dict[str, Any]:
+    """A ``messages`` webhook; ``contacts`` names the sender ``name`` (None: no contacts)."""
     value: Dict[str, Any] = {
         "messaging_product": "whatsapp",
         "metadata": {"display_phone_number": "15550001234", "phone_number_id": WA_PHONE_ID},
     }
     if messages:
-        value["contacts"] = [{"profile": {"name": "Jane"}, "wa_id": wa_id}]
+        if name is not None:
+            value["contacts"] = [{"profile": {"name": name}, "wa_id": wa_id}]
         value["messages"] = list(messages)
     if statuses:
         value["statuses"] = statuses

@@ -12,10 +12,12 @@ from rasa.shared.core.events import (
 )
 
 from handoff.context import (
+    CUSTOMER_NAME_MAX_LENGTH,
     ContextPackage,
     Intake,
     Sender,
     build_context_package,
+    customer_display_name,
     package_to_json_dict,
     summarise,
     transcript_from_events,
@@ -213,3 +215,39 @@ def test_the_summary_says_what_the_bot_already_answered():
         'Their problem, in their words: "can I send back a rug after 5 weeks?". '
         'The assistant already answered: "You can return anything within 30 days of delivery.".'
     )
+
+
+@pytest.mark.parametrize(
+    "parts, expected",
+    [
+        (("Jane",), "Jane"),
+        (("Jane", "Doe"), "Jane Doe"),
+        (("Jane", None), "Jane"),  # Telegram: last_name is optional
+        (("  Jane  ", "  Doe "), "Jane Doe"),
+        (("Jane\n\nDoe",), "Jane Doe"),
+        (("Jane\u200d", "\u202eDoe"), "Jane Doe"),  # format characters dropped
+        (("Jane\x00\x07",), "Jane"),  # control characters dropped
+        (("山田", "太郎"), "山田 太郎"),
+        (("A" * 200,), "A" * CUSTOMER_NAME_MAX_LENGTH),
+        (("A" * (CUSTOMER_NAME_MAX_LENGTH - 1), "B"), "A" * (CUSTOMER_NAME_MAX_LENGTH - 1)),
+        ((), None),
+        (("",), None),
+        (("   ", "\u200b"), None),
+        ((None,), None),
+        ((42, {"name": "Jane"}), None),  # only strings are names
+    ],
+)
+def test_customer_display_name_cleans_what_the_channel_reported(parts, expected):
+    assert customer_display_name(*parts) == expected
+
+
+def test_a_package_from_anywhere_carries_a_clean_name():
+    """The desk API takes packages from HTTP clients: the rule holds there too."""
+    package = build_context_package(
+        conversation_id="c-5", events=[], reason=HandoffReason.FRUSTRATION, customer_name="Jane"
+    )
+    sent = package_to_json_dict(package)
+    sent["customer"]["name"] = "  Jane\u202e\n Doe "
+    assert ContextPackage.parse_obj(sent).customer.name == "Jane Doe"
+    sent["customer"]["name"] = "\u200b"
+    assert ContextPackage.parse_obj(sent).customer.name is None

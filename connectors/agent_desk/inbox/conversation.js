@@ -232,7 +232,7 @@ export function renderConversation(root, detail, options) {
     h("section", { class: "conversation", testid: "conversation", "aria-label": "Conversation",
                    dataset: { handoffId: detail.id, status: detail.status } },
       h("header", { class: "conversation-head" },
-        h("h2", { testid: "conversation-customer" }, customerName(detail)),
+        h("h2", { testid: "conversation-customer", title: detail.conversation_id }, customerName(detail)),
         h("span", { class: `badge status status-${detail.status}`, testid: "conversation-status",
                    dataset: { status: detail.status } }, statusLabel(detail.status)),
         assigned ? h("span", { testid: "conversation-agent" }, `with ${assigned.display_name || assigned.id}`) : null,

@@ -16,6 +16,7 @@ export function waitingSince(handoff, loadedAt) {
   return toMillis(handoff.created_at) ?? loadedAt;
 }
 
+/** The customer's display name as their channel reported it, else the conversation id. */
 export function customerName(handoff) {
   const customer = handoff.customer || handoff.context?.customer || {};
   return customer.name || customer.id || handoff.conversation_id || "Customer";
@@ -41,7 +42,8 @@ function queueItem(handoff, { selected, loadedAt, onSelect, me }) {
       onclick: () => onSelect(handoff.id),
     },
       h("span", { class: "queue-line" },
-        h("strong", { class: "queue-customer", testid: "queue-customer" }, customerName(handoff)),
+        h("strong", { class: "queue-customer", testid: "queue-customer",
+                     title: handoff.conversation_id }, customerName(handoff)),
         h("span", { class: "queue-wait", testid: "queue-wait", dataset: ticking ? { since } : {},
                    title: "Waiting time" },
           ticking ? duration((Date.now() - since) / 1000) : statusLabel(handoff.status))),

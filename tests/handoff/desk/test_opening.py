@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from connectors.agent_desk import schemas
+from connectors.agent_desk.views import desk_view
 from handoff.desk import opening
 from handoff.desk.opening import DEFAULT_REASON, HandoffRequest, plan_handoff
 from handoff.reasons import HandoffReason
@@ -41,7 +43,7 @@ def request(
         latest["intent"] = {"name": latest_intent, "confidence": 0.9}
     return HandoffRequest(
         conversation_id=options.pop("conversation_id", "c1"),
-        events=[],
+        events=options.pop("events", []),
         slots=slots,
         latest_message=latest,
         channel="telegram",
@@ -143,6 +145,34 @@ def test_the_package_carries_the_plan_and_the_extra_signals() -> None:
     assert (package.channel, package.created_at) == ("telegram", TUESDAY_MORNING)
 
 
+def said(**metadata: Any) -> Dict[str, Any]:
+    """A customer message as a tracker event dict, with the channel's metadata."""
+    return {"event": "user", "text": "hi", "metadata": metadata}
+
+
+@pytest.mark.parametrize(
+    "latest, events, expected",
+    [
+        ({"customer_name": "Jane Doe"}, [], "Jane Doe"),
+        ({"customer_name": "Jane"}, [said(customer_name="Old Name")], "Jane"),
+        # the latest message came without one: the newest earlier message's
+        ({}, [said(customer_name="Jane"), said(customer_name="Jane D."), said()], "Jane D."),
+        ({"customer_name": "  "}, [said(customer_name="Jane")], "Jane"),
+        ({"customer_name": " Jane\u202e "}, [], "Jane"),  # cleaned like the channels clean it
+        ({}, [{"event": "bot", "text": "x", "metadata": {"customer_name": "Bot"}}], None),
+        ({}, [said()], None),  # REST, website: the channel never said
+        ({"customer_name": 7}, [], None),
+    ],
+)
+def test_the_customer_name_is_the_newest_one_a_channel_reported(latest, events, expected) -> None:
+    asked = request("explicit_request", metadata=latest, events=events)
+    plan = plan_handoff(asked, ROUTING, TUESDAY_MORNING)
+
+    assert asked.customer_name == expected
+    package = opening.build_package(asked, plan, TUESDAY_MORNING)
+    assert package.customer.dict() == {"id": "c1", "name": expected}
+
+
 @pytest.fixture
 def teams(unit_of_work):
     with unit_of_work() as uow:
@@ -167,6 +197,19 @@ def test_open_handoff_stores_what_was_planned(teams, at, status) -> None:
     assert (stored.channel, stored.language) == ("telegram", "fr")
     assert stored.context["route"]["team"] == "billing"
     assert stored.context["signals"] == [topic("refund_request")]
+    assert stored.context["customer"] == {"id": "c1", "name": None}
+
+
+def test_the_stored_handoff_carries_the_name_into_the_desk_views(teams) -> None:
+    asked = request("explicit_request", metadata={"customer_name": "Jane Doe", "language": "de"})
+    with teams() as uow:
+        done = opening.open_handoff(uow, asked, ROUTING, TUESDAY_MORNING)
+        stored = uow.handoffs.get(done.opened.handoff_id)
+        listed = desk_view(uow, stored, now=TUESDAY_MORNING)
+
+    assert stored.context["customer"] == {"id": "c1", "name": "Jane Doe"}
+    assert listed["customer"] == {"id": "c1", "name": "Jane Doe"}
+    assert schemas.Handoff.parse_obj(listed).customer.name == "Jane Doe"
 
 
 def test_a_package_without_a_route_opens_for_no_team_in_its_language(teams) -> None:

@@ -43,6 +43,12 @@ def test_defaults_fill_what_the_file_leaves_out(tmp_path):
     ]
     assert settings.intake.questions_for(HandoffReason.SENSITIVE_TOPIC) == []
     assert settings.desk.timeout_seconds == 5.0
+    assert settings.desk.joined_message == "{agent} from our team has joined the chat."
+    assert settings.desk.greeting_message == (
+        "Hi {customer}, {agent} from our team has joined the chat."
+    )
+    assert settings.desk.team_transfer_message == "I'm passing you to our {team} team."
+    assert settings.desk.agent_transfer_message == "{agent} from our team is taking over."
 
 
 @pytest.mark.parametrize(
@@ -78,6 +84,26 @@ def test_defaults_fill_what_the_file_leaves_out(tmp_path):
         ("desk:\n  timeout_seconds: 0\n" + _VALID, "desk.timeout_seconds", "greater than 0"),
         ("desk:\n  timeout_seconds: 120\n" + _VALID, "desk.timeout_seconds", "less than or equal"),
         ("desk: {}\n", "self_service", "field required"),
+        (
+            "desk:\n  joined_message: 'Hi, {name}'\n" + _VALID,
+            "desk.joined_message",
+            "only the placeholder {agent}",
+        ),
+        (
+            "desk:\n  greeting_message: 'Hi {customer}, {team} here'\n" + _VALID,
+            "desk.greeting_message",
+            "only the placeholder {agent} and {customer}",
+        ),
+        (
+            "desk:\n  team_transfer_message: 'To {agent}'\n" + _VALID,
+            "desk.team_transfer_message",
+            "only the placeholder {team}",
+        ),
+        (
+            "desk:\n  agent_transfer_message: '{team} takes over'\n" + _VALID,
+            "desk.agent_transfer_message",
+            "only the placeholder {agent}",
+        ),
         ("self_service:\n  contact: hi\n", "self_service.contact", "at least 5"),
     ],
 )
