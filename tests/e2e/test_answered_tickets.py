@@ -126,7 +126,10 @@ def test_telegram_a_ticket_answered_is_a_live_chat_until_the_handback(closed):
     _claim_and_reply(closed, ticket, token, "Hello, Tara here. How can I help?")
 
     texts = closed.telegram.wait_for_texts(chat, before + 2)[before:]
-    assert texts == ["Tara " + JOINED + ".", "Hello, Tara here. How can I help?"]
+    assert texts == [
+        "Hi Jane, Tara " + JOINED + ".",
+        "Hello, Tara here. How can I help?",
+    ]  # greeted by name, as a claim greets
     assert closed.tracker(conversation)["paused"] is True
 
     events = DeskEventStream(closed.assistant)
@@ -191,7 +194,7 @@ def test_whatsapp_a_day_later_the_template_goes_first_and_the_answer_reaches_the
     held = closed.graph.wait_for_texts(wa_id, before + 3)[before:]
     assert held == [
         f"<template {REENGAGE_TEMPLATE}>",
-        "Wanda " + JOINED + ".",
+        "Hi Jane, Wanda " + JOINED + ".",  # greeted by the name WhatsApp reported
         "Hello, Wanda here, sorry for the wait.",
     ]
     closed.settle(1.5)
