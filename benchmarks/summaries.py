@@ -44,6 +44,7 @@ from handoff.context import (
     build_context_package,
     shorten,
     transcript_from_events,
+    what_is_known,
 )
 from handoff.reasons import HandoffReason
 from handoff.settings import HandoffSettings, load_settings
@@ -232,15 +233,9 @@ def old_summarise(reason: HandoffReason, transcript: List[Turn], intake: Intake)
         sentences.append(f'Their request before that: "{shorten(topics[-1])}".')
     elif customer_turns:
         sentences.append(f'Their last message: "{shorten(customer_turns[-1].text)}".')
-    known = []
-    if intake.order_number:
-        known.append(f"order number {intake.order_number}")
-    if intake.email:
-        known.append(f"e-mail {intake.email}")
+    known = what_is_known(intake)
     if known:
-        sentences.append(f"They gave {' and '.join(known)}.")
-    elif intake.declined:
-        sentences.append("They did not give an order number or e-mail.")
+        sentences.append(known)
     return " ".join(sentences)
 
 

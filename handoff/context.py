@@ -232,16 +232,24 @@ def summarise(
         sentences.append(f'The assistant already answered: "{shorten(choice.answer, 120)}".')
     elif choice.unanswered:
         sentences.append("The assistant could not answer it.")
+    known = what_is_known(intake)
+    if known:
+        sentences.append(known)
+    return " ".join(sentences)
+
+
+def what_is_known(intake: Intake) -> Optional[str]:
+    """Return the summary's sentence on the intake values (None when nothing was asked)."""
     known = []
     if intake.order_number:
         known.append(f"order number {intake.order_number}")
     if intake.email:
         known.append(f"e-mail {intake.email}")
     if known:
-        sentences.append(f"They gave {' and '.join(known)}.")
-    elif intake.declined:
-        sentences.append("They did not give an order number or e-mail.")
-    return " ".join(sentences)
+        return f"They gave {' and '.join(known)}."
+    if intake.declined:
+        return "They did not give an order number or e-mail."
+    return None
 
 
 _PROBLEM_LABELS = {
