@@ -11,8 +11,11 @@ Decisions (docs/channels.md):
   directly") and no Rasa turn, so nobody's handoff is discussed in front of a group.
 - ``message`` with text → the text, escaped (``/start`` is the Telegram client's own greeting
   and is read as the ``greet`` intent).
-- ``message`` with media (photo, voice, video, document, sticker, location, contact, ...) →
-  ``/send_media{"media_kind": ...}`` with ``metadata.media`` = kind, file id, mime type, caption.
+- ``message`` with anything else the bot cannot read (photo, voice, sticker, poll, checklist,
+  game, story, giveaway, invoice, ... and fields added to the Bot API since; one table in
+  ``connectors.telegram.content``) → ``/send_media{"media_kind": ...}`` with ``metadata.media``
+  = kind, file id, mime type, caption. Service messages (pins, chat settings, topics, ...) →
+  ignored.
 - ``callback_query`` (a button pressed) → its ``callback_data``, marked as a press: it may
   carry an intent only if a domain button carries it (``messaging.button_payloads``).
 - ``edited_message``, ``message_reaction`` and every other update type → acknowledged and
@@ -21,6 +24,7 @@ Decisions (docs/channels.md):
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timezone
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -30,29 +34,15 @@ from connectors.messaging.inbound import (
     escape_customer_text,
     media_turn_text,
 )
+from connectors.telegram.content import UNKNOWN_KIND, message_media, unknown_fields
 from handoff.context import CUSTOMER_NAME_KEY, customer_display_name
+
+logger = logging.getLogger(__name__)
 
 CONVERSATION_PREFIX = "telegram:"
 GROUP_NOTICE = (
     "Hi! I can only help in a private chat, so nothing about your order is shared here. "
     "Please send me a direct message."
-)
-
-# (message field, media kind the customer hears about, where the file id is)
-MEDIA_FIELDS = (
-    ("photo", "photo"),
-    ("voice", "voice message"),
-    ("video_note", "video message"),
-    ("video", "video"),
-    ("animation", "GIF"),
-    ("audio", "audio file"),
-    ("document", "document"),
-    ("sticker", "sticker"),
-    ("location", "location"),
-    ("venue", "location"),
-    ("contact", "contact card"),
-    ("poll", "poll"),
-    ("dice", "dice"),
 )
 
 
@@ -133,35 +123,16 @@ def _message_turn(key: str, message: Dict[str, Any]) -> Optional[InboundTurn]:
         text = "/greet" if command in ("/start", "/start@") else escape_customer_text(text)
         sent_at = _sent_at(message)
         return InboundTurn(key, conversation, text=text, metadata=metadata, sent_at=sent_at)
-    media = _media(message)
+    media = message_media(message)
     if media is None:
-        return None  # service messages (members joined, pinned, ...)
+        return None  # service messages (pinned, auto-delete timer set, ...)
+    if media["kind"] == UNKNOWN_KIND:
+        logger.info("telegram: message with unknown content %s", unknown_fields(message))
     metadata["media"] = media
     return InboundTurn(
         key, conversation, text=media_turn_text(media["kind"]), metadata=metadata,
         sent_at=_sent_at(message),
     )  # fmt: skip
-
-
-def _media(message: Dict[str, Any]) -> Optional[Dict[str, Any]]:
-    for field, kind in MEDIA_FIELDS:
-        value = message.get(field)
-        if value is None:
-            continue
-        item = value[-1] if isinstance(value, list) and value else value  # largest photo
-        item = item if isinstance(item, dict) else {}
-        media = {
-            "kind": kind,
-            "id": item.get("file_id"),
-            "mime_type": item.get("mime_type"),
-            "caption": message.get("caption"),
-        }
-        if field in ("location", "venue"):
-            location = item.get("location", item)
-            media["latitude"] = location.get("latitude")
-            media["longitude"] = location.get("longitude")
-        return media
-    return None
 
 
 def _callback_turn(key: str, query: Dict[str, Any]) -> Optional[InboundTurn]:

@@ -325,6 +325,26 @@ def telegram_photo(chat_id: int, caption: Optional[str] = None) -> Dict[str, Any
     return telegram_message(chat_id, **content)
 
 
+def telegram_poll(
+    chat_id: int, question: str = "Which colour should the sofa be?"
+) -> Dict[str, Any]:
+    """A private message that is a poll (``Message.poll``, a ``Poll`` object)."""
+    poll = {
+        "id": "5435214543232341001",
+        "question": question,
+        "options": [
+            {"text": "Grey", "voter_count": 0},
+            {"text": "Blue", "voter_count": 0},
+        ],
+        "total_voter_count": 0,
+        "is_closed": False,
+        "is_anonymous": True,
+        "type": "regular",
+        "allows_multiple_answers": False,
+    }
+    return telegram_message(chat_id, poll=poll)
+
+
 def telegram_callback(chat_id: int, data: str) -> Dict[str, Any]:
     update_id = next(_update_ids)
     return {
