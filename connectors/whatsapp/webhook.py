@@ -11,16 +11,24 @@ Decisions (docs/channels.md):
   button pressed) → the reply id, marked as a press: it may carry an intent only if a domain
   button carries it (``messaging.button_payloads``); template quick-reply ``button`` → its
   text, escaped.
-- image, audio/voice, video, document, sticker, location, contacts, unsupported →
+- image, audio/voice, video, document, sticker, location, contacts, order →
   ``/send_media{"media_kind": ...}`` with ``metadata.media`` (kind, media id, mime type,
   caption).
-- ``reaction`` and ``system`` messages → acknowledged and ignored (no bot turn).
+- a message WhatsApp could not hand over (type ``unsupported``/``unknown``/``errors``, or any
+  message carrying ``errors`` such as 131051 "Message type unknown") → the same intent, named
+  after the reported ``unsupported.type`` when we know it (``poll_creation`` → "poll", ``gif``
+  → "GIF", ...), else "message"; so is any message that leaves nothing to read (an
+  ``interactive`` reply other than a button/list reply, a type added since).
+- ``reaction``, ``system`` (the customer changed number), ``request_welcome`` (a chat opened,
+  nothing said), ``ephemeral``, and unsupported edits, pins, "keep in chat" and poll votes →
+  acknowledged and ignored (no bot turn): nothing new was said.
 - statuses: only ``failed`` matters — it marks our outbound message failed (desk event
   ``message.failed``); sent/delivered/read are acknowledged and ignored.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional
 
@@ -32,6 +40,8 @@ from connectors.messaging.inbound import (
 )
 from handoff.context import CUSTOMER_NAME_KEY, customer_display_name
 
+logger = logging.getLogger(__name__)
+
 CONVERSATION_PREFIX = "whatsapp:"
 MEDIA_KINDS = {
     "image": "photo",
@@ -40,11 +50,19 @@ MEDIA_KINDS = {
     "sticker": "sticker",
     "location": "location",
     "contacts": "contact card",
-    "unsupported": "message",
-    "unknown": "message",
     "order": "order",
+    # what ``unsupported.type`` reports (an unknown report, or none, is a "message")
+    "poll_creation": "poll",
+    "gif": "GIF",
+    "group_invite": "group invite",
+    "link_preview": "link preview",
+    "product": "product",
 }
-IGNORED_TYPES = frozenset({"reaction", "system", "request_welcome", "ephemeral"})
+UNSUPPORTED_TYPES = frozenset({"unsupported", "unknown", "errors"})
+IGNORED_TYPES = frozenset(
+    {"reaction", "system", "request_welcome", "ephemeral"}
+    | {"edit", "pin", "keep_in_chat", "poll_update"}  # reported by unsupported messages
+)
 
 
 def conversation_id(wa_id: str) -> str:
@@ -134,7 +152,8 @@ def _message_turn(message: Dict[str, Any]) -> Optional[InboundTurn]:
     sender, message_id, kind = message.get("from"), message.get("id"), message.get("type")
     if not isinstance(sender, str) or not isinstance(message_id, str) or not isinstance(kind, str):
         raise MalformedDelivery('every message needs string "from", "id" and "type"')
-    if kind in IGNORED_TYPES:
+    reported = _reported_type(kind, message)
+    if reported in IGNORED_TYPES:
         return None
     conversation = conversation_id(sender)
     metadata: Dict[str, Any] = {"whatsapp": {"message_id": message_id}}
@@ -150,14 +169,33 @@ def _message_turn(message: Dict[str, Any]) -> Optional[InboundTurn]:
         turn.text = str(reply.get("id") or escape_customer_text(str(reply.get("title") or "")))
     elif kind == "button":
         turn.text = escape_customer_text(str(content.get("text") or content.get("payload") or ""))
-    else:
-        media = _media(kind, message, content)
-        metadata["media"] = media
-        turn.text = media_turn_text(media["kind"])
-    return turn if turn.text else None
+    if turn.text:
+        return turn
+    if message.get("errors"):
+        logger.info("whatsapp: %s message not readable: %s", reported, _error_text(message))
+    media = _media(reported, content)
+    metadata["media"] = media
+    turn.text = media_turn_text(media["kind"])
+    return turn
 
 
-def _media(kind: str, message: Dict[str, Any], content: Dict[str, Any]) -> Dict[str, Any]:
+def _reported_type(kind: str, message: Dict[str, Any]) -> str:
+    """Return what the message is: its ``type``, or what an unsupported message reports."""
+    if kind not in UNSUPPORTED_TYPES:
+        return kind
+    unsupported = message.get("unsupported")
+    reported = unsupported.get("type") if isinstance(unsupported, dict) else None
+    return reported if isinstance(reported, str) and reported else kind
+
+
+def _error_text(message: Dict[str, Any]) -> str:
+    errors = message.get("errors")
+    error = errors[0] if isinstance(errors, list) and errors else {}
+    error = error if isinstance(error, dict) else {}
+    return f"{error.get('code', '?')} {error.get('title') or error.get('message') or ''}"
+
+
+def _media(kind: str, content: Dict[str, Any]) -> Dict[str, Any]:
     if kind == "audio":
         label = "voice message" if content.get("voice") else "audio file"
     else:
