@@ -417,6 +417,22 @@ def whatsapp_voice(wa_id: str) -> Dict[str, Any]:
     )
 
 
+def whatsapp_unsupported(wa_id: str, reported: Optional[str] = "poll_creation") -> Dict[str, Any]:
+    """A message the Cloud API could not hand over (``type: unsupported`` with ``errors``)."""
+    message = _wa_message(wa_id, "unsupported", {"type": reported} if reported else None)
+    if reported is None:
+        del message["unsupported"]
+    message["errors"] = [
+        {
+            "code": 131051,
+            "title": "Message type unknown",
+            "message": "Message type unknown",
+            "error_data": {"details": "Message type is currently not supported."},
+        }
+    ]
+    return message
+
+
 def whatsapp_button_reply(wa_id: str, button_id: str, title: str) -> Dict[str, Any]:
     return _wa_message(
         wa_id,

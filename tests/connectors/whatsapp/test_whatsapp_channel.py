@@ -16,6 +16,7 @@ from tests.fakes.channels import (
     whatsapp_image,
     whatsapp_status,
     whatsapp_text,
+    whatsapp_unsupported,
     whatsapp_voice,
 )
 from tests.fakes.graph_api import graph_error
@@ -125,6 +126,15 @@ def test_an_image_gets_the_media_answer(channels):
     (user,) = _users(channels, wa_id)
     media = {"kind": "photo", "id": "1479537139650973", "mime_type": "image/jpeg"}
     assert user["metadata"]["media"] == {**media, "caption": "scratched table"}
+
+
+def test_a_message_whatsapp_could_not_hand_over_gets_the_media_answer(channels):
+    wa_id = channels.new_wa_id()
+    replies = channels.whatsapp_say(wa_id, whatsapp_unsupported(wa_id), expect="that poll")
+    assert any("I can only read text messages" in r for r in replies)
+    tracker = channels.tracker(f"whatsapp:{wa_id}")
+    assert tracker["latest_message"]["intent"]["name"] == "send_media"
+    assert tracker["slots"]["media_kind"] == "poll"
 
 
 def test_the_same_message_delivered_twice_makes_one_bot_turn(channels):
