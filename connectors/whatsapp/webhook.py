@@ -100,6 +100,8 @@ def parse_envelope(body: Any, phone_number_id: str) -> List[InboundTurn]:
 
 def _value_turns(value: Dict[str, Any], phone_number_id: str) -> List[InboundTurn]:
     metadata = value.get("metadata") or {}
+    if not isinstance(metadata, dict):
+        raise MalformedDelivery('"metadata" must be an object')
     if str(metadata.get("phone_number_id", phone_number_id)) != str(phone_number_id):
         return []  # another number of the same app
     turns = []

@@ -12,6 +12,7 @@ from typing import Any, Dict, Optional
 
 import pytest
 
+from connectors.messaging.inbound import MalformedDelivery
 from connectors.whatsapp.webhook import parse_envelope
 from tests.fakes.channels import WA_PHONE_ID, whatsapp_envelope, whatsapp_text
 
@@ -106,3 +107,10 @@ def test_an_unsupported_message_keeps_the_name_and_logs_the_error_code(caplog) -
     assert turn.metadata["media"] == {"kind": "poll", "id": None, "mime_type": None,
                                       "caption": None}  # fmt: skip
     assert "131051 Message type unknown" in caplog.text
+
+
+def test_metadata_that_is_not_an_object_is_a_malformed_delivery() -> None:
+    envelope = whatsapp_envelope(WA_ID, whatsapp_text(WA_ID, "hi"))
+    envelope["entry"][0]["changes"][0]["value"]["metadata"] = True
+    with pytest.raises(MalformedDelivery, match="metadata"):
+        parse_envelope(envelope, WA_PHONE_ID)
