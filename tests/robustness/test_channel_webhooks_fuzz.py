@@ -53,6 +53,8 @@ TG_CHAT = st.fixed_dictionaries(
 )
 TG_MEDIA = st.sampled_from(
     ["photo", "voice", "video", "document", "sticker", "location", "venue", "contact", "poll"]
+    + ["checklist", "game", "story", "giveaway", "invoice", "passport_data", "dice"]
+    + ["pinned_message", "rainbow_message"]  # a service message; a field added one day
 )
 TG_MESSAGE = st.fixed_dictionaries(
     {"message_id": _maybe(st.integers()), "chat": _maybe(TG_CHAT)},
@@ -85,6 +87,7 @@ TG_UPDATES = st.fixed_dictionaries({"update_id": _maybe(UPDATE_IDS)}).flatmap(
 
 WA_KINDS = st.sampled_from(
     ["text", "interactive", "button", "image", "audio", "location", "reaction", "order", "x"]
+    + ["unsupported", "unknown", "errors"]
 )
 WA_MESSAGE = st.fixed_dictionaries(
     {
@@ -92,7 +95,7 @@ WA_MESSAGE = st.fixed_dictionaries(
         "id": _maybe(st.text(min_size=1, max_size=20).map(lambda t: f"wamid.{t}")),
         "type": _maybe(WA_KINDS),
     },
-    optional={"timestamp": _maybe(st.integers().map(str)), "context": ANY},
+    optional={"timestamp": _maybe(st.integers().map(str)), "context": ANY, "errors": ANY},
 ).flatmap(
     lambda m: _maybe(
         st.fixed_dictionaries(
@@ -104,6 +107,7 @@ WA_MESSAGE = st.fixed_dictionaries(
                 "text": ANY,
                 "id": ANY,
                 "voice": ANY,
+                "type": _maybe(st.sampled_from(["poll_creation", "edit", "gif", "x"])),
             },
         )
     ).map(lambda content: {**m, str(m.get("type")): content})
