@@ -17,6 +17,7 @@ import yaml
 from pydantic import Field, ValidationError, validator
 
 from handoff.desk.notifications import NotificationTarget
+from handoff.desk.waiting import DEFAULT_CANCEL_PHRASES, normalise_phrase
 from handoff.reasons import HandoffReason, reject_unknown_reason_keys
 from handoff.routing.teams import RoutingSettings
 from handoff.section import Section
@@ -92,6 +93,30 @@ def _agent_template(template: str) -> str:
     return template
 
 
+def _fills(*placeholders: str):  # noqa: ANN202 - a pydantic validator
+    """Return a validator allowing exactly ``placeholders`` in a customer text template."""
+    sample = {name: "x" for name in placeholders}
+    allowed = ", ".join(f"{{{name}}}" for name in placeholders) or "none"
+
+    def check(template: str) -> str:
+        try:
+            template.format(**sample)
+        except (KeyError, IndexError, ValueError) as error:
+            raise ValueError(f"only the placeholders {allowed} are allowed ({error!r})") from None
+        return template
+
+    return check
+
+
+def _cancel_phrases(phrases: List[str]) -> List[str]:
+    if not phrases:
+        raise ValueError("list at least one phrase (customers need a way out of the queue)")
+    empty = [phrase for phrase in phrases if not normalise_phrase(phrase)]
+    if empty:
+        raise ValueError(f"{empty!r}: a phrase needs at least one letter or digit")
+    return phrases
+
+
 class HelpdeskKind(str, Enum):
     """The external help desks tickets can be forwarded to (their REST API shapes)."""
 
@@ -134,7 +159,38 @@ class DeskSettings(Section):
     # The inbox's public address, linked from notifications (optional).
     inbox_url: Optional[str] = Field(default=None, regex=r"^https?://")
 
+    # While queued (handoff.desk.queue_sweep): how often the desk looks at the queue, the
+    # least time between two updates to one customer, and when waiting becomes a ticket.
+    queue_sweep_seconds: float = Field(default=30.0, gt=0, le=3600)
+    queue_update_minutes: float = Field(default=3.0, ge=0, le=120)
+    queue_timeout_minutes: Optional[float] = Field(default=30.0, gt=0, le=24 * 60)
+    queue_update_message: str = Field(
+        default="You're now number {queue_position} in the queue. Expected wait: {expected_wait}.",
+        min_length=1,
+    )
+    queue_ticket_message: str = Field(
+        default=(
+            "Sorry for the wait - nobody from our team could take your chat in time, so I've "
+            "made it a ticket with everything you've told me. A person will answer you "
+            "{back_at}. Until then I'm here again if I can help."
+        ),
+        min_length=1,
+    )
+    # {back_at} while the team is still open (only the queue timeout ran out).
+    queue_ticket_soon: str = Field(default="as soon as one of them is free", min_length=1)
+    # The whole message, normalised (case, punctuation), cancels a queued handoff.
+    cancel_phrases: List[str] = Field(default_factory=lambda: list(DEFAULT_CANCEL_PHRASES))
+    cancelled_message: str = Field(
+        default="OK, I've taken you out of the queue. I'm back - how can I help?", min_length=1
+    )
+
     _templates = validator("joined_message", "left_message", allow_reuse=True)(_agent_template)
+    _update = validator("queue_update_message", allow_reuse=True)(
+        _fills("queue_position", "expected_wait")
+    )
+    _ticket = validator("queue_ticket_message", allow_reuse=True)(_fills("back_at"))
+    _plain = validator("queue_ticket_soon", "cancelled_message", allow_reuse=True)(_fills())
+    _phrases = validator("cancel_phrases", allow_reuse=True)(_cancel_phrases)
 
 
 class SelfServiceSettings(Section):
