@@ -135,9 +135,15 @@ def open_handoff(
         if winner is None:  # not the one-open-handoff race: a real error
             raise
         return _opened(uow, winner, created=False, now=moment)
-    if not ticket:
-        desk_routing.refresh_offers(uow, team, moment)
-    return _opened(uow, handoff, created=True, now=moment)
+    if ticket:
+        return _opened(uow, handoff, created=True, now=moment)
+    desk_routing.refresh_offers(uow, team, moment)
+    opened = _opened(uow, handoff, created=True, now=moment)
+    # The opening answer is what the customer is told first (the waiting sweep's baseline).
+    told = (opened.queue_position, opened.expected_wait_seconds)
+    if uow.handoffs.record_told(handoff.id, None, *told, moment):
+        uow.commit()
+    return opened
 
 
 def hand_back(
