@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable, List, Optional, Set
+from typing import Callable, Dict, List, Optional, Set
 
 from handoff.desk import offers as desk_routing
 from handoff.desk import waiting
@@ -121,7 +121,11 @@ def _ticket_if_due(
     )
     if not decision.act:
         return None
-    values = {"status": HandoffStatus.TICKET, "offered_agent_id": None, "updated_at": now}
+    values: Dict[str, object] = {
+        "status": HandoffStatus.TICKET,
+        "offered_agent_id": None,
+        "updated_at": now,
+    }
     if not uow.handoffs.update_if(handoff.id, HandoffStatus.QUEUED, None, values):
         uow.rollback()  # claimed, cancelled or ticketed by another replica meanwhile
         return None
@@ -182,7 +186,7 @@ def cancel_by_customer(uow: SqlUnitOfWork, handoff_id: str, *, now: datetime) ->
     Raises:
         HandoffNotFound: unknown id. HandoffNotOpen: an agent has it, or it is closed.
     """
-    values = {
+    values: Dict[str, object] = {
         "status": HandoffStatus.CLOSED,
         "outcome": CUSTOMER_CANCELLED,
         "offered_agent_id": None,
