@@ -49,6 +49,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sanic.response import json as json_response
 
+from connectors.agent_desk.waiting import cancel_if_asked
 from connectors.bridge import MEDIA_METADATA_KEY, relay_analysis, relay_incoming
 from connectors.messaging.button_payloads import DomainButtons, screen_presses
 from connectors.messaging.fallback import hand_over_if_actions_failed
@@ -178,6 +179,7 @@ class MessagingInput(InputChannel):
         self.events = services.events
         self.metrics = services.channel_metrics
         self.routing = services.settings.routing
+        self.desk = services.settings.desk
         self._sessions = services.store(self.store_url)
         owner = new_owner_id()
         self.worker = OutboxWorker(
@@ -402,6 +404,16 @@ class MessagingInput(InputChannel):
                 handoff_id=live[0],
                 team=live[1],
                 events=self.events,
+            )
+            await cancel_if_asked(  # "never mind" while still queued: the bot is back
+                app.ctx.agent,
+                app.ctx.input_channels,
+                lambda: SqlUnitOfWork(self._sessions),
+                self.desk,
+                self.events,
+                conversation_id=conversation_id,
+                handoff_id=live[0],
+                text=turn["text"],
             )
             return
         if timed is not None:
