@@ -96,13 +96,14 @@ def _agent_template(template: str) -> str:
 def _fills(*placeholders: str):  # noqa: ANN202 - a pydantic validator
     """Return a validator allowing exactly ``placeholders`` in a customer text template."""
     sample = {name: "x" for name in placeholders}
-    allowed = ", ".join(f"{{{name}}}" for name in placeholders) or "none"
+    names = ", ".join(f"{{{name}}}" for name in placeholders)
+    allowed = f"only the placeholders {names} are allowed" if names else "no placeholders allowed"
 
     def check(template: str) -> str:
         try:
             template.format(**sample)
         except (KeyError, IndexError, ValueError) as error:
-            raise ValueError(f"only the placeholders {allowed} are allowed ({error!r})") from None
+            raise ValueError(f"{allowed} ({error!r})") from None
         return template
 
     return check
