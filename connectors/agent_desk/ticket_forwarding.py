@@ -79,7 +79,7 @@ async def _forward_new_tickets(ctx: DeskContext) -> None:
 
 
 def _is_new_ticket(event_type: str, data: Dict[str, Any]) -> bool:
-    """Opened as a ticket, or a queued handoff that just became one (the waiting sweep)."""
+    """Tell a new ticket: opened as one, or a queued handoff that became one (waiting sweep)."""
     if data.get("status") != HandoffStatus.TICKET.value:
         return False
     return event_type == DeskEventType.HANDOFF_OPENED or (

@@ -14,8 +14,10 @@ A webhook delivery goes through, in this order:
    up in the inbox transaction) the webhook puts the message on the desk's stream before it
    answers (``connectors.bridge.relay_incoming``); the background turn then gives it to Rasa
    (``on_new_message``: logged and parsed, the bot silent) and the NLU's reading follows
-   (``relay_analysis``). Otherwise the message goes to Rasa for a bot turn - a press of the
-   "Talk to a person" button as ``/human_handoff`` (``connectors.messaging.person_button``).
+   (``relay_analysis``); a whole "never mind" while still queued takes the customer out of
+   the queue (``connectors.agent_desk.waiting.cancel_if_asked``). Otherwise the message
+   goes to Rasa for a bot turn - a press of the "Talk to a person" button as
+   ``/human_handoff`` (``connectors.messaging.person_button``).
 
 Turns accepted but not processed (the server stopped in between) are processed when the server
 starts again; a turn whose message id is already in the tracker is not run twice.
