@@ -1,7 +1,7 @@
 """Waiting in the queue end to end: Telegram customers (a fake Bot API), real Rasa, the desk.
 
 With short, test-only timings (a sweep every half second, updates as soon as something
-changes, a 45-second queue timeout): the customer behind another one hears their better place
+changes, a one-minute queue timeout): the customer behind another one hears their better place
 once the one ahead is claimed, then, nobody taking them in time, that their handoff is a
 ticket - and the bot answers them again. Another customer says "never mind" while queued:
 the handoff is closed as cancelled and the bot answers their next message.
@@ -16,13 +16,19 @@ from typing import Iterator
 import pytest
 
 from tests.e2e.assistant import RunningAssistant, start_desk_with_telegram
-from tests.fakes.channels import TELEGRAM_SECRET, TELEGRAM_TOKEN, telegram_text, wait_until
+from tests.fakes.channels import (
+    TELEGRAM_SECRET,
+    TELEGRAM_TOKEN,
+    DeskEventStream,
+    telegram_text,
+    wait_until,
+)
 from tests.fakes.telegram_api import FakeTelegramApi
 from tests.replicas.production import agent_token, hand_over, post_update, say
 
 pytestmark = pytest.mark.integration
 
-TIMEOUT_SECONDS = 45
+TIMEOUT_SECONDS = 60  # long enough to hand two customers over on a busy machine
 DESK = {
     "queue_sweep_seconds": 0.5,
     "queue_update_minutes": 0,
@@ -72,8 +78,14 @@ def test_never_mind_while_queued_cancels_and_the_bot_is_back(desk, telegram):
     handoff = hand_over(desk, telegram, chat)
     assert handoff["status"] == "queued"
 
-    said = say(desk, telegram, chat, "Never mind!", "taken you out of the queue")
+    events = DeskEventStream(desk)  # the inbox's live events
+    try:
+        said = say(desk, telegram, chat, "Never mind!", "taken you out of the queue")
+        closed = events.wait_for("handoff.closed", f"telegram:{chat}")
+    finally:
+        events.close()
     assert said == ["OK, I've taken you out of the queue. I'm back - how can I help?"]
+    assert (closed["handoff_id"], closed["data"]["status"]) == (handoff["id"], "closed")
     view = _status(desk, handoff["id"])
     assert (view["status"], view["closed_at"] is not None) == ("closed", True)
     assert handoff["id"] not in [
@@ -91,6 +103,7 @@ def test_a_queue_update_when_the_one_ahead_is_claimed_then_a_ticket_on_timeout(d
     assert second["queue_position"] == first["queue_position"] + 1 == 2
     told = len(telegram.texts_to(behind))
 
+    events = DeskEventStream(desk)
     token = agent_token(desk, "wanda", first["team"])
     claimed = desk.desk("POST", f"/api/handoffs/{first['id']}/claim", token=token)
     assert claimed.status_code == 200, claimed.text
@@ -101,9 +114,15 @@ def test_a_queue_update_when_the_one_ahead_is_claimed_then_a_ticket_on_timeout(d
     )
     assert update[0].startswith("You're now number 1 in the queue. Expected wait: ")
 
-    ticket = wait_until(
-        lambda: [t for t in telegram.texts_to(behind) if TICKET in t], timeout=TIMEOUT_SECONDS + 60
-    )
+    try:
+        ticket = wait_until(
+            lambda: [t for t in telegram.texts_to(behind) if TICKET in t],
+            timeout=TIMEOUT_SECONDS + 60,
+        )
+        ticketed = events.wait_for("handoff.closed", f"telegram:{behind}")
+    finally:
+        events.close()
+    assert (ticketed["data"]["status"], ticketed["data"]["closed_at"]) == ("ticket", None)
     assert "A person will answer you as soon as one of them is free." in ticket[0]
     assert len(update) == len([t for t in telegram.texts_to(behind) if t.startswith("You're now")])
     view = _status(desk, second["id"])
