@@ -156,6 +156,8 @@ class WaitingSweeper:
     ) -> None:
         if notice.kind == NoticeKind.TICKET:  # the bot is back while the ticket waits
             await resume_conversation(agent, notice.conversation_id, channels, intent=None)
+            view = await asyncio.to_thread(self._in_unit_of_work, _view_of(notice.handoff_id))
+            _publish_closed(self.events, view)  # the inbox moves it, even if the channel fails
         await deliver_desk_notice(
             agent,
             channels,
@@ -166,9 +168,6 @@ class WaitingSweeper:
             team=notice.team,
             events=self.events,
         )
-        if notice.kind == NoticeKind.TICKET:
-            view = await asyncio.to_thread(self._in_unit_of_work, _view_of(notice.handoff_id))
-            _publish_closed(self.events, view)
 
     def _in_unit_of_work(self, work: Callable[[SqlUnitOfWork], Any]) -> Any:
         with self.unit_of_work() as uow:
@@ -208,6 +207,7 @@ async def cancel_if_asked(
         return False
     channels = list(input_channels)
     await resume_conversation(agent, conversation_id, channels, intent=None)
+    _publish_closed(events, view)
     await deliver_desk_notice(
         agent,
         channels,
@@ -218,6 +218,5 @@ async def cancel_if_asked(
         team=view.get("team"),
         events=events,
     )
-    _publish_closed(events, view)
     logger.info("The customer cancelled queued handoff %s.", handoff_id)
     return True
