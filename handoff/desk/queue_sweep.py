@@ -114,7 +114,7 @@ def _ticket_if_due(
     """Make the handoff a ticket if :func:`waiting.decide_ticket` says so and nobody claimed it."""
     availability = team_availability(handoff.team or "", hours_of(handoff.team), now)
     decision = waiting.decide_ticket(
-        queued_since=handoff.created_at,
+        queued_since=handoff.queued_at or handoff.created_at,
         now=now,
         timeout=rules.timeout,
         team_open=availability.open,

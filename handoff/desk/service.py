@@ -125,6 +125,7 @@ def open_handoff(
         context=context,
         created_at=moment,
         updated_at=moment,
+        queued_at=None if ticket else moment,
     )
     uow.handoffs.add(handoff)
     try:
@@ -305,7 +306,7 @@ def transfer(
             raise InvalidField("team", f"unknown team {team!r}")
         values = dict(team=team, assigned_agent_id=None, offered_agent_id=None, claimed_at=None)
         if live:
-            values["status"] = HandoffStatus.QUEUED
+            values.update(status=HandoffStatus.QUEUED, queued_at=moment)  # its wait starts anew
     else:
         assert agent_id is not None  # exactly one of the two, checked above
         _check_transfer_target(uow, handoff, agent_id)

@@ -175,3 +175,16 @@ def test_never_mind_does_not_take_the_chat_from_an_agent(unit_of_work, billing) 
         assert HandoffStatus(uow.handoffs.get(handoff_id).status) is HandoffStatus.ASSIGNED
         with pytest.raises(desk_service.HandoffNotFound):
             cancel_by_customer(uow, "nope", now=START)
+
+
+def test_a_chat_transferred_to_another_queue_waits_its_timeout_anew(unit_of_work, billing) -> None:
+    with unit_of_work() as uow:
+        add_team(uow, "orders")
+        handoff_id = _open(uow, "c1", START)
+        desk_service.claim(uow, billing, handoff_id, now=START + timedelta(minutes=1))
+        moved = START + timedelta(minutes=40)  # after a long chat, to the orders team's queue
+        desk_service.transfer(uow, billing, handoff_id, team="orders", now=moved)
+
+        assert sweep(uow, moved + timedelta(minutes=29), RULES, always_open) == []
+        (ticket,) = sweep(uow, moved + timedelta(minutes=30), RULES, always_open)
+    assert (ticket.handoff_id, ticket.reason) == (handoff_id, TicketReason.TIMEOUT)

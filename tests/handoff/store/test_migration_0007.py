@@ -16,7 +16,7 @@ from handoff.store import SqlUnitOfWork, session_factory, upgrade_to_head
 from handoff.store.migrate import alembic_config
 
 T0 = datetime(2026, 12, 6, 9, 0, tzinfo=timezone.utc)
-TOLD = ("told_at", "told_position", "told_wait")
+TOLD = ("queued_at", "told_at", "told_position", "told_wait")
 
 
 def _columns(engine: Engine) -> set:
