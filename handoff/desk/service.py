@@ -11,7 +11,9 @@ changes live in :mod:`handoff.desk.attendance`, which re-offers the waiting hand
 Lifecycle: ``queued`` → (claim) ``assigned`` → ``handed_back`` (the bot resumes) or
 ``resolved`` (closed by the agent). A handoff opened while the team is outside its hours, or
 while none of the team's agents is online, is a ``ticket``: outside the live queue, but agents
-may still claim (it stays a ticket, with an owner), reply to and close it.
+may still claim (it stays a ticket, with an owner), reply to and close it. While queued, a
+handoff may also become a ticket (it waited too long, or the team closed) or be ``closed`` by
+its customer's "never mind": :mod:`handoff.desk.queue_sweep`.
 """
 
 from __future__ import annotations
