@@ -85,9 +85,52 @@ async def deliver_agent_message(
     tracker also gets the ``handoff_id`` slot and ``ConversationPaused``, under the same lock,
     so the customer's next message goes to the agent and not to the bot.
     """
+    metadata = {AGENT_METADATA_KEY: {"id": human.id, "name": human.name}, "kind": kind}
+    return await _send_logged(
+        agent, input_channels, conversation_id, text, metadata, handoff_id, team, events, pause
+    )
+
+
+async def deliver_desk_notice(
+    agent: Agent,
+    input_channels: Iterable[InputChannel],
+    conversation_id: str,
+    text: str,
+    *,
+    kind: str,
+    handoff_id: Optional[str] = None,
+    team: Optional[str] = None,
+    events: LiveEvents,
+) -> Dict[str, Any]:
+    """Send the desk's own words (no person wrote them) to the customer; log and publish them.
+
+    The queue update, "it's a ticket now" and "I've taken you out of the queue"
+    (``connectors.agent_desk.waiting``): like :func:`deliver_agent_message`, but the
+    ``BotUttered`` names no human agent, only its ``kind``, so the transcript shows the
+    assistant's voice and the bot's history has the words.
+    """
+    return await _send_logged(
+        agent, input_channels, conversation_id, text, {"kind": kind}, handoff_id, team, events
+    )
+
+
+async def _send_logged(
+    agent: Agent,
+    input_channels: Iterable[InputChannel],
+    conversation_id: str,
+    text: str,
+    metadata: Dict[str, Any],
+    handoff_id: Optional[str],
+    team: Optional[str],
+    events: LiveEvents,
+    pause: bool = False,
+) -> Dict[str, Any]:
+    """Send ``text`` through the customer's channel under the conversation's lock; log, publish.
+
+    ``pause``: also pause the bot in the same tracker update (:func:`deliver_agent_message`).
+    """
     processor = agent.processor
     assert processor is not None, "the Rasa server has no model loaded"
-    metadata = {AGENT_METADATA_KEY: {"id": human.id, "name": human.name}, "kind": kind}
     async with agent.lock_store.lock(conversation_id, wait_time_in_seconds=LOCK_POLL_SECONDS):
         tracker = await processor.get_tracker(conversation_id)
         latest = tracker.get_latest_input_channel()

@@ -62,5 +62,13 @@ class HandbackOutcome(str, Enum):
     FOLLOW_UP = "follow_up"  # the team will come back to the customer (e-mail, call)
 
 
+CUSTOMER_CANCELLED = "cancelled"
+"""The stored ``outcome`` of a handoff the customer cancelled while queued ("never mind").
+
+Its status is ``closed``; this outcome tells it apart from other closed handoffs in analytics.
+Not a ``HandbackOutcome``: agents cannot give it.
+"""
+
+
 NOTE_MAX_LENGTH = 500
 """The agent's note for the bot (``handoff_note`` slot): at most this many characters."""

@@ -62,6 +62,7 @@ from connectors.agent_desk.notifier import Notifier, start_notifier
 from connectors.agent_desk.openapi import openapi_document
 from connectors.agent_desk.ticket_forwarding import register_ticket_forwarding
 from connectors.agent_desk.views import desk_view
+from connectors.agent_desk.waiting import WaitingSweeper
 from connectors.services import ServerServices, server_services
 from handoff.clients.helpdesk import HelpdeskClient
 from handoff.context import ContextPackage
@@ -185,6 +186,10 @@ class AgentDeskInput(InputChannel):
         if notifications.notifications:
             notifier = Notifier(notifications.notifications, notifications.inbox_url)
             start_notifier(desk, notifier.attach(services.events))
+        sweeper = WaitingSweeper(
+            ctx.unit_of_work, services.settings.desk, services.settings.routing, services.events
+        )
+        sweeper.attach(desk)  # queue updates, queue-to-ticket (connectors.agent_desk.waiting)
         desk.middleware("response")(add_security_headers)
 
         @desk.listener("after_server_start")

@@ -79,7 +79,9 @@ async def _forward_new_tickets(ctx: DeskContext) -> None:
 
 
 def _is_new_ticket(event_type: str, data: Dict[str, Any]) -> bool:
-    return (
-        event_type == DeskEventType.HANDOFF_OPENED
-        and data.get("status") == HandoffStatus.TICKET.value
+    """Tell a new ticket: opened as one, or a queued handoff that became one (waiting sweep)."""
+    if data.get("status") != HandoffStatus.TICKET.value:
+        return False
+    return event_type == DeskEventType.HANDOFF_OPENED or (
+        event_type == DeskEventType.HANDOFF_CLOSED and data.get("closed_at") is None
     )

@@ -14,8 +14,10 @@ A webhook delivery goes through, in this order:
    up in the inbox transaction) the webhook puts the message on the desk's stream before it
    answers (``connectors.bridge.relay_incoming``); the background turn then gives it to Rasa
    (``on_new_message``: logged and parsed, the bot silent) and the NLU's reading follows
-   (``relay_analysis``). Otherwise the message goes to Rasa for a bot turn - a press of the
-   "Talk to a person" button as ``/human_handoff`` (``connectors.messaging.person_button``).
+   (``relay_analysis``); a whole "never mind" while still queued takes the customer out of
+   the queue (``connectors.agent_desk.waiting.cancel_if_asked``). Otherwise the message
+   goes to Rasa for a bot turn - a press of the "Talk to a person" button as
+   ``/human_handoff`` (``connectors.messaging.person_button``).
 
 Turns accepted but not processed (the server stopped in between) are processed when the server
 starts again; a turn whose message id is already in the tracker is not run twice.
@@ -49,6 +51,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sanic.response import json as json_response
 
+from connectors.agent_desk.waiting import cancel_if_asked
 from connectors.bridge import MEDIA_METADATA_KEY, relay_analysis, relay_incoming
 from connectors.messaging.button_payloads import DomainButtons, screen_presses
 from connectors.messaging.fallback import hand_over_if_actions_failed
@@ -185,6 +188,7 @@ class MessagingInput(InputChannel):
         self.events = services.events
         self.metrics = services.channel_metrics
         self.routing = services.settings.routing
+        self.desk = services.settings.desk
         self._sessions = services.store(self.store_url)
         owner = new_owner_id()
         self.worker = OutboxWorker(
@@ -411,6 +415,16 @@ class MessagingInput(InputChannel):
                 handoff_id=live[0],
                 team=live[1],
                 events=self.events,
+            )
+            await cancel_if_asked(  # "never mind" while still queued: the bot is back
+                app.ctx.agent,
+                app.ctx.input_channels,
+                lambda: SqlUnitOfWork(self._sessions),
+                self.desk,
+                self.events,
+                conversation_id=conversation_id,
+                handoff_id=live[0],
+                text=turn["text"],
             )
             return
         if timed is not None:

@@ -11,6 +11,8 @@ adds are the handoff rules the messaging channels follow:
   say.
 - **Relay.** While a person has the conversation, each customer message is on the desk's live
   stream at once, and the NLU's reading follows (``relay_incoming`` / ``relay_analysis``).
+  A whole "never mind" while still queued takes the customer out of the queue
+  (``connectors.agent_desk.waiting.cancel_if_asked``).
 - **Sessions that receive.** Rasa 3.6's own ``session_request`` handler does not await
   python-socketio 5's ``enter_room``, so with persistent sessions no message ever reached
   the widget; this channel answers ``session_request`` itself (same protocol).
@@ -50,12 +52,14 @@ from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint
 from sqlalchemy.orm import sessionmaker
 
+from connectors.agent_desk.waiting import cancel_if_asked
 from connectors.bridge import relay_analysis, relay_incoming
 from connectors.messaging.button_payloads import DomainButtons, allowed_press
 from connectors.messaging.inbound import mask
 from connectors.services import server_services
 from connectors.trial_rest import NAMESPACE_SEPARATOR
 from handoff.desk.events import LiveEvents
+from handoff.settings import DeskSettings
 from handoff.store import SqlUnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -83,6 +87,7 @@ class WebsiteInput(SocketIOInput):
     store_url: str = DEFAULT_STORE_URL
     _app: Any = None
     _buttons: Optional[DomainButtons] = None
+    _desk: DeskSettings = DeskSettings()  # handoff.yml's, set with the routes
 
     def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
         """Rasa's socket.io routes, with each customer message screened and relayed."""
@@ -90,6 +95,7 @@ class WebsiteInput(SocketIOInput):
         sessions = services.store(self.store_url)
         self.session_persistence = True
         self._buttons = DomainButtons()
+        self._desk = services.settings.desk  # desk.cancel_phrases and the texts
         blueprint = super().blueprint(self._bridged(on_new_message, sessions, services.events))
         sio = self.sio
         assert sio is not None
@@ -151,6 +157,16 @@ class WebsiteInput(SocketIOInput):
                     handoff_id=live[0],
                     team=live[1],
                     events=events,
+                )
+                await cancel_if_asked(  # "never mind" while still queued: the bot is back
+                    self._app.ctx.agent,
+                    self._app.ctx.input_channels,
+                    lambda: SqlUnitOfWork(sessions),
+                    self._desk,
+                    events,
+                    conversation_id=conversation_id,
+                    handoff_id=live[0],
+                    text=text,
                 )
 
         return handle

@@ -40,10 +40,11 @@ from prometheus_client.core import (
     Metric,
 )
 from prometheus_client.registry import Collector
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from handoff.reasons import CUSTOMER_CANCELLED
 from handoff.store.channel_models import InboundDelivery, OutboundMessage, OutboundStatus
 from handoff.store.desk_models import Decision, Team
 from handoff.store.models import Handoff, HandoffStatus, utc_now
@@ -64,6 +65,15 @@ NO_TEAM = "none"
 
 FINISHED = (HandoffStatus.RESOLVED, HandoffStatus.HANDED_BACK, HandoffStatus.CLOSED)
 """A finished handoff's status is its outcome; it never changes afterwards."""
+
+FINISHED_OUTCOME = case(
+    (
+        and_(Handoff.status == HandoffStatus.CLOSED, Handoff.outcome == CUSTOMER_CANCELLED),
+        CUSTOMER_CANCELLED,
+    ),
+    else_=Handoff.status,
+)
+"""The ``outcome`` label: the status, except ``cancelled`` for a customer's "never mind"."""
 
 COUNTED_OUTBOX = (OutboundStatus.PENDING, OutboundStatus.FAILED)
 
@@ -136,7 +146,7 @@ def read_store_figures(session: Session, now: datetime) -> StoreFigures:
             session,
             Handoff.reason,
             Handoff.channel,
-            Handoff.status,
+            FINISHED_OUTCOME,
             where=Handoff.status.in_(FINISHED),
         ),
         queue_length=queue_length,
@@ -239,7 +249,7 @@ def _families(figures: StoreFigures) -> Iterator[Metric]:
     )
     yield _counter(
         "handoff_handoffs_finished",
-        "Handoffs finished, by outcome: resolved, handed_back, closed (store-wide).",
+        "Handoffs finished, by outcome: resolved, handed_back, closed, cancelled (store-wide).",
         ["reason", "channel", "outcome"],
         figures.finished,
     )

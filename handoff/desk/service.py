@@ -14,7 +14,8 @@ while none of the team's agents is online, is a ``ticket``: outside the live que
 may still claim (it stays a ticket, with an owner) and close it. The owner's first reply makes
 it a live chat (``ticket`` → ``assigned``, see :func:`reply`): from then on it is handed back
 or closed like any live handoff. ``opened_as_ticket`` stays set, so its wait never counts as a
-live pick-up time.
+live pick-up time. While queued, a handoff may also become a ticket (it waited too long, or the
+team closed) or be ``closed`` by its customer's "never mind": :mod:`handoff.desk.queue_sweep`.
 """
 
 from __future__ import annotations
@@ -128,6 +129,7 @@ def open_handoff(
         context=context,
         created_at=moment,
         updated_at=moment,
+        queued_at=None if ticket else moment,
     )
     uow.handoffs.add(handoff)
     try:
@@ -138,9 +140,15 @@ def open_handoff(
         if winner is None:  # not the one-open-handoff race: a real error
             raise
         return _opened(uow, winner, created=False, now=moment)
-    if not ticket:
-        desk_routing.refresh_offers(uow, team, moment)
-    return _opened(uow, handoff, created=True, now=moment)
+    if ticket:
+        return _opened(uow, handoff, created=True, now=moment)
+    desk_routing.refresh_offers(uow, team, moment)
+    opened = _opened(uow, handoff, created=True, now=moment)
+    # The opening answer is what the customer is told first (the waiting sweep's baseline).
+    told = (opened.queue_position, opened.expected_wait_seconds)
+    if uow.handoffs.record_told(handoff.id, None, *told, moment):
+        uow.commit()
+    return opened
 
 
 def hand_back(
@@ -302,7 +310,7 @@ def transfer(
             raise InvalidField("team", f"unknown team {team!r}")
         values = dict(team=team, assigned_agent_id=None, offered_agent_id=None, claimed_at=None)
         if live:
-            values["status"] = HandoffStatus.QUEUED
+            values.update(status=HandoffStatus.QUEUED, queued_at=moment)  # its wait starts anew
     else:
         assert agent_id is not None  # exactly one of the two, checked above
         _check_transfer_target(uow, handoff, agent_id)

@@ -64,16 +64,30 @@ def check_availability(
     Raises:
         ValueError: if ``now`` is naive.
     """
+    return team_availability(route.team, hours, now, customer_tz)
+
+
+def team_availability(
+    team: str,
+    hours: Optional[HoursSettings],
+    now: datetime,
+    customer_tz: Optional[str] = None,
+) -> Availability:
+    """Return the availability of ``team`` at ``now``: :func:`check_availability` by team name.
+
+    Also asked for a handoff already queued (the waiting sweep: did the team close while it
+    waited, and when is it back).
+    """
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError(f"{now!r} has no time zone; pass a tz-aware datetime")
     if hours is None or is_open(hours, now):
-        return Availability(team=route.team, open=True)
+        return Availability(team=team, open=True)
     try:
         opening = next_opening(hours, now)
     except NeverOpensError:
-        return Availability(team=route.team, open=False)
+        return Availability(team=team, open=False)
     return Availability(
-        team=route.team,
+        team=team,
         open=False,
         next_opening=opening,
         back_at=describe_opening(opening, customer_tz),

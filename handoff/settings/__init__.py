@@ -17,6 +17,7 @@ import yaml
 from pydantic import Field, ValidationError, validator
 
 from handoff.desk.notifications import NotificationTarget
+from handoff.desk.waiting import DEFAULT_CANCEL_PHRASES, normalise_phrase
 from handoff.reasons import HandoffReason, reject_unknown_reason_keys
 from handoff.routing.teams import RoutingSettings
 from handoff.section import Section
@@ -84,25 +85,34 @@ class IntakeSettings(Section):
         return list(self.questions.get(reason, []))
 
 
-def _agent_template(template: str) -> str:
-    return _template(template, "agent")
+def _fills(*placeholders: str):  # noqa: ANN202 - a pydantic validator
+    """Return a validator allowing exactly ``placeholders`` in a customer text template."""
+    sample = {name: "x" for name in placeholders}
+    names = ", ".join(f"{{{name}}}" for name in placeholders)
+    if len(placeholders) == 1:
+        allowed = f"only the placeholder {names} is allowed"
+    else:
+        allowed = (
+            f"only the placeholders {names} are allowed" if names else "no placeholders allowed"
+        )
+
+    def check(template: str) -> str:
+        try:
+            template.format(**sample)
+        except (KeyError, IndexError, ValueError) as error:
+            raise ValueError(f"{allowed} ({error!r})") from None
+        return template
+
+    return check
 
 
-def _greeting_template(template: str) -> str:
-    return _template(template, "agent", "customer")
-
-
-def _team_template(template: str) -> str:
-    return _template(template, "team")
-
-
-def _template(template: str, *placeholders: str) -> str:
-    try:
-        template.format(**{placeholder: "Anna" for placeholder in placeholders})
-    except (KeyError, IndexError, ValueError) as error:
-        allowed = " and ".join(f"{{{placeholder}}}" for placeholder in placeholders)
-        raise ValueError(f"only the placeholder {allowed} is allowed ({error!r})") from None
-    return template
+def _cancel_phrases(phrases: List[str]) -> List[str]:
+    if not phrases:
+        raise ValueError("list at least one phrase (customers need a way out of the queue)")
+    empty = [phrase for phrase in phrases if not normalise_phrase(phrase)]
+    if empty:
+        raise ValueError(f"{empty!r}: a phrase needs at least one letter or digit")
+    return phrases
 
 
 class HelpdeskKind(str, Enum):
@@ -157,11 +167,42 @@ class DeskSettings(Section):
     # The inbox's public address, linked from notifications (optional).
     inbox_url: Optional[str] = Field(default=None, regex=r"^https?://")
 
+    # While queued (handoff.desk.queue_sweep): how often the desk looks at the queue, the
+    # least time between two updates to one customer, and when waiting becomes a ticket.
+    queue_sweep_seconds: float = Field(default=30.0, gt=0, le=3600)
+    queue_update_minutes: float = Field(default=3.0, ge=0, le=120)
+    queue_timeout_minutes: Optional[float] = Field(default=30.0, gt=0, le=24 * 60)
+    queue_update_message: str = Field(
+        default="You're now number {queue_position} in the queue. Expected wait: {expected_wait}.",
+        min_length=1,
+    )
+    queue_ticket_message: str = Field(
+        default=(
+            "Sorry for the wait - nobody from our team could take your chat in time, so I've "
+            "made it a ticket with everything you've told me. A person will answer you "
+            "{back_at}. Until then I'm here again if I can help."
+        ),
+        min_length=1,
+    )
+    # {back_at} while the team is still open (only the queue timeout ran out).
+    queue_ticket_soon: str = Field(default="as soon as one of them is free", min_length=1)
+    # The whole message, normalised (case, punctuation), cancels a queued handoff.
+    cancel_phrases: List[str] = Field(default_factory=lambda: list(DEFAULT_CANCEL_PHRASES))
+    cancelled_message: str = Field(
+        default="OK, I've taken you out of the queue. I'm back - how can I help?", min_length=1
+    )
+
     _templates = validator(
         "joined_message", "left_message", "agent_transfer_message", allow_reuse=True
-    )(_agent_template)
-    _team_templates = validator("team_transfer_message", allow_reuse=True)(_team_template)
-    _greetings = validator("greeting_message", allow_reuse=True)(_greeting_template)
+    )(_fills("agent"))
+    _team_templates = validator("team_transfer_message", allow_reuse=True)(_fills("team"))
+    _greetings = validator("greeting_message", allow_reuse=True)(_fills("agent", "customer"))
+    _update = validator("queue_update_message", allow_reuse=True)(
+        _fills("queue_position", "expected_wait")
+    )
+    _ticket = validator("queue_ticket_message", allow_reuse=True)(_fills("back_at"))
+    _plain = validator("queue_ticket_soon", "cancelled_message", allow_reuse=True)(_fills())
+    _phrases = validator("cancel_phrases", allow_reuse=True)(_cancel_phrases)
 
 
 class SelfServiceSettings(Section):

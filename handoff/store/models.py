@@ -150,6 +150,13 @@ class Handoff(Base):
     opened_as_ticket = Column(Boolean, nullable=False, default=False, server_default=false())
     # How the agent ended a handed-back chat (handoff.reasons.HandbackOutcome), if they said.
     outcome = Column(String(16), nullable=True)
+    # When it last joined a queue (opened, or transferred to a team): the queue timeout's start.
+    queued_at = Column(UtcDateTime, nullable=True)
+    # What a queued customer was last told (place, expected wait in seconds) and when: the
+    # opening answer, then the waiting sweep's updates (handoff.desk.queue_sweep).
+    told_at = Column(UtcDateTime, nullable=True)
+    told_position = Column(Integer, nullable=True)
+    told_wait = Column(Integer, nullable=True)
 
     __table_args__ = (
         # At most one open handoff per conversation, even with several desk replicas.

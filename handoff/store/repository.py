@@ -146,6 +146,39 @@ class HandoffRepository:
         )
         return list(self._session.execute(query).scalars())
 
+    def record_told(
+        self,
+        handoff_id: str,
+        told_before: Optional[datetime],
+        position: Optional[int],
+        wait_seconds: Optional[int],
+        moment: datetime,
+    ) -> bool:
+        """Note what a queued customer is told now, if nobody told them anything meanwhile.
+
+        One conditional UPDATE on the handoff still being queued and ``told_at`` still being
+        ``told_before`` (what the caller read): of two replicas sweeping the same queue, one
+        wins and sends the update, the other gets False and sends nothing.
+        """
+        told = Handoff.told_at.is_(None) if told_before is None else Handoff.told_at == told_before
+        result = self._session.execute(
+            update(Handoff)
+            .where(Handoff.id == handoff_id, Handoff.status == HandoffStatus.QUEUED, told)
+            .values(
+                told_at=moment,
+                told_position=position,
+                told_wait=wait_seconds,
+                updated_at=Handoff.updated_at,  # telling is no change of the handoff itself
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1
+
+    def queued(self) -> List[Handoff]:
+        """Return every team's queued handoffs, in queue order."""
+        query = select(Handoff).where(Handoff.status == HandoffStatus.QUEUED)
+        return list(self._session.execute(query.order_by(*QUEUE_ORDER)).scalars())
+
     def recent_waits(self, team: Optional[str], limit: int = 50) -> List[float]:
         """Return how long (seconds) the team's latest ``limit`` claimed live handoffs waited.
 

@@ -170,13 +170,17 @@ def _wait_for(url: str, server: ServerProcess, assistant: RunningAssistant) -> N
 ALWAYS = {day: ["00:00-24:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
 
-def write_settings(workdir: Path, closed_this_week: bool = False) -> Path:
+def write_settings(
+    workdir: Path, closed_this_week: bool = False, desk: Optional[Dict[str, Any]] = None
+) -> Path:
     """Write the shipped handoff.yml with team hours that do not depend on the wall clock.
 
     Every team is open around the clock, or (``closed_this_week``) on holiday for the next
-    seven days in Berlin, so it reopens on the eighth day at midnight.
+    seven days in Berlin, so it reopens on the eighth day at midnight. ``desk`` overrides
+    keys of the ``desk`` section (e.g. short queue timings).
     """
     settings = yaml.safe_load((PROJECT_ROOT / "handoff.yml").read_text())
+    settings["desk"] = {**(settings.get("desk") or {}), **(desk or {})}
     hours: Dict[str, Any] = {"timezone": "Europe/Berlin", "weekly": ALWAYS, "holidays": []}
     if closed_this_week:
         today = datetime.now(ZoneInfo("Europe/Berlin")).date()
@@ -218,6 +222,7 @@ def start_assistant(
     action_token: Optional[str] = None,
     name: str = "",
     input_channels: Optional[Dict[str, Any]] = None,
+    desk_settings: Optional[Dict[str, Any]] = None,
 ):
     """Start an action server and a Rasa server serving ``model``; return a RunningAssistant.
 
@@ -232,7 +237,7 @@ def start_assistant(
     ``auth_token``/``desk_token``/``action_token`` let replicas share tokens; ``name`` keeps
     several replicas' files apart in one ``workdir``; ``input_channels`` is a whole
     credentials.yml (e.g. the production one), used instead of the REST channel, the desk and
-    ``extra_credentials``.
+    ``extra_credentials``; ``desk_settings`` overrides keys of handoff.yml's ``desk`` section.
     """
     rasa_port = rasa_port or free_port()
     suffix = f"-{name}" if name else ""
@@ -275,7 +280,7 @@ def start_assistant(
             "DESK_ACTION_TOKEN": assistant.action_token,
             "DESK_STORE_URL": store_url or f"sqlite:///{workdir / 'handoff.db'}",
             "DESK_URL": f"{assistant.rasa_url}/webhooks/agent_desk",
-            "HANDOFF_SETTINGS": str(write_settings(workdir, closed_this_week)),
+            "HANDOFF_SETTINGS": str(write_settings(workdir, closed_this_week, desk_settings)),
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
             "PYTHONUNBUFFERED": "1",
         }

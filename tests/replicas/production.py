@@ -153,6 +153,7 @@ class Replicas:
     event_broker: Optional[Dict[str, Any]] = None
     shared_sqlite: bool = False  # SQLite replicas: Redis lock store and desk events anyway
     prefix: str = field(default_factory=lambda: f"s{uuid.uuid4().hex[:10]}")
+    desk_settings: Optional[Dict[str, Any]] = None  # handoff.yml desk keys (e.g. queue timings)
 
     def start_replica(self, name: str, action_url: Optional[str] = None) -> RunningAssistant:
         first = self.replicas[0] if self.replicas else None
@@ -191,6 +192,7 @@ class Replicas:
             action_token=first.action_token if first else None,
             rasa_port=free_port(),
             name=name,
+            desk_settings=self.desk_settings,
             **production,
         )
         self.replicas.append(replica)

@@ -188,3 +188,16 @@ def test_durations_are_cumulative(seconds, bounds, cumulative, count, total):
 def test_bucket_bounds_increase():
     for bounds in (PICKUP_BUCKETS, HANDLING_BUCKETS):
         assert list(bounds) == sorted(set(bounds))
+
+
+def test_a_customers_never_mind_is_counted_as_cancelled_not_closed(sessions):
+    from handoff.desk.queue_sweep import cancel_by_customer
+
+    with SqlUnitOfWork(sessions) as uow:
+        add_team(uow, "billing")
+        cancelled = _open(uow, "telegram:1", "explicit_request", 0)
+        cancel_by_customer(uow, cancelled, now=T0 + timedelta(minutes=2))
+    value = _scrape(sessions).get_sample_value
+    labels = {"reason": "explicit_request", "channel": "telegram"}
+    assert value("handoff_handoffs_finished_total", {**labels, "outcome": "cancelled"}) == 1
+    assert value("handoff_handoffs_finished_total", {**labels, "outcome": "closed"}) is None

@@ -49,6 +49,14 @@ def test_defaults_fill_what_the_file_leaves_out(tmp_path):
     )
     assert settings.desk.team_transfer_message == "I'm passing you to our {team} team."
     assert settings.desk.agent_transfer_message == "{agent} from our team is taking over."
+    assert (settings.desk.queue_update_minutes, settings.desk.queue_timeout_minutes) == (3, 30)
+    assert "never mind" in settings.desk.cancel_phrases
+
+
+def test_the_queue_timeout_may_be_off(tmp_path):
+    settings = load_settings(_write(tmp_path, "desk:\n  queue_timeout_minutes: null\n" + _VALID))
+
+    assert settings.desk.queue_timeout_minutes is None
 
 
 @pytest.mark.parametrize(
@@ -83,6 +91,29 @@ def test_defaults_fill_what_the_file_leaves_out(tmp_path):
         ("intake:\n  ask_name: true\n" + _VALID, "intake.ask_name", "extra fields not permitted"),
         ("desk:\n  timeout_seconds: 0\n" + _VALID, "desk.timeout_seconds", "greater than 0"),
         ("desk:\n  timeout_seconds: 120\n" + _VALID, "desk.timeout_seconds", "less than or equal"),
+        (
+            "desk:\n  queue_sweep_seconds: 0\n" + _VALID,
+            "desk.queue_sweep_seconds",
+            "greater than 0",
+        ),
+        ("desk:\n  queue_timeout_minutes: 0\n" + _VALID, "desk.queue_timeout_minutes", "greater"),
+        (
+            "desk:\n  queue_update_message: 'number {position}'\n" + _VALID,
+            "desk.queue_update_message",
+            "only the placeholders {queue_position}, {expected_wait}",
+        ),
+        (
+            "desk:\n  queue_ticket_message: 'back {when}'\n" + _VALID,
+            "desk.queue_ticket_message",
+            "only the placeholder {back_at}",
+        ),
+        (
+            "desk:\n  cancelled_message: 'bye {agent}'\n" + _VALID,
+            "desk.cancelled_message",
+            "no placeholders allowed",
+        ),
+        ("desk:\n  cancel_phrases: []\n" + _VALID, "desk.cancel_phrases", "at least one phrase"),
+        ("desk:\n  cancel_phrases: ['!!']\n" + _VALID, "desk.cancel_phrases", "letter or digit"),
         ("desk: {}\n", "self_service", "field required"),
         (
             "desk:\n  joined_message: 'Hi, {name}'\n" + _VALID,
@@ -92,7 +123,7 @@ def test_defaults_fill_what_the_file_leaves_out(tmp_path):
         (
             "desk:\n  greeting_message: 'Hi {customer}, {team} here'\n" + _VALID,
             "desk.greeting_message",
-            "only the placeholder {agent} and {customer}",
+            "only the placeholders {agent}, {customer}",
         ),
         (
             "desk:\n  team_transfer_message: 'To {agent}'\n" + _VALID,
