@@ -12,6 +12,9 @@ INTAKE_DECLINED = "intake_declined"
 REQUESTED_SLOT = "requested_slot"
 HANDOFF_OUTCOME = "handoff_outcome"  # set by a handback: handoff.reasons.HandbackOutcome or None
 HANDOFF_NOTE = "handoff_note"  # set by a handback: the agent's note for the bot, or None
+# The customer's tier (e.g. ``enterprise``), set by an action that looked the customer up or by
+# the designer; wins over the channel's ``customer_tier`` metadata. A project may not declare it.
+CUSTOMER_TIER = "customer_tier"
 
 INTAKE_FORM = "handoff_intake_form"
 

@@ -6,12 +6,14 @@ store), and the desk's ``POST /api/handoffs`` (what the action sends). They shar
 
 - :func:`plan_handoff` (pure) decides the reason, the topic and the route, and says why.
   The reason is the ``handoff_reason`` slot; without a valid one it is ``low_confidence``
-  (:data:`DEFAULT_REASON`). The topic is the decision's (:func:`handoff_topic`). The route is
-  :func:`handoff.routing.plan.plan_route` at ``now``.
+  (:data:`DEFAULT_REASON`). The topic is the decision's (:func:`handoff_topic`). The
+  customer's tier is the ``customer_tier`` slot, else the message's ``customer_tier``
+  metadata (:func:`customer_tier`). The route is :func:`handoff.routing.plan.plan_route` at
+  ``now``.
 - :func:`build_package` turns the plan and the conversation into the context package, with
   the customer's display name the channel reported (:attr:`HandoffRequest.customer_name`).
-- :func:`open_package` opens a package through the desk service (team, priority, ticket and
-  language from its route), and :func:`open_handoff` does all three in the store.
+- :func:`open_package` opens a package through the desk service (team, queue, priority,
+  ticket and language from its route), and :func:`open_handoff` does all three in the store.
 
 Callers only adapt their inputs to a :class:`HandoffRequest` (rasa_sdk's or Rasa's tracker)
 and their outputs to their customer (responses, events, HTTP answers).
@@ -36,7 +38,7 @@ from handoff.policy.handback import topic_of
 from handoff.reasons import HandoffReason
 from handoff.routing.plan import plan_route
 from handoff.routing.teams import Route, RoutingSettings
-from handoff.slots import HANDOFF_REASON, HANDOFF_SIGNALS
+from handoff.slots import CUSTOMER_TIER, HANDOFF_REASON, HANDOFF_SIGNALS
 from handoff.store.unit_of_work import SqlUnitOfWork
 
 DEFAULT_REASON = HandoffReason.LOW_CONFIDENCE
@@ -57,7 +59,8 @@ class HandoffRequest:
     Attributes:
         conversation_id: the tracker's sender id.
         events: the tracker's events as dicts, oldest first.
-        slots: the tracker's slot values (``handoff_reason``, ``handoff_signals``, intake).
+        slots: the tracker's slot values (``handoff_reason``, ``handoff_signals``, intake,
+            ``customer_tier`` when the project declares it).
         latest_message: the latest parsed customer message, ``metadata`` included.
         channel: the input channel the customer writes on.
         extra_signals: signals the entry point adds to the decision's (the fallback's
@@ -150,6 +153,25 @@ def handoff_topic(
     return None, "no topic"
 
 
+def customer_tier(
+    slots: Mapping[str, Any], metadata: Mapping[str, Any]
+) -> Tuple[Optional[str], str]:
+    """Return the customer's tier (picks the desk queue), and where it came from.
+
+    The ``customer_tier`` slot first: an action that looked the customer up (or the
+    designer) knows better than what a channel or website claims in the message's
+    ``customer_tier`` metadata, which is the fallback. Blank values count as unset; a project
+    that does not declare the slot simply has none in ``slots``.
+    """
+    for value, source in (
+        (slots.get(CUSTOMER_TIER), "the customer_tier slot"),
+        (metadata.get(CUSTOMER_TIER), "the customer_tier metadata"),
+    ):
+        if isinstance(value, str) and value.strip():
+            return value.strip(), f"tier {value.strip()} from {source}"
+    return None, "no customer tier"
+
+
 def plan_handoff(request: HandoffRequest, routing: RoutingSettings, now: datetime) -> HandoffPlan:
     """Decide the handoff's reason, topic and route; pure.
 
@@ -161,15 +183,17 @@ def plan_handoff(request: HandoffRequest, routing: RoutingSettings, now: datetim
     reason, reason_why = handoff_reason(request.slots.get(HANDOFF_REASON))
     signals = request.signals
     topic, topic_why = handoff_topic(signals, request.latest_intent)
-    route, info = plan_route(reason, topic, request.metadata, routing, now)
+    tier, tier_why = customer_tier(request.slots, request.metadata)
+    route, info = plan_route(reason, topic, tier, request.metadata, routing, now)
     return HandoffPlan(
         reason=reason,
         topic=topic,
         route=route,
         route_info=info,
-        why=(reason_why, topic_why, *route.why),
+        why=(reason_why, topic_why, tier_why, *route.why),
         evidence={
             "handoff_reason": request.slots.get(HANDOFF_REASON),
+            "customer_tier": request.slots.get(CUSTOMER_TIER),
             "signals": signals,
             "latest_intent": request.latest_intent,
             "metadata": dict(request.metadata),
@@ -198,9 +222,9 @@ def open_package(
 ) -> desk_service.OpenedHandoff:
     """Open the handoff of a context package through the desk service.
 
-    The package's route gives the team, priority and language; a route whose team is closed
-    now opens a ticket. A package without a route (an HTTP client that does not route) goes
-    to no team, priority 0, in the package's language. Idempotent per conversation
+    The package's route gives the team, queue, priority and language; a route whose team is
+    closed now opens a ticket. A package without a route (an HTTP client that does not route)
+    goes to no team and no queue, priority 0, in the package's language. Idempotent per conversation
     (:func:`handoff.desk.service.open_handoff`).
     """
     route = package.route
@@ -211,6 +235,7 @@ def open_package(
         context=package_to_json_dict(package),
         channel=package.channel,
         team=route.team if route else None,
+        queue=route.queue if route else None,
         priority=route.priority if route else 0,
         ticket=bool(route and not route.open),
         language=route.language if route else package.language,

@@ -21,6 +21,7 @@ from handoff.routing.teams import Route, RoutingSettings, route_to_team
 def plan_route(
     reason: HandoffReason,
     topic: Optional[str],
+    tier: Optional[str],
     metadata: Mapping[str, Any],
     routing: RoutingSettings,
     now: datetime,
@@ -30,14 +31,13 @@ def plan_route(
     Args:
         reason: the handoff's primary reason.
         topic: the ``topic`` signal or intent behind it (maps to a team first).
-        metadata: the customer message's metadata (``customer_tier``, ``language``,
-            ``timezone`` when the channel sends them).
+        tier: the customer's tier (the caller's choice of slot or metadata); picks the queue.
+        metadata: the customer message's metadata (``language`` and ``timezone`` when the
+            channel sends them).
         routing: the ``routing`` section of handoff.yml.
         now: the current time, timezone-aware.
     """
-    route = route_to_team(
-        reason, topic, metadata.get("customer_tier"), metadata.get("language"), routing
-    )
+    route = route_to_team(reason, topic, tier, metadata.get("language"), routing)
     availability = check_availability(
         route, routing.team(route.team).hours, now, metadata.get("timezone")
     )
