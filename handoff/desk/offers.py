@@ -92,8 +92,17 @@ def expected_wait_seconds(uow: SqlUnitOfWork, handoff: Handoff, now: datetime) -
 
     The median of the team's recent waits (``claimed_at - created_at`` of the last
     ``WAIT_SAMPLE`` claimed live handoffs, ``DEFAULT_WAIT_SECONDS`` without history), times
-    the number of rounds the online agents need to reach this place in the queue. ``0`` once
-    an agent has it; ``None`` for tickets and closed handoffs.
+    the number of rounds the online agents need to reach this place in the handoff's own
+    queue. ``0`` once an agent has it; ``None`` for tickets and closed handoffs.
+
+    The queues of one team (``routing.queues``: one per customer tier) share the team's
+    agents: offers and the inbox still order the whole team by priority, then age, so an
+    agent who claims next takes the highest-priority customer of any queue (the enterprise
+    tier's priority puts its queue first). Each queue's customers are told their place in
+    their own queue, and this wait is that place over the team's online agents. That is
+    exact for the highest-priority queue; a lower-priority queue's customers may wait longer
+    than promised while customers of a higher-priority queue keep arriving, and the waiting
+    sweep (``handoff.desk.queue_sweep``) tells them the new wait when it grows.
     """
     status = HandoffStatus(handoff.status)
     if status is HandoffStatus.ASSIGNED:

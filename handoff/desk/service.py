@@ -75,7 +75,8 @@ class OpenedHandoff:
 
     ``created`` is False when the conversation already had an open handoff, which is then the
     one returned (the desk answers 200 instead of 201). ``queue_position`` is 1-based and
-    ``None`` once an agent has the handoff.
+    ``None`` once an agent has the handoff: the place in the handoff's own ``queue`` of its
+    team (``HandoffRepository.queue_position``).
     """
 
     handoff_id: str
@@ -83,6 +84,7 @@ class OpenedHandoff:
     queue_position: Optional[int]
     created: bool
     expected_wait_seconds: Optional[int] = None
+    queue: Optional[str] = None
 
 
 def open_handoff(
@@ -97,6 +99,7 @@ def open_handoff(
     now: Optional[datetime] = None,
     ticket: bool = False,
     language: Optional[str] = None,
+    queue: Optional[str] = None,
 ) -> OpenedHandoff:
     """Queue a handoff for the conversation, unless it already has an open one.
 
@@ -109,6 +112,9 @@ def open_handoff(
     handoff or an unanswered ticket gets that one back. The same happens when the team has
     agents at the desk but none of them is online (``desk_routing.nobody_online``). A queued
     handoff is offered to the least-busy online agent of its team (``desk_routing``).
+
+    ``queue`` is the team's desk queue the customer's tier chose (``routing.queues``): the
+    customer's place and expected wait are counted within it.
     """
     moment = aware(now)
     ticket = ticket or desk_routing.nobody_online(uow, team, moment)
@@ -123,6 +129,7 @@ def open_handoff(
         opened_as_ticket=ticket,
         reason=reason,
         team=team,
+        queue=queue,
         priority=priority,
         channel=channel,
         language=language,
@@ -499,6 +506,7 @@ def _opened(uow: SqlUnitOfWork, handoff: Handoff, *, created: bool, now: datetim
         queue_position=uow.handoffs.queue_position(handoff),
         created=created,
         expected_wait_seconds=desk_routing.expected_wait_seconds(uow, handoff, now),
+        queue=handoff.queue,
     )
 
 

@@ -34,6 +34,8 @@ from sqlalchemy.types import TypeDecorator
 
 from handoff.names import TEAM_NAME_MAX_LENGTH
 
+QUEUE_NAME_MAX_LENGTH = 64
+
 # Deterministic constraint names, so migrations can refer to them on every database.
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_name)s",
@@ -134,6 +136,9 @@ class Handoff(Base):
     )
     reason = Column(String(32), nullable=False)
     team = Column(String(TEAM_NAME_MAX_LENGTH), nullable=True)
+    # The team's desk queue the customer's tier chose (routing.queues, e.g. ``senior``);
+    # None without a route (and for handoffs from before migration 0008): the team's own.
+    queue = Column(String(QUEUE_NAME_MAX_LENGTH), nullable=True)
     priority = Column(Integer, nullable=False, default=0)
     channel = Column(String(64), nullable=True)
     context = Column(JSON, nullable=False, default=dict)

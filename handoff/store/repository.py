@@ -119,11 +119,15 @@ class HandoffRepository:
         return result.rowcount == 1
 
     def for_teams(
-        self, statuses: Iterable[HandoffStatus], teams: Optional[Sequence[str]]
+        self,
+        statuses: Iterable[HandoffStatus],
+        teams: Optional[Sequence[str]],
+        queue: Optional[str] = None,
     ) -> List[Handoff]:
         """Return handoffs in queue order; ``teams=None`` means every team.
 
         Handoffs without a team are everybody's. Tickets already closed are left out.
+        ``queue`` keeps only that desk queue's handoffs (None: every queue).
         """
         query = (
             select(Handoff)
@@ -135,6 +139,8 @@ class HandoffRepository:
         )
         if teams is not None:
             query = query.where(or_(Handoff.team.in_(list(teams)), Handoff.team.is_(None)))
+        if queue is not None:
+            query = query.where(Handoff.queue == queue)
         return list(self._session.execute(query).scalars())
 
     def queued_for_team(self, team: Optional[str]) -> List[Handoff]:
@@ -256,10 +262,13 @@ class HandoffRepository:
         return list(self._session.execute(query).scalars())
 
     def queue_position(self, handoff: Handoff) -> Optional[int]:
-        """Return the handoff's 1-based place in its team's queue; ``None`` if not queued.
+        """Return the handoff's 1-based place in its own queue; ``None`` if not queued.
 
-        Counted in the database (handoffs ahead of this one in queue order), so it is right
-        however long the queue is.
+        Its own queue is the handoffs queued for the same team *and* the same desk queue
+        (``queue``, the customer's tier's; None is a queue too: routeless and older handoffs),
+        in queue order: an enterprise customer first in the ``senior`` queue is number 1
+        however many ``standard`` customers wait for the same team. Counted in the database,
+        so it is right however long the queue is.
         """
         if HandoffStatus(handoff.status) is not HandoffStatus.QUEUED:
             return None
@@ -275,10 +284,19 @@ class HandoffRepository:
         query = (
             select(func.count())
             .select_from(Handoff)
-            .where(Handoff.status == HandoffStatus.QUEUED, _same_team(handoff.team), ahead)
+            .where(
+                Handoff.status == HandoffStatus.QUEUED,
+                _same_team(handoff.team),
+                _same_queue(handoff.queue),
+                ahead,
+            )
         )
         return int(self._session.execute(query).scalar_one()) + 1
 
 
 def _same_team(team: Optional[str]):  # noqa: ANN202 - a SQL expression
     return Handoff.team.is_(None) if team is None else Handoff.team == team
+
+
+def _same_queue(queue: Optional[str]):  # noqa: ANN202 - a SQL expression
+    return Handoff.queue.is_(None) if queue is None else Handoff.queue == queue

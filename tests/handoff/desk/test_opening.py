@@ -35,9 +35,10 @@ def request(
     signals: Optional[List[Dict[str, Any]]] = None,
     latest_intent: Optional[str] = None,
     metadata: Optional[Dict[str, Any]] = None,
+    slots: Optional[Dict[str, Any]] = None,
     **options: Any,
 ) -> HandoffRequest:
-    slots = {"handoff_reason": reason, "handoff_signals": signals}
+    slots = {"handoff_reason": reason, "handoff_signals": signals, **(slots or {})}
     latest: Dict[str, Any] = {"text": "hello", "metadata": metadata or {}}
     if latest_intent:
         latest["intent"] = {"name": latest_intent, "confidence": 0.9}
@@ -122,7 +123,35 @@ def test_the_route_is_routing_at_now(reason, signals, metadata, at, route) -> No
     got = plan.route_info.dict(include=set(route))
     assert got == route
     assert plan.route.contact == ROUTING.team(route["team"]).contact
-    assert plan.why[2:] == tuple(plan.route.why)
+    assert plan.why[3:] == tuple(plan.route.why)
+
+
+@pytest.mark.parametrize(
+    "slots, metadata, tier, queue, source",
+    [
+        # an action looked the customer up: the slot wins over what the website claims
+        ({"customer_tier": "enterprise"}, {"customer_tier": "free"}, "enterprise", "senior",
+         "slot"),
+        ({"customer_tier": "free"}, {"customer_tier": "enterprise"}, "free", "standard", "slot"),
+        ({"customer_tier": None}, {"customer_tier": "enterprise"}, "enterprise", "senior",
+         "metadata"),
+        ({"customer_tier": "  "}, {"customer_tier": "Enterprise"}, "Enterprise", "senior",
+         "metadata"),
+        ({}, {"customer_tier": "enterprise"}, "enterprise", "senior", "metadata"),  # undeclared
+        ({}, {}, None, "standard", None),
+    ],
+)  # fmt: skip
+def test_the_tier_is_the_slot_first_then_the_channels_metadata(
+    slots, metadata, tier, queue, source
+) -> None:
+    asked = request("explicit_request", metadata=metadata, slots=slots)
+    plan = plan_handoff(asked, ROUTING, TUESDAY_MORNING)
+
+    assert opening.customer_tier(asked.slots, asked.metadata)[0] == tier
+    assert plan.route_info.queue == queue
+    said = f"tier {tier} from the customer_tier {source}" if source else "no customer tier"
+    assert plan.why[2] == said
+    assert plan.evidence["customer_tier"] == slots.get("customer_tier")
 
 
 def test_planning_is_pure() -> None:
@@ -196,6 +225,7 @@ def test_open_handoff_stores_what_was_planned(teams, at, status) -> None:
     assert (stored.reason, stored.team, stored.priority) == ("sensitive_topic", "billing", 1)
     assert (stored.channel, stored.language) == ("telegram", "fr")
     assert stored.context["route"]["team"] == "billing"
+    assert stored.queue == "standard"
     assert stored.context["signals"] == [topic("refund_request")]
     assert stored.context["customer"] == {"id": "c1", "name": None}
 
