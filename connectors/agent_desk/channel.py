@@ -248,6 +248,7 @@ class AgentDeskInput(InputChannel):
                 {
                     "id": opened.handoff_id,
                     "status": opened.status,
+                    "queue": opened.queue,
                     "queue_position": opened.queue_position,
                     "expected_wait_seconds": opened.expected_wait_seconds,
                     "created": opened.created,

@@ -114,9 +114,10 @@ def register_handoff_routes(desk: Blueprint, ctx: DeskContext) -> None:
     async def list_handoffs(request: Request) -> HTTPResponse:
         principal: Principal = request.ctx.principal
         statuses = _statuses(request.args.get("status", DEFAULT_STATUSES))
+        queue = request.args.get("queue") or None  # one desk queue (routing.queues), or all
 
         def read(uow: Any) -> List[Dict[str, Any]]:
-            found = uow.handoffs.for_teams(statuses, principal.visible_teams())
+            found = uow.handoffs.for_teams(statuses, principal.visible_teams(), queue)
             return [desk_view(uow, handoff) for handoff in found]
 
         return json({"handoffs": await ctx.run(read)})

@@ -214,7 +214,13 @@ def _paths() -> Dict[str, Any]:
                         "in": "query",
                         "schema": _str(default="queued,assigned"),
                         "description": "comma-separated statuses: " + ", ".join(STATUSES),
-                    }
+                    },
+                    {
+                        "name": "queue",
+                        "in": "query",
+                        "schema": _str(),
+                        "description": "only this desk queue (routing.queues), e.g. senior",
+                    },
                 ],
             ),
             "post": _operation(

@@ -61,6 +61,9 @@ class Handoff(BaseModel):
     status: HandoffStatus
     reason: str
     team: Optional[str] = Field(...)
+    queue: Optional[str] = Field(
+        None, description="the team's desk queue the customer's tier chose; queue_position is in it"
+    )
     priority: int
     channel: Optional[str] = None
     language: Optional[str] = None
@@ -140,6 +143,7 @@ class HandoffCreated(BaseModel):
 
     id: str
     status: HandoffStatus
+    queue: Optional[str] = None
     queue_position: Optional[int] = None
     expected_wait_seconds: Optional[int] = None
     created: bool

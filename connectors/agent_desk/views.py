@@ -31,6 +31,7 @@ def handoff_view(
         "status": HandoffStatus(handoff.status).value,
         "reason": handoff.reason,
         "team": handoff.team,
+        "queue": handoff.queue,
         "priority": handoff.priority,
         "channel": handoff.channel,
         "created_at": _iso(handoff.created_at),
@@ -52,7 +53,8 @@ def desk_view(uow: Any, handoff: Handoff, now: Optional[datetime] = None) -> Dic
     """Return the handoff as the inbox lists it: the base view plus queue and people.
 
     Adds ``language``, ``wait_seconds`` (until claimed, or until now), ``queue_position``
-    and ``expected_wait_seconds`` (None unless queued / live), ``assigned_agent`` and
+    (the place in the handoff's own ``queue`` of its team) and ``expected_wait_seconds``
+    (None unless queued / live), ``assigned_agent`` and
     ``offered_to`` (``{"id", "display_name"}`` or None), ``claimed_at``, and the context
     package's ``summary`` and ``customer``. ``uow`` is an open ``SqlUnitOfWork``.
     """

@@ -32,6 +32,7 @@ def test_view_is_json_safe_and_hides_the_context(unit_of_work) -> None:
         "status": "queued",
         "reason": "frustration",
         "team": None,
+        "queue": None,
         "priority": 0,
         "channel": None,
         "created_at": "2024-05-01T09:00:00+00:00",
