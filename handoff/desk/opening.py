@@ -185,6 +185,7 @@ def plan_handoff(request: HandoffRequest, routing: RoutingSettings, now: datetim
     topic, topic_why = handoff_topic(signals, request.latest_intent)
     tier, tier_why = customer_tier(request.slots, request.metadata)
     route, info = plan_route(reason, topic, tier, request.metadata, routing, now)
+    info = info.copy(update={"why": [tier_why, *info.why]})  # the agent sees the tier's source
     return HandoffPlan(
         reason=reason,
         topic=topic,

@@ -151,6 +151,7 @@ def test_the_tier_is_the_slot_first_then_the_channels_metadata(
     assert plan.route_info.queue == queue
     said = f"tier {tier} from the customer_tier {source}" if source else "no customer tier"
     assert plan.why[2] == said
+    assert plan.route_info.why[0] == said  # the agent reads where the tier came from
     assert plan.evidence["customer_tier"] == slots.get("customer_tier")
 
 
