@@ -10,6 +10,14 @@ export const FILTERS = {
   ticket: { label: "Tickets", keep: (handoff) => handoff.status === "ticket" },
 };
 
+/** routing.default_queue's default: the queue of customers without a tier, shown without a badge. */
+export const DEFAULT_QUEUE = "standard";
+
+/** The handoff's desk queue when it is not the default one (an enterprise tier's), else null. */
+export function specialQueue(handoff) {
+  return handoff.queue && handoff.queue !== DEFAULT_QUEUE ? handoff.queue : null;
+}
+
 /** When the customer started waiting, in this browser's clock (server wait time if given). */
 export function waitingSince(handoff, loadedAt) {
   if (typeof handoff.wait_seconds === "number") return loadedAt - handoff.wait_seconds * 1000;
@@ -33,6 +41,7 @@ function queueItem(handoff, { selected, loadedAt, onSelect, me }) {
   const since = waitingSince(handoff, loadedAt);
   const ticking = handoff.status === "queued";
   const position = handoff.queue_position;
+  const queue = specialQueue(handoff);
   return h("li", { class: "queue-row" },
     h("button", {
       type: "button",
@@ -52,12 +61,15 @@ function queueItem(handoff, { selected, loadedAt, onSelect, me }) {
                    dataset: { reason: handoff.reason } }, reasonLabel(handoff.reason)),
         handoff.priority ? h("span", { class: "badge priority", testid: "queue-priority",
                                       title: "Priority" }, `P${handoff.priority}`) : null,
+        queue ? h("span", { class: "badge queue", testid: "queue-queue", dataset: { queue },
+                           title: "Desk queue (the customer's tier)" }, queue) : null,
         offered ? h("span", { class: "badge offered", testid: "queue-offered",
                              title: "Routing suggests you take this one" }, "Offered to you") : null),
       h("span", { class: "queue-line meta" },
         h("span", { testid: "queue-channel" }, h("span", { "aria-hidden": "true" }, `${icon} `), channel),
         h("span", { testid: "queue-team" }, handoff.team || "no team"),
-        position ? h("span", { testid: "queue-position" }, `#${position} in queue`) : null,
+        position ? h("span", { testid: "queue-position" },
+          `#${position} in ${queue ? `${queue} ` : ""}queue`) : null,
         handoff.assigned_agent ? h("span", { testid: "queue-agent" },
           `with ${handoff.assigned_agent.display_name || handoff.assigned_agent.id}`) : null),
       handoff.summary ? h("span", { class: "queue-summary" }, handoff.summary) : null,
