@@ -302,8 +302,9 @@ def transfer(
     """Move a handoff to another team's queue, or straight to one agent.
 
     A team transfer puts a live handoff back in that team's queue (a ticket stays a ticket),
-    unassigned. An agent transfer assigns it to an active agent who serves its team and has
-    a free chat (``max_chats``).
+    unassigned; it keeps its desk ``queue`` (the customer's tier is the same in the new team),
+    so its place is counted in that queue of the new team. An agent transfer assigns it to an
+    active agent who serves its team and has a free chat (``max_chats``).
     """
     if (team is None) == (agent_id is None):
         raise InvalidField("team", "give exactly one of team or agent_id")

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 from handoff.desk import offers
 from handoff.desk import service as desk_service
+from handoff.desk.accounts import SERVICE
 from tests.handoff.desk_people import add_agent, add_team
 
 NOW = datetime.now(timezone.utc)
@@ -31,6 +32,7 @@ def _open(uow, conversation_id: str, queue, seconds_ago: int, priority: int = 0)
 def _queued(unit_of_work):
     with unit_of_work() as uow:
         add_team(uow, "billing")
+        add_team(uow, "sales")  # no agents: its queue stays live
         add_agent(uow, "eva", ["billing"], max_chats=1, now=NOW)  # one agent online
         standard = [_open(uow, f"s{n}", "standard", 60 - n) for n in range(3)]
         senior = _open(uow, "vip", "senior", 10, priority=2)  # the newest of all
@@ -82,3 +84,14 @@ def test_the_desk_lists_one_queue(unit_of_work) -> None:
         everyone = uow.handoffs.for_teams(["queued"], ["billing"])
     assert [h.id for h in listed] == [senior.handoff_id]
     assert len(everyone) == 4
+
+
+def test_a_team_transfer_keeps_the_customers_queue(unit_of_work) -> None:
+    _, senior, other_team = _queued(unit_of_work)
+
+    with unit_of_work() as uow:
+        moved = desk_service.transfer(uow, SERVICE, senior.handoff_id, team="sales", now=NOW)
+        # In the sales team's senior queue now, ahead of its earlier customer by priority.
+        assert (moved.team, moved.queue) == ("sales", "senior")
+        assert uow.handoffs.queue_position(moved) == 1
+        assert uow.handoffs.queue_position(uow.handoffs.get(other_team.handoff_id)) == 2
