@@ -12,6 +12,7 @@ INTAKE_DECLINED = "intake_declined"
 REQUESTED_SLOT = "requested_slot"
 HANDOFF_OUTCOME = "handoff_outcome"  # set by a handback: handoff.reasons.HandbackOutcome or None
 HANDOFF_NOTE = "handoff_note"  # set by a handback: the agent's note for the bot, or None
+LANGUAGE_SLOT = "language"  # the customer's language (handoff.language), set every turn
 
 INTAKE_FORM = "handoff_intake_form"
 
