@@ -20,6 +20,14 @@ from handoff.desk.notifications import NotificationTarget
 from handoff.reasons import HandoffReason, reject_unknown_reason_keys
 from handoff.routing.teams import RoutingSettings
 from handoff.section import Section
+from handoff.settings.desk_texts import (
+    TEXT_KEYS,
+    DeskTexts,
+    agent_template,
+    greeting_template,
+    merged_translations,
+    team_template,
+)
 from handoff.settings.policy import PolicySettings
 from handoff.signals.intake import DEFAULT_ORDER_NUMBER_PATTERN, IntakeField, OrderNumberFormat
 
@@ -84,27 +92,6 @@ class IntakeSettings(Section):
         return list(self.questions.get(reason, []))
 
 
-def _agent_template(template: str) -> str:
-    return _template(template, "agent")
-
-
-def _greeting_template(template: str) -> str:
-    return _template(template, "agent", "customer")
-
-
-def _team_template(template: str) -> str:
-    return _template(template, "team")
-
-
-def _template(template: str, *placeholders: str) -> str:
-    try:
-        template.format(**{placeholder: "Anna" for placeholder in placeholders})
-    except (KeyError, IndexError, ValueError) as error:
-        allowed = " and ".join(f"{{{placeholder}}}" for placeholder in placeholders)
-        raise ValueError(f"only the placeholder {allowed} is allowed ({error!r})") from None
-    return template
-
-
 class HelpdeskKind(str, Enum):
     """The external help desks tickets can be forwarded to (their REST API shapes)."""
 
@@ -157,11 +144,36 @@ class DeskSettings(Section):
     # The inbox's public address, linked from notifications (optional).
     inbox_url: Optional[str] = Field(default=None, regex=r"^https?://")
 
+    # The texts above in other languages, key by key (handoff/settings/desk_texts.py):
+    # German, French and Spanish are built in; a key a language leaves out is English.
+    translations: Dict[str, DeskTexts] = Field(default_factory=dict)
+
     _templates = validator(
         "joined_message", "left_message", "agent_transfer_message", allow_reuse=True
-    )(_agent_template)
-    _team_templates = validator("team_transfer_message", allow_reuse=True)(_team_template)
-    _greetings = validator("greeting_message", allow_reuse=True)(_greeting_template)
+    )(agent_template)
+    _team_templates = validator("team_transfer_message", allow_reuse=True)(team_template)
+    _greetings = validator("greeting_message", allow_reuse=True)(greeting_template)
+
+    @validator("translations", pre=True, always=True)
+    def _with_built_in(cls, configured: object) -> Dict[str, DeskTexts]:  # noqa: N805
+        if configured is not None and not isinstance(configured, dict):
+            raise ValueError(
+                "a mapping of language code -> texts, e.g. {de: {joined_message: ...}}"
+            )
+        return {code: DeskTexts(**texts) for code, texts in merged_translations(configured).items()}
+
+    def texts_for(self, language: Optional[str]) -> Dict[str, str]:
+        """Return every desk text in ``language`` ("de", "de-AT"); English for what it lacks."""
+        code = (language or "").strip().lower().replace("_", "-").split("-")[0]
+        translated = self.translations.get(code)
+        return {
+            key: (getattr(translated, key, None) if translated else None) or getattr(self, key)
+            for key in TEXT_KEYS
+        }
+
+    def all_texts(self) -> Dict[str, Dict[str, str]]:
+        """Return :meth:`texts_for` of every configured language, by language code."""
+        return {code: self.texts_for(code) for code in self.translations}
 
 
 class SelfServiceSettings(Section):
