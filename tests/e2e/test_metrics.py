@@ -30,7 +30,7 @@ from tests.e2e.scrape import (
 )
 from tests.fakes.channels import TELEGRAM_SECRET, TELEGRAM_TOKEN
 from tests.fakes.telegram_api import BOT_ID, FakeTelegramApi
-from tests.replicas.production import agent_token
+from tests.replicas.production import agent_token, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -103,9 +103,14 @@ def test_a_scripted_handoff_moves_the_counters_and_histograms(desk, telegram):
     assert after.moved(before, "handoff_handling_seconds_count") == 1
     assert after.moved(before, "handoff_handling_seconds_sum") == pytest.approx(handling)
 
-    # nothing left behind in the inbox or the outbox
-    assert after.sum("handoff_inbox_unprocessed", account=f"telegram:{BOT_ID}") == 0
-    assert after.sum("handoff_outbox_messages", channel="telegram") == 0
+    # nothing left behind in the inbox or the outbox, once the hand-back's messages (sent
+    # after the bot turns were counted) have gone out
+    def drained() -> bool:
+        now = scrape(desk)
+        inbox = now.sum("handoff_inbox_unprocessed", account=f"telegram:{BOT_ID}")
+        return inbox == 0 and now.sum("handoff_outbox_messages", channel="telegram") == 0
+
+    wait_for(drained, 30, "inbox and outbox drained")
     assert after.sum("handoff_store_up") == 1
 
 
