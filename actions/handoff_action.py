@@ -65,7 +65,7 @@ class ActionHandoff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        """Open the handoff at the desk and pause, or fall back to self-service."""
+        """Hand over (pause), start a guided path, or fall back to self-service."""
         settings = handoff_settings()
         request = self.handoff_request(tracker)
         now = self.clock()
@@ -89,21 +89,19 @@ class ActionHandoff(Action):
             )
             await self._record(client, package, tracker, "self_service")
             return [SlotSet(slots.HANDOFF_ID, None)]
-        if queued.status == "ticket" and route_info.ticket and route_info.open:
-            dispatcher.utter_message(
-                response="utter_handoff_ticket_opened",
-                team=route.team,
-                reference=queued.handoff_id[:8].upper(),
-            )
-            await self._record(client, package, tracker, "ticket")
-            return [SlotSet(slots.HANDOFF_ID, queued.handoff_id)]
         if queued.status == "ticket":
-            dispatcher.utter_message(
-                response="utter_handoff_ticket",
-                team=route.team,
-                back_at=route_info.back_at or "as soon as they are available",
-                reference=queued.handoff_id[:8].upper(),
-            )
+            reference = queued.handoff_id[:8].upper()
+            if route_info.ticket and route_info.open:  # a ticket by routing.handling, not hours
+                dispatcher.utter_message(
+                    response="utter_handoff_ticket_opened", team=route.team, reference=reference
+                )
+            else:
+                dispatcher.utter_message(
+                    response="utter_handoff_ticket",
+                    team=route.team,
+                    back_at=route_info.back_at or "as soon as they are available",
+                    reference=reference,
+                )
             await self._record(client, package, tracker, "ticket")
             return [SlotSet(slots.HANDOFF_ID, queued.handoff_id)]
         dispatcher.utter_message(
