@@ -1,9 +1,10 @@
 """Reporting handoff decisions to the agent desk, for its analytics.
 
-Every decision the action server takes or carries out - a handoff, a ticket, the self-service
-fallback, an offer of a person and the customer's "no thanks" - is sent to the desk's
-``POST /api/decisions``. The customer has always been answered first, so a desk that cannot
-take the record costs a warning in the log, never the customer's turn.
+Every decision the action server takes or carries out - a handoff, a ticket, a guided
+self-service path (``routing.handling``), the self-service fallback, an offer of a person and
+the customer's "no thanks" - is sent to the desk's ``POST /api/decisions``. The customer has
+always been answered first, so a desk that cannot take the record costs a warning in the log,
+never the customer's turn.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ async def report_decision(
 ) -> bool:
     """Send one decision record; return whether the desk stored it.
 
-    ``decision`` is one of handoff, ticket, self_service, offer, offer_declined (the desk
+    ``decision`` is one of handoff, ticket, guided, self_service, offer, offer_declined (the desk
     refuses other values).
     """
     intent = (tracker.latest_message or {}).get("intent") or {}

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Dict, List
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ConversationPaused, SlotSet
+from rasa_sdk.events import ConversationPaused, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.decision_log import report_decision
@@ -22,8 +22,9 @@ from handoff.clients.desk_api import (
     DeskUnavailable,
 )
 from handoff.context import ContextPackage
-from handoff.desk.opening import HandoffRequest, build_package, plan_handoff
+from handoff.desk.opening import HandoffPlan, HandoffRequest, build_package, plan_handoff
 from handoff.desk.waiting import describe_wait
+from handoff.routing.handling import Handling
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,12 @@ class ActionHandoff(Action):
     as a ticket, the customer hears when the team is back (a concrete local time) and gets the
     reference, and the bot stays active.
 
+    The handling (``handoff.yml`` ``routing.handling``, planned with the route) can make it a
+    ticket while the team is there (the customer hears ``utter_handoff_ticket_opened``), or a
+    guided self-service path: no desk handoff, the bot says the path's intro response and runs
+    its form or action next (``FollowupAction``), with no ``handoff_id`` and the bot active. A
+    guided path missing from the domain is logged and served as a live chat instead.
+
     Environment: ``DESK_URL`` (default ``http://localhost:5005/webhooks/agent_desk``) and
     ``DESK_API_TOKEN``.
     """
@@ -58,11 +65,13 @@ class ActionHandoff(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        """Open the handoff at the desk and pause, or fall back to self-service."""
+        """Hand over (pause), start a guided path, or fall back to self-service."""
         settings = handoff_settings()
         request = self.handoff_request(tracker)
         now = self.clock()
         plan = plan_handoff(request, settings.routing, now)
+        if plan.handling.kind is Handling.GUIDED and self._runnable(plan, domain):
+            return await self._guide(dispatcher, tracker, plan)
         package = build_package(request, plan, now)
         route, route_info = plan.route, plan.route_info
         client = DeskClient(
@@ -81,12 +90,18 @@ class ActionHandoff(Action):
             await self._record(client, package, tracker, "self_service")
             return [SlotSet(slots.HANDOFF_ID, None)]
         if queued.status == "ticket":
-            dispatcher.utter_message(
-                response="utter_handoff_ticket",
-                team=route.team,
-                back_at=route_info.back_at or "as soon as they are available",
-                reference=queued.handoff_id[:8].upper(),
-            )
+            reference = queued.handoff_id[:8].upper()
+            if route_info.ticket and route_info.open:  # a ticket by routing.handling, not hours
+                dispatcher.utter_message(
+                    response="utter_handoff_ticket_opened", team=route.team, reference=reference
+                )
+            else:
+                dispatcher.utter_message(
+                    response="utter_handoff_ticket",
+                    team=route.team,
+                    back_at=route_info.back_at or "as soon as they are available",
+                    reference=reference,
+                )
             await self._record(client, package, tracker, "ticket")
             return [SlotSet(slots.HANDOFF_ID, queued.handoff_id)]
         dispatcher.utter_message(
@@ -97,6 +112,31 @@ class ActionHandoff(Action):
         if queued.created:
             await self._record(client, package, tracker, "handoff")
         return [SlotSet(slots.HANDOFF_ID, queued.handoff_id), ConversationPaused()]
+
+    @staticmethod
+    def _runnable(plan: HandoffPlan, domain: Dict[str, Any]) -> bool:
+        """Whether the guided path's form or action is in the domain (else: a live chat)."""
+        path = plan.handling.choice.path
+        if path in (domain.get("forms") or {}) or path in (domain.get("actions") or []):
+            return True
+        logger.error(
+            "Guided path %r (handoff.yml routing.handling) is not a form or action in the "
+            "domain; handing over instead",
+            path,
+        )
+        return False
+
+    async def _guide(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, plan: HandoffPlan
+    ) -> List[Dict[str, Any]]:
+        """Start the guided path instead of a handoff: intro, then its form or action."""
+        choice = plan.handling.choice
+        if choice.intro:
+            dispatcher.utter_message(response=choice.intro)
+        signals = list(tracker.get_slot(slots.HANDOFF_SIGNALS) or [])
+        signals.append({"name": "guided_path", "value": choice.path})
+        await report_decision(tracker, "guided", plan.reason.value, signals, team=None)
+        return [SlotSet(slots.HANDOFF_ID, None), FollowupAction(str(choice.path))]
 
     @staticmethod
     def handoff_request(tracker: Tracker) -> HandoffRequest:

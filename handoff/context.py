@@ -125,6 +125,8 @@ class RouteInfo(BaseModel):
     open: bool = True
     next_opening: Optional[datetime] = None
     back_at: Optional[str] = None
+    ticket: bool = False
+    """Open as a ticket even while the team is there (handoff.yml ``routing.handling``)."""
 
 
 class ContextPackage(BaseModel):

@@ -12,7 +12,8 @@ The figures (``docs/metrics.md`` has the PromQL):
 
 - counters: handoffs opened (by reason and channel) and finished (by reason, channel and
   outcome: resolved, handed_back, closed), the assistant's decisions (``decisions`` table: by
-  decision — offer, offer_declined, offer_accepted, handoff, ticket, self_service — and channel);
+  decision — offer, offer_declined, offer_accepted, handoff, ticket, guided, self_service — and
+  channel);
 - gauges: the live queue's length and its oldest wait per team, inbox rows not processed yet
   (per channel account), outbox rows pending or failed (per channel);
 - histograms: time to pick-up (``claimed_at - created_at`` of live handoffs; tickets wait for
@@ -256,7 +257,7 @@ def _families(figures: StoreFigures) -> Iterator[Metric]:
     yield _counter(
         "handoff_decisions",
         "The assistant's decisions about a person: offer, offer_declined, offer_accepted, "
-        "handoff, ticket, self_service (store-wide).",
+        "handoff, ticket, guided, self_service (store-wide).",
         ["decision", "channel"],
         figures.decisions,
     )

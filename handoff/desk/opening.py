@@ -9,7 +9,10 @@ store), and the desk's ``POST /api/handoffs`` (what the action sends). They shar
   (:data:`DEFAULT_REASON`). The topic is the decision's (:func:`handoff_topic`). The
   customer's tier is the ``customer_tier`` slot, else the message's ``customer_tier``
   metadata (:func:`customer_tier`). The route is :func:`handoff.routing.plan.plan_route` at
-  ``now``.
+  ``now``; the handling (live chat, ticket or a guided self-service path) is
+  :func:`handoff.routing.handling.choose_handling`'s — a ``ticket`` handling marks the route
+  (``RouteInfo.ticket``), a guided path is for the entry point to start (``action_handoff``
+  runs the form; the channels' fallback, with no action server, opens the handoff as usual).
 - :func:`build_package` turns the plan and the conversation into the context package, with
   the customer's display name the channel reported (:attr:`HandoffRequest.customer_name`).
 - :func:`open_package` opens a package through the desk service (team, queue, priority,
@@ -36,6 +39,7 @@ from handoff.context import (
 from handoff.desk import service as desk_service
 from handoff.policy.handback import topic_of
 from handoff.reasons import HandoffReason
+from handoff.routing.handling import Handling, HandlingDecision, choose_handling
 from handoff.routing.plan import plan_route
 from handoff.routing.teams import Route, RoutingSettings
 from handoff.slots import CUSTOMER_TIER, HANDOFF_REASON, HANDOFF_SIGNALS
@@ -110,7 +114,7 @@ class HandoffRequest:
 
 @dataclass(frozen=True)
 class HandoffPlan:
-    """:func:`plan_handoff`'s answer: the reason, topic and route, why, and the evidence.
+    """:func:`plan_handoff`'s answer: the reason, topic, route and handling, why, the evidence.
 
     ``why`` reads as the agent's and the log's explanation (the reason's source, the topic's
     source, then the route's own ``why``); ``evidence`` holds the raw inputs they came from.
@@ -120,6 +124,7 @@ class HandoffPlan:
     topic: Optional[str]
     route: Route
     route_info: RouteInfo
+    handling: HandlingDecision
     why: Tuple[str, ...] = ()
     evidence: Dict[str, Any] = field(default_factory=dict)
 
@@ -172,8 +177,19 @@ def customer_tier(
     return None, "no customer tier"
 
 
+def guided_before(events: Sequence[Mapping[str, Any]], routing: RoutingSettings) -> Tuple[str, ...]:
+    """Return the configured guided paths (forms or actions) the conversation already ran."""
+    paths = {choice.path for choice in routing.handling.guided_paths().values()}
+    ran = {
+        event.get("name")
+        for event in events
+        if event.get("event") in ("action", "active_loop") and event.get("name") in paths
+    }
+    return tuple(sorted(str(name) for name in ran))
+
+
 def plan_handoff(request: HandoffRequest, routing: RoutingSettings, now: datetime) -> HandoffPlan:
-    """Decide the handoff's reason, topic and route; pure.
+    """Decide the handoff's reason, topic, route and handling; pure.
 
     Args:
         request: the conversation, as the entry point adapted it.
@@ -185,19 +201,29 @@ def plan_handoff(request: HandoffRequest, routing: RoutingSettings, now: datetim
     topic, topic_why = handoff_topic(signals, request.latest_intent)
     tier, tier_why = customer_tier(request.slots, request.metadata)
     route, info = plan_route(reason, topic, tier, request.metadata, routing, now)
-    info = info.copy(update={"why": [tier_why, *info.why]})  # the agent sees the tier's source
+    handling = choose_handling(
+        reason, topic, tier, routing.handling, guided_before(request.events, routing)
+    )
+    info = info.copy(
+        update={
+            "why": [tier_why, *info.why, handling.why],  # the agent sees the tier's source
+            "ticket": handling.kind is Handling.TICKET,
+        }
+    )
     return HandoffPlan(
         reason=reason,
         topic=topic,
         route=route,
         route_info=info,
-        why=(reason_why, topic_why, tier_why, *route.why),
+        handling=handling,
+        why=(reason_why, topic_why, tier_why, *route.why, handling.why),
         evidence={
             "handoff_reason": request.slots.get(HANDOFF_REASON),
             "customer_tier": request.slots.get(CUSTOMER_TIER),
             "signals": signals,
             "latest_intent": request.latest_intent,
             "metadata": dict(request.metadata),
+            "handling": handling.evidence,
         },
     )
 
@@ -224,8 +250,9 @@ def open_package(
     """Open the handoff of a context package through the desk service.
 
     The package's route gives the team, queue, priority and language; a route whose team is
-    closed now opens a ticket. A package without a route (an HTTP client that does not route)
-    goes to no team and no queue, priority 0, in the package's language. Idempotent per conversation
+    closed now, or whose handling is ``ticket`` (``RouteInfo.ticket``), opens a ticket. A
+    package without a route (an HTTP client that does not route) goes to no team and no queue,
+    priority 0, in the package's language. Idempotent per conversation
     (:func:`handoff.desk.service.open_handoff`).
     """
     route = package.route
@@ -238,7 +265,7 @@ def open_package(
         team=route.team if route else None,
         queue=route.queue if route else None,
         priority=route.priority if route else 0,
-        ticket=bool(route and not route.open),
+        ticket=bool(route and (route.ticket or not route.open)),
         language=route.language if route else package.language,
         now=now,
     )

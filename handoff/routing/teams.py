@@ -18,6 +18,7 @@ from pydantic import Field, validator
 
 from handoff.names import TeamName
 from handoff.reasons import HandoffReason, reject_unknown_reason_keys
+from handoff.routing.handling import HandlingSettings
 from handoff.routing.hours import HoursSettings
 from handoff.section import Section
 
@@ -81,7 +82,7 @@ def _default_teams() -> Dict[str, TeamSettings]:
 
 
 class RoutingSettings(Section):
-    """The ``routing`` section: teams, topic and reason mapping, queues, priority."""
+    """The ``routing`` section: teams, topic and reason mapping, queues, priority, handling."""
 
     teams: Dict[str, TeamSettings] = Field(default_factory=_default_teams)
     default_team: str = "general"
@@ -101,6 +102,7 @@ class RoutingSettings(Section):
     queues: Dict[str, str] = Field(default_factory=lambda: {"enterprise": "senior"})
     default_queue: str = "standard"
     priority: PrioritySettings = Field(default_factory=PrioritySettings)
+    handling: HandlingSettings = Field(default_factory=HandlingSettings)
 
     @validator("teams")
     def _team_names(cls, teams: Dict[str, TeamSettings]) -> Dict[str, TeamSettings]:  # noqa: N805

@@ -54,6 +54,7 @@ class DecisionKind(str, Enum):
     OFFER_DECLINED = "offer_declined"
     OFFER_ACCEPTED = "offer_accepted"
     SELF_SERVICE = "self_service"
+    GUIDED = "guided"  # a guided self-service path instead of a person (routing.handling)
 
 
 class Team(Base):

@@ -11,6 +11,8 @@ almost certainly a slip:
 - an environment variable the file names (``desk.helpdesk.token_env``,
   ``desk.notifications[].url_env``) that is not set: tickets or notifications would be
   dropped at the first handoff instead of at start-up.
+- a guided path (``routing.handling``) whose form or action, or intro response, is not in the
+  project's domain.yml: ``action_handoff`` would hand those customers over instead.
 """
 
 from __future__ import annotations
@@ -21,10 +23,16 @@ from typing import Any, Dict, List, Mapping, Set
 from handoff.settings import HandoffSettings, SettingsError, parse_settings
 from ops.check.problems import FILE_KEY, Problem, Report
 from ops.config_files import ConfigFileError, read_yaml
+from ops.model import PROJECT_ROOT
+
+DEFAULT_DOMAIN = PROJECT_ROOT / "domain.yml"
 
 
-def check_settings(path: Path, env: Mapping[str, str]) -> Report:
-    """Validate ``path`` with the settings loader; return each problem with its key."""
+def check_settings(path: Path, env: Mapping[str, str], domain: Path = DEFAULT_DOMAIN) -> Report:
+    """Validate ``path`` with the settings loader; return each problem with its key.
+
+    ``domain`` is the domain.yml the guided paths of ``routing.handling`` must exist in.
+    """
     file = str(path)
     try:
         raw = read_yaml(path)
@@ -35,6 +43,7 @@ def check_settings(path: Path, env: Mapping[str, str]) -> Report:
     except SettingsError as error:
         return Report([_from_loader(line, file) for line in str(error).splitlines()], [])
     problems = _teams_without_hours(settings, raw, file) + _unset_variables(settings, env, file)
+    problems += _guided_paths_not_in_domain(settings, domain, file)
     return Report(problems, [f"{file} valid"])
 
 
@@ -92,4 +101,31 @@ def _unset_variables(settings: HandoffSettings, env: Mapping[str, str], file: st
         if not env.get(variable) and variable not in reported:
             reported.add(variable)
             problems.append(Problem(file, key, f"the environment variable {variable} is not set"))
+    return problems
+
+
+def _guided_paths_not_in_domain(
+    settings: HandoffSettings, domain: Path, file: str
+) -> List[Problem]:
+    paths = settings.routing.handling.guided_paths()
+    if not paths:
+        return []
+    try:
+        written = read_yaml(domain)
+    except ConfigFileError as error:
+        return [Problem(error.file, error.key, error.problem)]
+    written = written if isinstance(written, dict) else {}
+    runnable = set(written.get("forms") or {}) | set(written.get("actions") or [])
+    responses = set(written.get("responses") or {})
+    problems = []
+    for key, choice in paths.items():
+        where = f"routing.handling.{key}"
+        if choice.path not in runnable:
+            problems.append(
+                Problem(file, where, f"guided: {choice.path!r} is not a form or action in {domain}")
+            )
+        if choice.intro is not None and choice.intro not in responses:
+            problems.append(
+                Problem(file, where, f"intro: {choice.intro!r} is not a response in {domain}")
+            )
     return problems

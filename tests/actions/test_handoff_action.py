@@ -139,18 +139,19 @@ def test_when_the_desk_cannot_take_it_the_customer_gets_the_contact_and_the_bot_
 
 
 def test_the_package_says_which_team_and_queue(run_action, tracker_from, desk_env):
-    refund = tracker_from(
+    # A billing dispute: handoff.yml serves refunds by a guided path, not a person.
+    dispute = tracker_from(
         [
-            *said("I want my money back for order 1234567", "refund_request"),
+            *said("I was charged twice for order 1234567", "billing_dispute"),
             ActionExecuted("action_decide_handoff"),
             SlotSet("handoff_reason", "sensitive_topic"),
-            SlotSet("handoff_signals", [{"name": "topic", "value": "refund_request"}]),
+            SlotSet("handoff_signals", [{"name": "topic", "value": "billing_dispute"}]),
         ],
-        sender_id="conv-refund",
+        sender_id="conv-dispute",
     )
     with FakeDesk() as desk:
         desk_env(desk.url)
-        run_action(ActionHandoff(), refund)
+        run_action(ActionHandoff(), dispute)
 
     route = desk.received[0].body["route"]
     assert route["team"] == "billing"

@@ -168,19 +168,28 @@ def _wait_for(url: str, server: ServerProcess, assistant: RunningAssistant) -> N
 
 
 ALWAYS = {day: ["00:00-24:00"] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+LIVE_CHAT_ONLY: Dict[str, Any] = {"default": "live_chat"}
+"""``routing.handling`` for tests about the desk that need *a* handoff of a refund: the shipped
+handoff.yml serves refunds by a guided return-label path instead."""
 
 
 def write_settings(
-    workdir: Path, closed_this_week: bool = False, desk: Optional[Dict[str, Any]] = None
+    workdir: Path,
+    closed_this_week: bool = False,
+    desk: Optional[Dict[str, Any]] = None,
+    handling: Optional[Dict[str, Any]] = None,
 ) -> Path:
     """Write the shipped handoff.yml with team hours that do not depend on the wall clock.
 
     Every team is open around the clock, or (``closed_this_week``) on holiday for the next
     seven days in Berlin, so it reopens on the eighth day at midnight. ``desk`` overrides
-    keys of the ``desk`` section (e.g. short queue timings).
+    keys of the ``desk`` section (e.g. short queue timings); ``handling`` replaces
+    ``routing.handling`` (e.g. :data:`LIVE_CHAT_ONLY`).
     """
     settings = yaml.safe_load((PROJECT_ROOT / "handoff.yml").read_text())
     settings["desk"] = {**(settings.get("desk") or {}), **(desk or {})}
+    if handling is not None:
+        settings["routing"]["handling"] = handling
     hours: Dict[str, Any] = {"timezone": "Europe/Berlin", "weekly": ALWAYS, "holidays": []}
     if closed_this_week:
         today = datetime.now(ZoneInfo("Europe/Berlin")).date()
@@ -223,6 +232,7 @@ def start_assistant(
     name: str = "",
     input_channels: Optional[Dict[str, Any]] = None,
     desk_settings: Optional[Dict[str, Any]] = None,
+    handling: Optional[Dict[str, Any]] = None,
 ):
     """Start an action server and a Rasa server serving ``model``; return a RunningAssistant.
 
@@ -237,7 +247,8 @@ def start_assistant(
     ``auth_token``/``desk_token``/``action_token`` let replicas share tokens; ``name`` keeps
     several replicas' files apart in one ``workdir``; ``input_channels`` is a whole
     credentials.yml (e.g. the production one), used instead of the REST channel, the desk and
-    ``extra_credentials``; ``desk_settings`` overrides keys of handoff.yml's ``desk`` section.
+    ``extra_credentials``; ``desk_settings`` overrides keys of handoff.yml's ``desk`` section;
+    ``handling`` replaces its ``routing.handling``.
     """
     rasa_port = rasa_port or free_port()
     suffix = f"-{name}" if name else ""
@@ -280,7 +291,9 @@ def start_assistant(
             "DESK_ACTION_TOKEN": assistant.action_token,
             "DESK_STORE_URL": store_url or f"sqlite:///{workdir / 'handoff.db'}",
             "DESK_URL": f"{assistant.rasa_url}/webhooks/agent_desk",
-            "HANDOFF_SETTINGS": str(write_settings(workdir, closed_this_week, desk_settings)),
+            "HANDOFF_SETTINGS": str(
+                write_settings(workdir, closed_this_week, desk_settings, handling)
+            ),
             "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
             "PYTHONUNBUFFERED": "1",
         }

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from handoff.settings import load_settings
 from ops.model import PROJECT_ROOT
@@ -16,8 +17,9 @@ pytestmark = pytest.mark.integration
 # - `handback` (triggered by the agent desk) and `send_media` (by the messaging channels) are
 #   external intents; they must have no NLU examples, or the model could guess them from a
 #   customer's words;
-# - responses uttered by custom actions, asked by the form or given by HandoffTriggerPolicy as
-#   FAQ answers (handoff.yml faq_answers) do not appear in stories/rules.
+# - responses uttered by custom actions, asked by the forms, given by HandoffTriggerPolicy as
+#   FAQ answers (handoff.yml faq_answers) or said by action_handoff as a guided path's intro
+#   (handoff.yml routing.handling) do not appear in stories/rules.
 EXTERNAL_INTENTS = {"handback", "send_media"}
 
 
@@ -32,10 +34,22 @@ def _responses_uttered_by_actions() -> set:
     for stem in re.findall(r'response=f"(utter_\w+_)\{', code):
         uttered |= {f"{stem}order_number", f"{stem}email"}
     # FAQ answers HandoffTriggerPolicy gives to informational questions (handoff.yml)
-    uttered |= set(
-        load_settings(PROJECT_ROOT / "handoff.yml").policy.sensitive_topic.faq_answers.values()
-    )
+    settings = load_settings(PROJECT_ROOT / "handoff.yml")
+    uttered |= set(settings.policy.sensitive_topic.faq_answers.values())
+    # the intros of guided paths, said by action_handoff (handoff.yml routing.handling)
+    uttered |= {c.intro for c in settings.routing.handling.guided_paths().values() if c.intro}
     return uttered
+
+
+def _form_questions() -> set:
+    """``utter_ask_<slot>`` and ``utter_ask_<form>_<slot>`` of every form's required slots."""
+    forms = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text())["forms"]
+    return {
+        question
+        for form, spec in forms.items()
+        for slot in spec["required_slots"]
+        for question in (f"utter_ask_{slot}", f"utter_ask_{form}_{slot}")
+    }
 
 
 def _run_rasa(*args: str) -> subprocess.CompletedProcess:
@@ -63,7 +77,7 @@ def test_rasa_data_validate_reports_only_the_documented_exceptions():
     unused_responses = set(
         re.findall(r"The utterance '(\w+)' is not used in any story", result.stdout)
     )  # noqa: E501
-    form_questions = {"utter_ask_order_number", "utter_ask_email"}
+    form_questions = _form_questions()
 
     assert unused_intents <= EXTERNAL_INTENTS
     assert unused_responses <= _responses_uttered_by_actions() | form_questions, (

@@ -5,7 +5,7 @@ import time
 import pytest
 import yaml
 
-from tests.e2e.assistant import start_assistant, write_settings
+from tests.e2e.assistant import LIVE_CHAT_ONLY, start_assistant, write_settings
 from tests.fakes.helpdesk_api import FakeHelpdesk
 
 pytestmark = pytest.mark.integration
@@ -22,9 +22,13 @@ def zendesk():
 
 @pytest.fixture(scope="module")
 def forwarding_assistant(trained_model, tmp_path_factory, zendesk):
-    """Every team on holiday this week, tickets forwarded to the fake Zendesk."""
+    """Every team on holiday this week, tickets forwarded to the fake Zendesk.
+
+    Refunds reach a person here (no guided return path): the tests need a ticket.
+    """
     workdir = tmp_path_factory.mktemp("forwarding")
-    settings = yaml.safe_load(write_settings(workdir, closed_this_week=True).read_text())
+    written = write_settings(workdir, closed_this_week=True, handling=LIVE_CHAT_ONLY)
+    settings = yaml.safe_load(written.read_text())
     settings["desk"]["helpdesk"] = {
         "kind": "zendesk",
         "url": zendesk.url,

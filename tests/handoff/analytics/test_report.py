@@ -347,3 +347,17 @@ def test_handback_outcomes_are_counted(sessions):
         report = build_report(session, SINCE, UNTIL)
 
     assert report["handback_outcomes"] == {"resolved": 2, "follow_up": 1, "not_said": 1}
+
+
+def test_a_guided_path_counts_as_a_decided_conversation_not_a_handoff(sessions):
+    # routing.handling served a refund by the guided return: no handoff, no person.
+    with sessions() as session:
+        session.add(_decision("g1", "guided", "refund_request", 1, reason="sensitive_topic"))
+        session.add(_decision("g2", "handoff", "human_handoff", 2, reason="explicit_request"))
+        session.add(_handoff("g2", "explicit_request", _context("human_handoff"), minutes=2))
+        session.commit()
+        report = build_report(session, SINCE, UNTIL)
+
+    assert report["totals"]["decisions"] == {"guided": 1, "handoff": 1}
+    assert report["totals"]["conversations"] == 2
+    assert report["handoff_rate"] == 0.5

@@ -13,6 +13,7 @@ from connectors.agent_desk.views import desk_view
 from handoff.desk import opening
 from handoff.desk.opening import DEFAULT_REASON, HandoffRequest, plan_handoff
 from handoff.reasons import HandoffReason
+from handoff.routing.handling import Handling, HandlingSettings
 from handoff.settings import load_settings
 from handoff.store import HandoffStatus
 from tests.handoff.desk_people import add_team
@@ -123,7 +124,8 @@ def test_the_route_is_routing_at_now(reason, signals, metadata, at, route) -> No
     got = plan.route_info.dict(include=set(route))
     assert got == route
     assert plan.route.contact == ROUTING.team(route["team"]).contact
-    assert plan.why[3:] == tuple(plan.route.why)
+    assert plan.why[3:-1] == tuple(plan.route.why)
+    assert plan.why[-1] == plan.handling.why
 
 
 @pytest.mark.parametrize(
@@ -254,4 +256,56 @@ def test_a_package_without_a_route_opens_for_no_team_in_its_language(teams) -> N
 
     assert (opened.created, again.created, again.handoff_id) == (True, False, opened.handoff_id)
     assert (stored.team, stored.priority, stored.language) == (None, 0, "es")
+    assert HandoffStatus(stored.status) is HandoffStatus.QUEUED
+
+
+def _routing_with(handling: Dict[str, Any]):
+    return ROUTING.copy(update={"handling": HandlingSettings.parse_obj(handling)})
+
+
+def test_a_ticket_handling_opens_a_ticket_while_the_team_is_there(teams) -> None:
+    routing = _routing_with({"topics": {"billing_dispute": "ticket"}})
+    asked = request("sensitive_topic", [topic("billing_dispute")])
+    with teams() as uow:
+        done = opening.open_handoff(uow, asked, routing, TUESDAY_MORNING)
+        stored = uow.handoffs.get(done.opened.handoff_id)
+
+    assert done.plan.handling.kind is Handling.TICKET
+    assert (done.package.route.open, done.package.route.ticket) == (True, True)
+    assert HandoffStatus(stored.status) is HandoffStatus.TICKET
+    assert "handling ticket from topic billing_dispute" in stored.context["route"]["why"]
+
+
+def test_a_guided_plan_names_the_path_and_marks_no_ticket() -> None:
+    plan = plan_handoff(
+        request("sensitive_topic", [topic("refund_request")]), ROUTING, TUESDAY_MORNING
+    )
+
+    assert plan.handling.kind is Handling.GUIDED
+    assert plan.handling.choice.path == "return_label_form"
+    assert plan.route_info.ticket is False
+    assert plan.evidence["handling"]["source"] == "topic refund_request"
+
+
+def test_a_conversation_back_from_its_guided_path_is_planned_for_a_person() -> None:
+    events = [
+        {"event": "action", "name": "return_label_form"},
+        {"event": "active_loop", "name": "return_label_form"},
+        {"event": "active_loop", "name": None},
+    ]
+    asked = request("frustration", [topic("refund_request")], events=events)
+    plan = plan_handoff(asked, ROUTING, TUESDAY_MORNING)
+
+    assert plan.handling.kind is Handling.LIVE_CHAT
+    assert "already went through return_label_form" in plan.handling.why
+
+
+def test_the_fallback_opens_a_guided_topic_as_a_handoff(teams) -> None:
+    # The channels' fallback (action server down) cannot run a form: a person takes it.
+    asked = request("sensitive_topic", [topic("refund_request")])
+    with teams() as uow:
+        done = opening.open_handoff(uow, asked, ROUTING, TUESDAY_MORNING)
+        stored = uow.handoffs.get(done.opened.handoff_id)
+
+    assert done.plan.handling.kind is Handling.GUIDED
     assert HandoffStatus(stored.status) is HandoffStatus.QUEUED

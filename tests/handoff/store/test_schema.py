@@ -6,7 +6,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, StatementError
 
@@ -137,3 +137,23 @@ def test_leaving_without_commit_rolls_back(unit_of_work) -> None:
 def test_unit_of_work_outside_with_block_is_refused(sessions) -> None:
     with pytest.raises(RuntimeError, match="with"):
         SqlUnitOfWork(sessions).commit()
+
+
+@pytest.mark.parametrize(
+    "decision, accepted", [("guided", True), ("self_service", True), ("bogus", False)]
+)
+def test_the_decisions_check_allows_guided_after_migration_0009(
+    store_engine: Engine, decision: str, accepted: bool
+) -> None:
+    # Raw SQL, past the model's enum: the database's CHECK itself must allow the new value.
+    upgrade_to_head(store_engine)
+    insert = text(
+        "INSERT INTO decisions (conversation_id, decision, signals, at, recorded_at) "
+        "VALUES ('c1', :decision, '[]', :at, :at)"
+    )
+    if accepted:
+        with store_engine.begin() as connection:
+            connection.execute(insert, {"decision": decision, "at": T0})
+    else:
+        with pytest.raises(IntegrityError), store_engine.begin() as connection:
+            connection.execute(insert, {"decision": decision, "at": T0})
