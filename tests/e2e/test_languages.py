@@ -1,0 +1,73 @@
+"""A German conversation handed over in German, on the fake Telegram Bot API (#18).
+
+The customer's Telegram app is set to German (``from.language_code: "de"``) and they write
+German: the bot introduces itself, asks the intake questions, accepts "Ich habe keine" and
+queues them in German; the agent's claim reaches them as the desk's German join message. The
+summary the agent reads stays English and quotes the customer's words.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict
+
+import pytest
+
+from tests.fakes.channels import (
+    ChannelsAssistant,
+    start_channels_assistant,
+    telegram_text,
+    telegram_user,
+    wait_until,
+)
+
+pytestmark = pytest.mark.integration
+
+INTRO = "ein Bot, kein Mensch"
+ASK_ORDER = "Wie lautet Ihre Bestellnummer?"
+ASK_EMAIL = "welche E-Mail-Adresse"
+QUEUED = "Sie sind Nummer 1 in der Warteschlange"
+JOINED = "Hallo Jonas, Anna aus unserem Team ist jetzt im Chat."
+
+
+@pytest.fixture(scope="module")
+def channels(trained_model, tmp_path_factory) -> ChannelsAssistant:
+    running = start_channels_assistant(trained_model, tmp_path_factory.mktemp("languages"))
+    yield running
+    running.stop()
+
+
+def _german(chat: int, text: str) -> Dict[str, Any]:
+    sender = {**telegram_user(chat, first_name="Jonas"), "language_code": "de"}
+    return telegram_text(chat, text, sender=sender)
+
+
+def test_a_german_conversation_is_handed_over_in_german(channels):
+    chat = channels.new_chat_id()
+    conversation = f"telegram:{chat}"
+
+    greeted = channels.telegram_say(
+        chat, _german(chat, "Ich möchte bitte mit einem Mitarbeiter sprechen"), expect=ASK_ORDER
+    )
+    assert INTRO in greeted[0]
+    channels.telegram_say(chat, _german(chat, "Ich habe keine"), expect=ASK_EMAIL)
+    channels.telegram_say(chat, _german(chat, "jonas.weber@web.de"), expect=QUEUED)
+
+    tracker = channels.tracker(conversation)
+    assert tracker["paused"] is True
+    assert tracker["slots"]["language"] == "de"
+    assert tracker["slots"]["intake_declined"] == ["order_number"]
+    assert tracker["slots"]["email"] == "jonas.weber@web.de"
+    assert not any("order number" in text for text in channels.telegram.texts_to(chat))
+
+    handoff_id = tracker["slots"]["handoff_id"]
+    handoff = channels.assistant.desk("GET", f"/api/handoffs/{handoff_id}").json()
+    assert handoff["language"] == "de"
+    assert "Ich möchte bitte mit einem Mitarbeiter sprechen" in handoff["summary"]
+
+    _, anna = channels.desk_agent("Anna")
+    before = len(channels.telegram.texts_to(chat))
+    claimed = channels.assistant.desk("POST", f"/api/handoffs/{handoff_id}/claim", token=anna)
+    assert claimed.status_code == 200, claimed.text
+
+    wait_until(lambda: len(channels.telegram.texts_to(chat)) > before, 60)
+    assert channels.telegram.texts_to(chat)[before:] == [JOINED]
