@@ -301,9 +301,9 @@ def build_context_package(
         declined=list(slots.get("intake_declined") or []),
     )
     intent = (latest_message or {}).get("intent") or {}
-    # The language slot (handoff.language: the channel's hint, else the customer's words).
+    # The channel's hint, else the language slot (handoff.language: the customer's words).
     hinted = ((latest_message or {}).get("metadata") or {}).get("language")
-    language = slots.get(LANGUAGE_SLOT) or hinted or "en"
+    language = hinted or slots.get(LANGUAGE_SLOT) or "en"
     return ContextPackage(
         conversation_id=conversation_id,
         created_at=now or datetime.now(timezone.utc),

@@ -84,12 +84,13 @@ class HandoffRequest:
     def metadata(self) -> Mapping[str, Any]:
         """The latest message's metadata (``customer_tier``, ``language``, ``timezone``).
 
-        Its ``language`` is the ``language`` slot when set: the channel's hint or, without
-        one, the language of the customer's words (:mod:`handoff.language`), so routing, the
-        context package and the desk's texts agree with the responses the customer read.
+        Without a ``language`` hint from the channel, its ``language`` is the ``language``
+        slot: the language of the customer's words (:mod:`handoff.language`; the hint wins
+        there too), so routing, the context package and the desk's texts agree with the
+        responses the customer read.
         """
         metadata = dict(self.latest_message.get("metadata") or {})
-        if self.slots.get(LANGUAGE_SLOT):
+        if not metadata.get("language") and self.slots.get(LANGUAGE_SLOT):
             metadata["language"] = self.slots[LANGUAGE_SLOT]
         return metadata
 

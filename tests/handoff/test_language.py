@@ -115,3 +115,21 @@ def test_picks_the_variation_rasa_would_pick():
         "text": "Hi",
         "buttons": [{"title": "Yes", "payload": "/affirm"}],
     }
+
+
+@pytest.mark.parametrize(
+    ("metadata", "slot", "expected"),
+    [({"language": "fr"}, "de", "fr"), ({}, "de", "de"), ({}, None, None),
+     ({"language": "es"}, None, "es")],
+)  # fmt: skip
+def test_routing_reads_the_hint_else_the_language_slot(metadata, slot, expected):
+    from handoff.desk.opening import HandoffRequest
+
+    request = HandoffRequest(
+        conversation_id="c1",
+        events=[],
+        slots={"language": slot},
+        latest_message={"text": "hallo", "metadata": metadata},
+    )
+
+    assert request.metadata.get("language") == expected
