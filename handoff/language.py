@@ -14,7 +14,8 @@ for the ``language`` slot, and domain.yml's responses have a variation per langu
 3. anything shorter or less clear ("ok", "no", "merci", an order number, an e-mail address)
    keeps the previous language, and the very first one falls back to :data:`DEFAULT`.
 
-Words are counted without digits, e-mail addresses and links, so "48213377" never decides.
+Words are counted without digits, e-mail addresses and links, so "48213377" never decides, and
+an intent payload (a button's ``/human_handoff``, a channel's ``/send_media{...}``) has none.
 """
 
 from __future__ import annotations
@@ -59,7 +60,7 @@ def normalise(code: Optional[str]) -> Optional[str]:
 
 def word_count(text: Optional[str]) -> int:
     """Count the words in ``text`` that say something about its language (no numbers, links)."""
-    if not text:
+    if not text or text.lstrip().startswith("/"):  # a button's or channel's intent payload
         return 0
     return len(_WORD.findall(_NOT_WORDS.sub(" ", text)))
 

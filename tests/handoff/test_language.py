@@ -90,7 +90,8 @@ def test_the_first_unclear_message_gets_the_default():
 @pytest.mark.parametrize(
     ("text", "words"),
     [("ok", 1), ("order 48213377 please", 2), ("mail anna@example.com now", 2),
-     ("see https://example.com/x", 1), ("Ich habe keine", 3)],
+     ("see https://example.com/x", 1), ("Ich habe keine", 3),
+     ('/send_media{"media_kind": "voice note"}', 0), ("/human_handoff", 0)],
 )  # fmt: skip
 def test_counts_only_words_that_tell_a_language(text, words):
     assert word_count(text) == words
