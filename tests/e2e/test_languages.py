@@ -71,3 +71,27 @@ def test_a_german_conversation_is_handed_over_in_german(channels):
 
     wait_until(lambda: len(channels.telegram.texts_to(chat)) > before, 60)
     assert channels.telegram.texts_to(chat)[before:] == [JOINED]
+
+
+@pytest.mark.parametrize(
+    "request_text, refusal, email, asks_order, asks_email, queued, language",
+    [
+        ("Bonjour, je voudrais parler à quelqu'un de votre équipe", "Je n'en ai pas",
+         "claire.martin@orange.fr", "quel est votre numéro de commande",
+         "quelle adresse e-mail", "Vous êtes numéro", "fr"),
+        ("Hola, quiero hablar con una persona de atención al cliente", "No lo tengo",
+         "lucia.garcia@gmail.com", "cuál es su número de pedido",
+         "qué dirección de correo electrónico", "Es el número", "es"),
+    ],
+)  # fmt: skip
+def test_without_a_hint_the_customers_words_choose_the_language(
+    assistant, request_text, refusal, email, asks_order, asks_email, queued, language
+):
+    sender = assistant.new_conversation()  # REST: no language hint
+
+    assert any(asks_order in reply for reply in assistant.say(sender, request_text))
+    assert any(asks_email in reply for reply in assistant.say(sender, refusal))
+    assert any(queued in reply for reply in assistant.say(sender, email))
+
+    slots = assistant.tracker(sender)["slots"]
+    assert (slots["language"], slots["intake_declined"]) == (language, ["order_number"])
