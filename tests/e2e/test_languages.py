@@ -2,8 +2,9 @@
 
 The customer's Telegram app is set to German (``from.language_code: "de"``) and they write
 German: the bot introduces itself, asks the intake questions, accepts "Ich habe keine" and
-queues them in German; the agent's claim reaches them as the desk's German join message. The
-summary the agent reads stays English and quotes the customer's words.
+queues them in German; the agent's claim reaches them as the desk's German join message, and
+the handback as the German leave message and welcome back. The summary the agent reads stays
+English and quotes the customer's words.
 """
 
 from __future__ import annotations
@@ -27,6 +28,11 @@ ASK_ORDER = "Wie lautet Ihre Bestellnummer?"
 ASK_EMAIL = "welche E-Mail-Adresse"
 QUEUED = "Sie sind Nummer 1 in der Warteschlange"
 JOINED = "Hallo Jonas, Anna aus unserem Team ist jetzt im Chat."
+LEFT = "Anna hat den Chat verlassen. Sie schreiben jetzt wieder mit dem Assistenten."
+WELCOME_BACK = (
+    "Schön, dass das geklärt ist! Ich bin wieder da - der virtuelle Assistent von Northwind "
+    "Home. Kann ich sonst noch etwas für Sie tun?"
+)
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +68,7 @@ def test_a_german_conversation_is_handed_over_in_german(channels):
     handoff_id = tracker["slots"]["handoff_id"]
     handoff = channels.assistant.desk("GET", f"/api/handoffs/{handoff_id}").json()
     assert handoff["language"] == "de"
+    assert handoff["summary"].startswith("The customer ")  # English for agents
     assert "Ich möchte bitte mit einem Mitarbeiter sprechen" in handoff["summary"]
 
     _, anna = channels.desk_agent("Anna")
@@ -71,6 +78,13 @@ def test_a_german_conversation_is_handed_over_in_german(channels):
 
     wait_until(lambda: len(channels.telegram.texts_to(chat)) > before, 60)
     assert channels.telegram.texts_to(chat)[before:] == [JOINED]
+
+    back = channels.assistant.desk(
+        "POST", f"/api/handoffs/{handoff_id}/handback", json={"outcome": "resolved"}, token=anna
+    )
+    assert back.status_code == 200, back.text
+    wait_until(lambda: len(channels.telegram.texts_to(chat)) >= before + 3, 60)
+    assert channels.telegram.texts_to(chat)[before + 1 :] == [LEFT, WELCOME_BACK]
 
 
 @pytest.mark.parametrize(
