@@ -21,6 +21,10 @@ TEXT_KEYS = (
     "left_message",
     "team_transfer_message",
     "agent_transfer_message",
+    "queue_update_message",
+    "queue_ticket_message",
+    "queue_ticket_soon",
+    "cancelled_message",
 )
 
 BUILT_IN: Dict[str, Dict[str, str]] = {
@@ -31,6 +35,15 @@ BUILT_IN: Dict[str, Dict[str, str]] = {
         "Assistenten.",
         "team_transfer_message": "Ich verbinde Sie mit unserem Team {team}.",
         "agent_transfer_message": "{agent} aus unserem Team übernimmt jetzt.",
+        "queue_update_message": "Sie sind jetzt Nummer {queue_position} in der Warteschlange. "
+        "Voraussichtliche Wartezeit: {expected_wait}.",
+        "queue_ticket_message": "Entschuldigen Sie die Wartezeit - niemand aus unserem Team "
+        "konnte Ihren Chat rechtzeitig übernehmen, deshalb habe ich daraus ein Ticket mit allem "
+        "gemacht, was Sie mir gesagt haben. Eine Person antwortet Ihnen {back_at}. Bis dahin "
+        "helfe ich gern wieder, wenn ich kann.",
+        "queue_ticket_soon": "sobald jemand frei ist",
+        "cancelled_message": "Alles klar, ich habe Sie aus der Warteschlange genommen. Ich bin "
+        "wieder da - wie kann ich helfen?",
     },
     "fr": {
         "joined_message": "{agent}, de notre équipe, a rejoint la conversation.",
@@ -40,6 +53,15 @@ BUILT_IN: Dict[str, Dict[str, str]] = {
         "l'assistant.",
         "team_transfer_message": "Je vous transfère à notre équipe {team}.",
         "agent_transfer_message": "{agent}, de notre équipe, prend le relais.",
+        "queue_update_message": "Vous êtes maintenant numéro {queue_position} dans la file "
+        "d'attente. Attente estimée : {expected_wait}.",
+        "queue_ticket_message": "Désolé pour l'attente - personne de notre équipe n'a pu prendre "
+        "votre conversation à temps, j'en ai donc fait un ticket avec tout ce que vous m'avez "
+        "dit. Une personne vous répondra {back_at}. D'ici là, je suis de nouveau là si je peux "
+        "vous aider.",
+        "queue_ticket_soon": "dès que quelqu'un sera disponible",
+        "cancelled_message": "D'accord, je vous ai retiré de la file d'attente. Je suis de "
+        "retour - comment puis-je vous aider ?",
     },
     "es": {
         "joined_message": "{agent}, de nuestro equipo, se ha unido al chat.",
@@ -47,6 +69,14 @@ BUILT_IN: Dict[str, Dict[str, str]] = {
         "left_message": "{agent} ha salido del chat. Vuelve a hablar con el asistente.",
         "team_transfer_message": "Le paso con nuestro equipo de {team}.",
         "agent_transfer_message": "{agent}, de nuestro equipo, se encarga ahora.",
+        "queue_update_message": "Ahora es el número {queue_position} en la cola. Espera "
+        "estimada: {expected_wait}.",
+        "queue_ticket_message": "Perdone la espera: nadie de nuestro equipo pudo atender su chat "
+        "a tiempo, así que he creado un ticket con todo lo que me ha contado. Una persona le "
+        "responderá {back_at}. Mientras tanto, vuelvo a estar aquí si puedo ayudarle.",
+        "queue_ticket_soon": "en cuanto alguien esté libre",
+        "cancelled_message": "De acuerdo, le he sacado de la cola. Vuelvo a estar aquí: ¿en qué "
+        "puedo ayudarle?",
     },
 }
 """The desk's texts in German, French and Spanish (English: ``desk``'s plain keys)."""
@@ -88,12 +118,25 @@ class DeskTexts(Section):
     left_message: Optional[str] = None
     team_transfer_message: Optional[str] = None
     agent_transfer_message: Optional[str] = None
+    queue_update_message: Optional[str] = None
+    queue_ticket_message: Optional[str] = None
+    queue_ticket_soon: Optional[str] = None
+    cancelled_message: Optional[str] = None
 
     _agents = validator(
         "joined_message", "left_message", "agent_transfer_message", allow_reuse=True
     )(_optional(fills("agent")))
     _teams = validator("team_transfer_message", allow_reuse=True)(_optional(fills("team")))
-    _greetings = validator("greeting_message", allow_reuse=True)(_optional(fills("agent", "customer")))
+    _greetings = validator("greeting_message", allow_reuse=True)(
+        _optional(fills("agent", "customer"))
+    )
+    _update = validator("queue_update_message", allow_reuse=True)(
+        _optional(fills("queue_position", "expected_wait"))
+    )
+    _ticket = validator("queue_ticket_message", allow_reuse=True)(_optional(fills("back_at")))
+    _plain = validator("queue_ticket_soon", "cancelled_message", allow_reuse=True)(
+        _optional(fills())
+    )
 
 
 def merged_translations(configured: Optional[Mapping[str, Any]]) -> Dict[str, Dict[str, Any]]:

@@ -22,6 +22,8 @@ def test_german_french_and_spanish_are_built_in(tmp_path):
     assert desk.texts_for("fr-CA")["left_message"].startswith("{agent} a quitté la conversation.")
     assert desk.texts_for("es")["team_transfer_message"] == "Le paso con nuestro equipo de {team}."
     assert desk.texts_for("en")["joined_message"] == "{agent} from our team has joined the chat."
+    assert desk.texts_for("de")["cancelled_message"].startswith("Alles klar, ich habe Sie aus")
+    assert desk.texts_for("es")["queue_ticket_soon"] == "en cuanto alguien esté libre"
 
 
 @pytest.mark.parametrize("language", ["it", "", None])
@@ -58,6 +60,10 @@ def test_a_plain_string_still_sets_the_english_text_and_translations_override_ke
         ("    de:\n      joined_message: 'Hallo {name}'", "only the placeholder {agent}"),
         ("    de:\n      team_transfer_message: 'Zu {agent}'", "only the placeholder {team}"),
         ("    de:\n      welcome: 'Hallo'", "extra fields not permitted"),
+        (
+            "    fr:\n      queue_update_message: 'Numéro {position}'",
+            "only the placeholders {queue_position}, {expected_wait}",
+        ),
         ("    '12':\n      joined_message: '{agent}'", "not a language code"),
     ],
 )
