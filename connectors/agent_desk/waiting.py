@@ -218,7 +218,7 @@ async def cancel_if_asked(
         agent,
         channels,
         conversation_id,
-        desk.cancelled_message,
+        desk.texts_for(view.get("language"))["cancelled_message"],
         kind=CANCELLED,
         handoff_id=handoff_id,
         team=view.get("team"),
