@@ -56,7 +56,9 @@ def test_a_german_conversation_is_handed_over_in_german(channels):
     )
     assert INTRO in greeted[0]
     channels.telegram_say(chat, _german(chat, "Ich habe keine"), expect=ASK_EMAIL)
-    channels.telegram_say(chat, _german(chat, "jonas.weber@web.de"), expect=QUEUED)
+    queued = channels.telegram_say(chat, _german(chat, "jonas.weber@web.de"), expect=QUEUED)
+    (told,) = [text for text in queued if QUEUED in text]
+    assert not any(word in told for word in ("about", "a few minutes", "less than"))  # German
 
     tracker = channels.tracker(conversation)
     assert tracker["paused"] is True
@@ -85,6 +87,22 @@ def test_a_german_conversation_is_handed_over_in_german(channels):
     assert back.status_code == 200, back.text
     wait_until(lambda: len(channels.telegram.texts_to(chat)) >= before + 3, 60)
     assert channels.telegram.texts_to(chat)[before + 1 :] == [LEFT, WELCOME_BACK]
+
+
+CANCELLED = "Alles klar, ich habe Sie aus der Warteschlange genommen."
+
+
+def test_a_german_customer_who_says_never_mind_hears_it_in_german(channels):
+    chat = channels.new_chat_id()
+    channels.telegram_say(
+        chat, _german(chat, "Verbinden Sie mich mit einem echten Menschen"), expect=ASK_ORDER
+    )
+    channels.telegram_say(chat, _german(chat, "Ich habe keine"), expect=ASK_EMAIL)
+    channels.telegram_say(chat, _german(chat, "jonas.weber@web.de"), expect=QUEUED)
+
+    channels.telegram_say(chat, _german(chat, "Vergiss es!"), expect=CANCELLED)
+
+    wait_until(lambda: channels.tracker(f"telegram:{chat}")["paused"] is False, 30)
 
 
 @pytest.mark.parametrize(
