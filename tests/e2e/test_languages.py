@@ -57,7 +57,7 @@ def test_a_german_conversation_is_handed_over_in_german(channels):
     assert INTRO in greeted[0]
     channels.telegram_say(chat, _german(chat, "Ich habe keine"), expect=ASK_EMAIL)
     queued = channels.telegram_say(chat, _german(chat, "jonas.weber@web.de"), expect=QUEUED)
-    (told,) = [text for text in queued if QUEUED in text]
+    (told,) = (text for text in queued if QUEUED in text)
     assert not any(word in told for word in ("about", "a few minutes", "less than"))  # German
 
     tracker = channels.tracker(conversation)
