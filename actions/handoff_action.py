@@ -107,7 +107,7 @@ class ActionHandoff(Action):
         dispatcher.utter_message(
             response="utter_handoff_queued" if queued.created else "utter_handoff_already_queued",
             queue_position=queued.queue_position or 1,
-            expected_wait=describe_wait(queued.expected_wait_seconds),
+            expected_wait=describe_wait(queued.expected_wait_seconds, route.language),
         )
         if queued.created:
             await self._record(client, package, tracker, "handoff")

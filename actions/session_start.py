@@ -3,7 +3,8 @@
 Rasa starts a new session after ``session_expiration_time`` and ``SessionStarted`` clears the
 paused flag. For a customer waiting for, or talking to, a person that would silently put the
 bot back in charge. This action starts the session the usual way and, if the conversation
-was paused, pauses it again and carries the handoff slots over.
+was paused, pauses it again and carries the handoff slots over. The introduction is in the
+language the channel hints at (message metadata ``language``), else in the carried-over one.
 """
 
 from __future__ import annotations
@@ -14,7 +15,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, ConversationPaused, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from handoff.language import normalise, response_variation
+from handoff.slots import LANGUAGE_SLOT
+
 _NOT_CARRIED = {"requested_slot", "session_started_metadata"}
+INTRO = "utter_session_intro"
 
 
 class ActionSessionStart(Action):
@@ -36,15 +41,31 @@ class ActionSessionStart(Action):
         metadata = tracker.get_slot("session_started_metadata")
         if metadata:
             events.append(SlotSet("session_started_metadata", metadata))
+        language = normalise((metadata or {}).get("language"))
+        initial = {
+            name: (slot or {}).get("initial_value")
+            for name, slot in (domain.get("slots") or {}).items()
+        }
         if carry_over or paused:
+            # A slot at its initial value needs no carrying (SessionStarted resets it to that),
+            # nor does the language a hint replaces below.
             events.extend(
                 SlotSet(name, value)
                 for name, value in tracker.slots.items()
-                if value is not None and name not in _NOT_CARRIED
+                if value is not None
+                and name not in _NOT_CARRIED
+                and value != initial.get(name)
+                and not (name == LANGUAGE_SLOT and language)
             )
+        if language and language != initial.get(LANGUAGE_SLOT):
+            events.append(SlotSet(LANGUAGE_SLOT, language))
         if paused:
             events.append(ConversationPaused())
+        elif language:
+            # Rasa renders a custom action's responses with the slots from before its events:
+            # the channel's language hint picks the intro's variation here.
+            dispatcher.utter_message(**response_variation(domain, INTRO, {LANGUAGE_SLOT: language}))
         else:
-            dispatcher.utter_message(response="utter_session_intro")
+            dispatcher.utter_message(response=INTRO)
         events.append(ActionExecuted("action_listen"))
         return events

@@ -29,6 +29,7 @@ from handoff.signals.problem_turn import (
     choose_problem_turn,
     said_from_events,
 )
+from handoff.slots import LANGUAGE_SLOT
 
 SCHEMA_VERSION = 1
 AGENT_METADATA_KEY = "handoff_agent"
@@ -302,7 +303,9 @@ def build_context_package(
         declined=list(slots.get("intake_declined") or []),
     )
     intent = (latest_message or {}).get("intent") or {}
-    language = ((latest_message or {}).get("metadata") or {}).get("language") or "en"
+    # The channel's hint, else the language slot (handoff.language: the customer's words).
+    hinted = ((latest_message or {}).get("metadata") or {}).get("language")
+    language = hinted or slots.get(LANGUAGE_SLOT) or "en"
     return ContextPackage(
         conversation_id=conversation_id,
         created_at=now or datetime.now(timezone.utc),

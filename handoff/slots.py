@@ -15,6 +15,7 @@ HANDOFF_NOTE = "handoff_note"  # set by a handback: the agent's note for the bot
 # The customer's tier (e.g. ``enterprise``), set by an action that looked the customer up or by
 # the designer; wins over the channel's ``customer_tier`` metadata. A project may not declare it.
 CUSTOMER_TIER = "customer_tier"
+LANGUAGE_SLOT = "language"  # the customer's language (handoff.language), set every turn
 
 INTAKE_FORM = "handoff_intake_form"
 

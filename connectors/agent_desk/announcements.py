@@ -22,12 +22,14 @@ def join_greeting(ctx: DeskContext, view: Dict[str, Any], agent_name: str) -> st
 
     "Hi Zoë Okafor-Lind, Anna from our team has joined the chat." when the handoff's context
     package names the customer (their Telegram or WhatsApp name, or the one a website sent);
-    "Anna from our team has joined the chat." when it does not (REST).
+    "Anna from our team has joined the chat." when it does not (REST). In the handoff's
+    language (``desk.translations``; English when it has none).
     """
     customer = (view.get("customer") or {}).get("name")
+    language = view.get("language")
     if customer:
-        return ctx.greeting_message.format(agent=agent_name, customer=customer)
-    return ctx.joined_message.format(agent=agent_name)
+        return ctx.text("greeting_message", language).format(agent=agent_name, customer=customer)
+    return ctx.text("joined_message", language).format(agent=agent_name)
 
 
 @dataclass(frozen=True)
@@ -58,12 +60,12 @@ def transfer_announcement(
     if view["status"] == HandoffStatus.TICKET.value:
         return None
     if team_name is not None:
-        text = ctx.team_transfer_message.format(team=team_name)
+        text = ctx.text("team_transfer_message", view.get("language")).format(team=team_name)
         return Announcement(text, AgentMessageKind.TRANSFERRED, mover)
     assigned = view.get("assigned_agent") or {}
     name = assigned.get("display_name") or "a colleague"
     if previous_agent is None:
         joined = HumanAgent(id=assigned.get("id") or mover.id, name=name)
         return Announcement(join_greeting(ctx, view, name), AgentMessageKind.JOINED, joined)
-    text = ctx.agent_transfer_message.format(agent=name)
+    text = ctx.text("agent_transfer_message", view.get("language")).format(agent=name)
     return Announcement(text, AgentMessageKind.TRANSFERRED, mover)

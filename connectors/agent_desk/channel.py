@@ -162,6 +162,7 @@ class AgentDeskInput(InputChannel):
         ctx.left_message = settings.desk.left_message
         ctx.team_transfer_message = settings.desk.team_transfer_message
         ctx.agent_transfer_message = settings.desk.agent_transfer_message
+        ctx.translations = settings.desk.all_texts()
         if settings.desk.helpdesk is not None:
             ctx.helpdesk = HelpdeskClient(settings.desk.helpdesk)
         teams = {name: list(team.languages) for name, team in settings.routing.teams.items()}

@@ -70,7 +70,7 @@ async def _say_left(
         request.app.ctx.agent,
         request.app.ctx.input_channels,
         left.conversation_id,
-        ctx.left_message.format(agent=owner.name),
+        ctx.text("left_message", left.language).format(agent=owner.name),
         owner,
         kind=AgentMessageKind.LEFT,
         handoff_id=handoff_id,

@@ -11,7 +11,7 @@ import asyncio
 import functools
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Coroutine, Optional, TypeVar
+from typing import Any, Callable, Coroutine, Dict, Optional, TypeVar
 
 from sanic.request import Request
 from sanic.response import HTTPResponse, json
@@ -56,9 +56,21 @@ class DeskContext:
     left_message: str = DEFAULT_LEFT
     team_transfer_message: str = DEFAULT_TEAM_TRANSFER
     agent_transfer_message: str = DEFAULT_AGENT_TRANSFER
+    # The texts above per language (desk.translations; DeskSettings.all_texts), by code.
+    translations: Dict[str, Dict[str, str]] = field(default_factory=dict)
     helpdesk: Optional[HelpdeskClient] = None  # desk.helpdesk: where tickets are forwarded
     masker: PiiMasker = field(default_factory=PiiMasker)  # personal data in reports' examples
     clock: Callable[[], datetime] = utc_now  # the time every state change is made at
+
+    def text(self, key: str, language: Optional[str]) -> str:
+        """Return the desk text ``key`` (``"joined_message"``, ...) in the handoff's language.
+
+        ``language`` is the handoff's (the customer's, as routing kept it); a language without
+        that text, or none, gets the English one.
+        """
+        code = (language or "").strip().lower().replace("_", "-").split("-")[0]
+        translated = (self.translations.get(code) or {}).get(key)
+        return translated or str(getattr(self, key))
 
     async def run(self, work: Callable[[SqlUnitOfWork], T]) -> T:
         """Run ``work(uow)`` in a worker thread inside a fresh unit of work."""

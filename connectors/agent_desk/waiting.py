@@ -45,12 +45,18 @@ CANCELLED = "queue_cancelled"
 
 
 def notice_text(notice: WaitingNotice, desk: DeskSettings) -> str:
-    """Return what the customer reads for ``notice``, from handoff.yml's templates."""
+    """Return what the customer reads for ``notice``, from handoff.yml's templates.
+
+    In the handoff's language (``desk.translations``; English for a language without the text).
+    """
+    texts = desk.texts_for(notice.language)
     if notice.kind == NoticeKind.TICKET:
-        return desk.queue_ticket_message.format(back_at=notice.back_at or desk.queue_ticket_soon)
-    return desk.queue_update_message.format(
+        return texts["queue_ticket_message"].format(
+            back_at=notice.back_at or texts["queue_ticket_soon"]
+        )
+    return texts["queue_update_message"].format(
         queue_position=notice.queue_position,
-        expected_wait=describe_wait(notice.expected_wait_seconds),
+        expected_wait=describe_wait(notice.expected_wait_seconds, notice.language),
     )
 
 
@@ -212,7 +218,7 @@ async def cancel_if_asked(
         agent,
         channels,
         conversation_id,
-        desk.cancelled_message,
+        desk.texts_for(view.get("language"))["cancelled_message"],
         kind=CANCELLED,
         handoff_id=handoff_id,
         team=view.get("team"),

@@ -42,7 +42,7 @@ from handoff.reasons import HandoffReason
 from handoff.routing.handling import Handling, HandlingDecision, choose_handling
 from handoff.routing.plan import plan_route
 from handoff.routing.teams import Route, RoutingSettings
-from handoff.slots import CUSTOMER_TIER, HANDOFF_REASON, HANDOFF_SIGNALS
+from handoff.slots import CUSTOMER_TIER, HANDOFF_REASON, HANDOFF_SIGNALS, LANGUAGE_SLOT
 from handoff.store.unit_of_work import SqlUnitOfWork
 
 DEFAULT_REASON = HandoffReason.LOW_CONFIDENCE
@@ -86,8 +86,17 @@ class HandoffRequest:
 
     @property
     def metadata(self) -> Mapping[str, Any]:
-        """The latest message's metadata (``customer_tier``, ``language``, ``timezone``)."""
-        return self.latest_message.get("metadata") or {}
+        """The latest message's metadata (``customer_tier``, ``language``, ``timezone``).
+
+        Without a ``language`` hint from the channel, its ``language`` is the ``language``
+        slot: the language of the customer's words (:mod:`handoff.language`; the hint wins
+        there too), so routing, the context package and the desk's texts agree with the
+        responses the customer read.
+        """
+        metadata = dict(self.latest_message.get("metadata") or {})
+        if not metadata.get("language") and self.slots.get(LANGUAGE_SLOT):
+            metadata["language"] = self.slots[LANGUAGE_SLOT]
+        return metadata
 
     @property
     def customer_name(self) -> Optional[str]:

@@ -82,6 +82,7 @@ class WaitingNotice:
     queue_position: Optional[int] = None
     expected_wait_seconds: Optional[int] = None
     back_at: Optional[str] = None
+    language: Optional[str] = None  # the handoff's (the customer's): the text's language
 
 
 def sweep(
@@ -112,7 +113,9 @@ def _ticket_if_due(
     uow: SqlUnitOfWork, handoff: Handoff, now: datetime, rules: WaitingRules, hours_of: HoursOf
 ) -> Optional[WaitingNotice]:
     """Make the handoff a ticket if :func:`waiting.decide_ticket` says so and nobody claimed it."""
-    availability = team_availability(handoff.team or "", hours_of(handoff.team), now)
+    availability = team_availability(
+        handoff.team or "", hours_of(handoff.team), now, language=handoff.language
+    )
     decision = waiting.decide_ticket(
         queued_since=handoff.queued_at or handoff.created_at,
         now=now,
@@ -139,6 +142,7 @@ def _ticket_if_due(
         team=handoff.team,
         reason=decision.reason,
         back_at=availability.back_at,
+        language=handoff.language,
     )
 
 
@@ -172,6 +176,7 @@ def _update_if_due(
         reason=decision.reason,
         queue_position=position,
         expected_wait_seconds=wait,
+        language=handoff.language,
     )
 
 

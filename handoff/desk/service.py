@@ -379,6 +379,7 @@ class Leaving:
     team: Optional[str]
     agent_id: Optional[str]
     agent_name: Optional[str]
+    language: Optional[str] = None  # the handoff's: the desk's texts are in it
 
 
 def leaving(uow: SqlUnitOfWork, handoff: Handoff) -> Leaving:
@@ -389,6 +390,7 @@ def leaving(uow: SqlUnitOfWork, handoff: Handoff) -> Leaving:
         team=handoff.team,
         agent_id=owner,
         agent_name=agent_name(uow, owner) if owner else None,
+        language=handoff.language or (handoff.context or {}).get("language"),
     )
 
 

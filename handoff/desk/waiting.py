@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Dict, Iterable, Optional
 
+from babel.units import format_unit
+
 UNKNOWN_WAIT = "a few minutes"
 
 MEANINGFUL_WAIT_SHARE = 0.5
@@ -56,24 +58,54 @@ DEFAULT_CANCEL_PHRASES = (
 _NOT_WORD = re.compile(r"[^\w']+")
 
 
-def describe_wait(seconds: Optional[float]) -> str:
+@dataclass(frozen=True)
+class WaitWords:
+    """How one language says an expected wait (Babel writes the number and its unit)."""
+
+    unknown: str
+    under_a_minute: str
+    about: str  # "about {duration}"
+
+
+WAIT_WORDS: Dict[str, WaitWords] = {
+    "en": WaitWords(UNKNOWN_WAIT, "less than a minute", "about {duration}"),
+    "de": WaitWords("ein paar Minuten", "weniger als eine Minute", "etwa {duration}"),
+    "fr": WaitWords("quelques minutes", "moins d'une minute", "environ {duration}"),
+    "es": WaitWords("unos minutos", "menos de un minuto", "aproximadamente {duration}"),
+}
+"""The languages the handoff messages are written in; any other reads English."""
+
+
+def describe_wait(seconds: Optional[float], language: Optional[str] = None) -> str:
     """Return ``seconds`` as a rounded, friendly duration for the queued message.
 
     None (the desk gave no estimate) reads "a few minutes"; under a minute "less than a
     minute"; up to an hour whole minutes; beyond that quarter hours ("about 1.5 hours" is
-    avoided: "about 1 hour 30 minutes").
+    avoided: "about 1 hour 30 minutes"). In ``language`` ("de": "etwa 4 Minuten") when it is
+    one of :data:`WAIT_WORDS`, else English.
     """
+    code = (language or "").strip().lower().replace("_", "-").split("-")[0]
+    if code not in WAIT_WORDS:
+        code = "en"
+    words = WAIT_WORDS[code]
     if seconds is None or seconds < 0:
-        return UNKNOWN_WAIT
+        return words.unknown
     if seconds < 60:
-        return "less than a minute"
+        return words.under_a_minute
     minutes = math.ceil(seconds / 60)
     if minutes < 60:
-        return f"about {minutes} minute{'s' if minutes != 1 else ''}"
+        return words.about.format(duration=_units(minutes, "minute", code))
     quarters = round(minutes / 15) * 15
     hours, rest = divmod(quarters, 60)
-    text = f"about {hours} hour{'s' if hours != 1 else ''}"
-    return f"{text} {rest} minutes" if rest else text
+    duration = _units(hours, "hour", code)
+    if rest:
+        duration = f"{duration} {_units(rest, 'minute', code)}"
+    return words.about.format(duration=duration)
+
+
+def _units(count: int, unit: str, language: str) -> str:
+    """Return "4 minutes" / "4 Minuten" / "1 hora" (CLDR plural rules, via Babel)."""
+    return format_unit(count, f"duration-{unit}", length="long", locale=language)
 
 
 def normalise_phrase(text: str) -> str:

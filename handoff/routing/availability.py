@@ -51,6 +51,7 @@ def check_availability(
     hours: Optional[HoursSettings],
     now: datetime,
     customer_tz: Optional[str] = None,
+    language: Optional[str] = None,
 ) -> Availability:
     """Return the availability of ``route.team`` at ``now`` (tz-aware).
 
@@ -60,11 +61,12 @@ def check_availability(
             means the team takes handoffs at any time.
         now: the moment of the handoff, tz-aware in any zone.
         customer_tz: the customer's IANA zone, if the channel tells it.
+        language: the customer's language: ``back_at`` is written in it.
 
     Raises:
         ValueError: if ``now`` is naive.
     """
-    return team_availability(route.team, hours, now, customer_tz)
+    return team_availability(route.team, hours, now, customer_tz, language)
 
 
 def team_availability(
@@ -72,6 +74,7 @@ def team_availability(
     hours: Optional[HoursSettings],
     now: datetime,
     customer_tz: Optional[str] = None,
+    language: Optional[str] = None,
 ) -> Availability:
     """Return the availability of ``team`` at ``now``: :func:`check_availability` by team name.
 
@@ -90,5 +93,5 @@ def team_availability(
         team=team,
         open=False,
         next_opening=opening,
-        back_at=describe_opening(opening, customer_tz),
+        back_at=describe_opening(opening, customer_tz, language),
     )

@@ -29,6 +29,7 @@ from enum import Enum
 from typing import Any, Callable, Dict, Iterator, List, Optional
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from babel.dates import format_datetime
 from pydantic import Field, validator
 
 from handoff.section import Section
@@ -45,6 +46,17 @@ _DAY_NAMES = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
 _MONTH_NAMES = (
     "January February March April May June July August September October November December"
 ).split()
+
+
+OPENING_PATTERNS = {
+    "de": "'am' EEEE, d. MMMM 'um' HH:mm",
+    "fr": "EEEE d MMMM 'à' HH:mm",
+    "es": "'el' EEEE d 'de' MMMM 'a las' HH:mm",
+}
+"""CLDR date patterns of the languages the handoff messages are written in besides English.
+
+The preposition is part of the date ("am Montag", "el lunes"), as the texts that quote it
+("es ist {back_at} wieder da", "vuelve {back_at}") expect."""
 
 
 class NeverOpensError(ValueError):
@@ -270,13 +282,16 @@ def _exists(local: datetime) -> bool:
     return round_trip.replace(tzinfo=None, fold=0) == local.replace(tzinfo=None, fold=0)
 
 
-def describe_opening(moment: datetime, customer_tz: Optional[str] = None) -> str:
+def describe_opening(
+    moment: datetime, customer_tz: Optional[str] = None, language: Optional[str] = None
+) -> str:
     """Write ``moment`` as customers read it: ``"Monday 24 November at 09:00 (CET)"``.
 
     In the customer's zone when known, else in ``moment``'s own zone (the team's, as
     :func:`next_opening` returns it). An unknown ``customer_tz`` (it comes from channel
     metadata) falls back to the team's zone instead of failing in front of the customer.
-    English only; the weekday and month names do not depend on the server's locale.
+    In ``language`` when it is one of :data:`OPENING_PATTERNS` ("am Montag, 24. November um 09:00
+    (CET)", Babel's CLDR names), else English; never the server's locale.
     """
     _require_aware(moment)
     local = moment
@@ -285,6 +300,10 @@ def describe_opening(moment: datetime, customer_tz: Optional[str] = None) -> str
             local = moment.astimezone(load_zone(customer_tz))
         except ValueError:
             logger.debug("Unknown customer time zone %r; using the team's.", customer_tz)
+    code = (language or "").strip().lower().replace("_", "-").split("-")[0]
+    if code in OPENING_PATTERNS:
+        words = format_datetime(local, OPENING_PATTERNS[code], locale=code)
+        return f"{words} ({_zone_label(local)})"
     return (
         f"{_DAY_NAMES[local.weekday()]} {local.day} {_MONTH_NAMES[local.month - 1]} "
         f"at {local:%H:%M} ({_zone_label(local)})"

@@ -39,7 +39,7 @@ def plan_route(
     """
     route = route_to_team(reason, topic, tier, metadata.get("language"), routing)
     availability = check_availability(
-        route, routing.team(route.team).hours, now, metadata.get("timezone")
+        route, routing.team(route.team).hours, now, metadata.get("timezone"), route.language
     )
     return route, RouteInfo(
         team=route.team,

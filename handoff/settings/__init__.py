@@ -21,6 +21,12 @@ from handoff.desk.waiting import DEFAULT_CANCEL_PHRASES, normalise_phrase
 from handoff.reasons import HandoffReason, reject_unknown_reason_keys
 from handoff.routing.teams import RoutingSettings
 from handoff.section import Section
+from handoff.settings.desk_texts import (
+    TEXT_KEYS,
+    DeskTexts,
+    fills,
+    merged_translations,
+)
 from handoff.settings.policy import PolicySettings
 from handoff.signals.intake import DEFAULT_ORDER_NUMBER_PATTERN, IntakeField, OrderNumberFormat
 
@@ -83,27 +89,6 @@ class IntakeSettings(Section):
         if reason is None:
             return []
         return list(self.questions.get(reason, []))
-
-
-def _fills(*placeholders: str):  # noqa: ANN202 - a pydantic validator
-    """Return a validator allowing exactly ``placeholders`` in a customer text template."""
-    sample = {name: "x" for name in placeholders}
-    names = ", ".join(f"{{{name}}}" for name in placeholders)
-    if len(placeholders) == 1:
-        allowed = f"only the placeholder {names} is allowed"
-    else:
-        allowed = (
-            f"only the placeholders {names} are allowed" if names else "no placeholders allowed"
-        )
-
-    def check(template: str) -> str:
-        try:
-            template.format(**sample)
-        except (KeyError, IndexError, ValueError) as error:
-            raise ValueError(f"{allowed} ({error!r})") from None
-        return template
-
-    return check
 
 
 def _cancel_phrases(phrases: List[str]) -> List[str]:
@@ -192,17 +177,42 @@ class DeskSettings(Section):
         default="OK, I've taken you out of the queue. I'm back - how can I help?", min_length=1
     )
 
+    # The texts above in other languages, key by key (handoff/settings/desk_texts.py):
+    # German, French and Spanish are built in; a key a language leaves out is English.
+    translations: Dict[str, DeskTexts] = Field(default_factory=dict)
+
     _templates = validator(
         "joined_message", "left_message", "agent_transfer_message", allow_reuse=True
-    )(_fills("agent"))
-    _team_templates = validator("team_transfer_message", allow_reuse=True)(_fills("team"))
-    _greetings = validator("greeting_message", allow_reuse=True)(_fills("agent", "customer"))
+    )(fills("agent"))
+    _team_templates = validator("team_transfer_message", allow_reuse=True)(fills("team"))
+    _greetings = validator("greeting_message", allow_reuse=True)(fills("agent", "customer"))
     _update = validator("queue_update_message", allow_reuse=True)(
-        _fills("queue_position", "expected_wait")
+        fills("queue_position", "expected_wait")
     )
-    _ticket = validator("queue_ticket_message", allow_reuse=True)(_fills("back_at"))
-    _plain = validator("queue_ticket_soon", "cancelled_message", allow_reuse=True)(_fills())
+    _ticket = validator("queue_ticket_message", allow_reuse=True)(fills("back_at"))
+    _plain = validator("queue_ticket_soon", "cancelled_message", allow_reuse=True)(fills())
     _phrases = validator("cancel_phrases", allow_reuse=True)(_cancel_phrases)
+
+    @validator("translations", pre=True, always=True)
+    def _with_built_in(cls, configured: object) -> Dict[str, DeskTexts]:  # noqa: N805
+        if configured is not None and not isinstance(configured, dict):
+            raise ValueError(
+                "a mapping of language code -> texts, e.g. {de: {joined_message: ...}}"
+            )
+        return {code: DeskTexts(**texts) for code, texts in merged_translations(configured).items()}
+
+    def texts_for(self, language: Optional[str]) -> Dict[str, str]:
+        """Return every desk text in ``language`` ("de", "de-AT"); English for what it lacks."""
+        code = (language or "").strip().lower().replace("_", "-").split("-")[0]
+        translated = self.translations.get(code)
+        return {
+            key: (getattr(translated, key, None) if translated else None) or getattr(self, key)
+            for key in TEXT_KEYS
+        }
+
+    def all_texts(self) -> Dict[str, Dict[str, str]]:
+        """Return :meth:`texts_for` of every configured language, by language code."""
+        return {code: self.texts_for(code) for code in self.translations}
 
 
 class SelfServiceSettings(Section):

@@ -36,6 +36,18 @@ _REFUSALS = [
         r"\bnot\s+sure\b",
         r"\bi\s+(?:lost|deleted|threw away)\b",
         r"\bnot\s+(?:an?\s+)?(?:customer|order)\b",
+        # German, French, Spanish (the responses' languages, handoff/language.py)
+        r"^\W*(?:nein|nee|nö|non|non merci|passer|paso|omitir)\W*$",
+        r"\b(?:habe?|hab)\s+(?:ich\s+)?(?:leider\s+)?(?:keine?n?|nicht)\b",
+        r"\bkeine?n?\s+(?:ahnung|bestellnummer|bestellung|e-?mail|kundenkonto|konto)\b",
+        r"\b(?:weiß|weiss)\s+(?:ich\s+)?(?:leider\s+)?nicht\b",
+        r"\b(?:lieber|möchte)\s+nicht\b|\büberspringen\b",
+        r"\bn(?:e\s+|')(?:l'|en\s+|le\s+|la\s+)?(?:ai|sais|trouve|retrouve)\s+pas\b",
+        r"\bme\s+souviens\s+pas\b",
+        r"\baucune\s+idée\b|\bpas\s+de\s+(?:numéro|commande|e-?mail|compte)\b",
+        r"\b(?:préfère|préférerais)\s+(?:ne\s+)?pas\b|\bplutôt\s+pas\b",
+        r"\bno\s+(?:lo\s+|la\s+)?(?:tengo|sé|se|recuerdo|encuentro)\b",
+        r"\bni\s+idea\b|\bprefiero\s+no\b|\bsin\s+(?:número|pedido|correo)\b",
     )
 ]
 
@@ -118,7 +130,9 @@ def find_all_emails(text: Optional[str]) -> List[Found]:
 def is_refusal(text: Optional[str]) -> bool:
     """Tell whether the customer declined to give the requested detail.
 
-    "I don't have one", "no idea", "skip", "I'd rather not" are refusals; an answer that
+    "I don't have one", "no idea", "skip", "I'd rather not" are refusals, and so are their
+    German, French and Spanish counterparts ("habe ich nicht", "je n'en ai pas", "no lo
+    tengo"); an answer that
     contains the value itself is checked for the value first by the caller.
     """
     if not text:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from unittest.mock import Mock
 
 import pytest
@@ -9,6 +10,9 @@ import pytest
 from connectors.agent_desk.announcements import join_greeting, transfer_announcement
 from connectors.agent_desk.http import DeskContext
 from connectors.bridge import HumanAgent
+from handoff.settings import load_settings
+
+SHIPPED = Path(__file__).resolve().parents[3] / "handoff.yml"
 
 ANNA, BEN = {"id": "a1", "display_name": "Anna"}, {"id": "a2", "display_name": "Ben Ode"}
 MOVER = HumanAgent(id="s1", name="Sue")  # the supervisor who transfers
@@ -71,3 +75,21 @@ def test_the_join_message_greets_a_customer_by_the_name_their_channel_reported(c
     view = {"status": "assigned", "customer": customer}
 
     assert join_greeting(DeskContext(Mock(), "t", Mock()), view, "Anna Berg") == expected
+
+
+def test_the_desk_speaks_the_handoffs_language():
+    ctx = DeskContext(Mock(), "t", Mock())
+    ctx.translations = load_settings(SHIPPED).desk.all_texts()
+    german = {"status": "assigned", "assigned_agent": BEN, "customer": JANE, "language": "de"}
+
+    joined = transfer_announcement(ctx, german, None, None, MOVER)
+    to_team = transfer_announcement(ctx, {**german, "status": "queued"}, "Billing", "a1", MOVER)
+
+    assert join_greeting(ctx, {**german, "customer": None}, "Anna") == (
+        "Anna aus unserem Team ist jetzt im Chat."
+    )
+    assert joined and joined.text == "Hallo Jane, Ben Ode aus unserem Team ist jetzt im Chat."
+    assert to_team and to_team.text == "Ich verbinde Sie mit unserem Team Billing."
+    assert join_greeting(ctx, {**german, "language": "it"}, "Anna") == (
+        "Hi Jane, Anna from our team has joined the chat."
+    )

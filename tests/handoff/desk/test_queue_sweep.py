@@ -34,7 +34,7 @@ def office_hours(team):
     return OFFICE
 
 
-def _open(uow, conversation_id: str, at: datetime) -> str:
+def _open(uow, conversation_id: str, at: datetime, language=None) -> str:
     return desk_service.open_handoff(
         uow,
         conversation_id=conversation_id,
@@ -42,6 +42,7 @@ def _open(uow, conversation_id: str, at: datetime) -> str:
         context={"summary": "wants a refund"},
         channel="telegram",
         team="billing",
+        language=language,
         now=at,
     ).handoff_id
 
@@ -134,6 +135,19 @@ def test_when_the_team_closes_the_customer_hears_when_it_is_back(unit_of_work, b
         notices = sweep(uow, evening + timedelta(minutes=2), rules, office_hours)
     assert [(n.reason, n.back_at) for n in notices] == [
         (TicketReason.TEAM_CLOSED, "Monday 14 December at 09:00 (CET)")
+    ]
+
+
+def test_a_german_customer_hears_when_the_team_is_back_in_german(unit_of_work, billing) -> None:
+    evening = datetime(2026, 12, 8, 16, 59, tzinfo=timezone.utc)  # Tuesday 17:59 in Berlin
+    with unit_of_work() as uow:
+        add_agent(uow, "otto", ["billing"], now=evening)
+        _open(uow, "c1", evening, language="de")
+        notices = sweep(
+            uow, evening + timedelta(minutes=2), WaitingRules(timeout=None), office_hours
+        )
+    assert [(n.language, n.back_at) for n in notices] == [
+        ("de", "am Montag, 14. Dezember um 09:00 (CET)")
     ]
 
 

@@ -132,3 +132,19 @@ def test_a_queued_handoff_becomes_a_ticket_after_the_timeout_or_when_the_team_cl
     )
     assert (decision.act, decision.reason) == (act, reason)
     assert decision.evidence["waited_seconds"] == waited.total_seconds()
+
+
+@pytest.mark.parametrize(
+    "seconds, language, words",
+    [
+        (None, "de", "ein paar Minuten"),
+        (30, "fr", "moins d'une minute"),
+        (60, "de-AT", "etwa 1 Minute"),
+        (240, "es", "aproximadamente 4 minutos"),
+        (95 * 60, "de", "etwa 1 Stunde 30 Minuten"),
+        (120 * 60, "es", "aproximadamente 2 horas"),
+        (240, "it", "about 4 minutes"),  # no Italian handoff texts: English, like the rest
+    ],
+)
+def test_the_wait_is_said_in_the_customers_language(seconds, language, words):
+    assert describe_wait(seconds, language) == words

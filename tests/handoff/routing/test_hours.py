@@ -251,6 +251,20 @@ def test_describe_opening(moment, customer_tz, expected):
     assert describe_opening(moment, customer_tz) == expected
 
 
+@pytest.mark.parametrize(
+    "language, expected",
+    [
+        ("de", "am Montag, 23. November um 03:00 (EST)"),
+        ("fr-CA", "lundi 23 novembre à 03:00 (EST)"),
+        ("es", "el lunes 23 de noviembre a las 03:00 (EST)"),
+        ("it", "Monday 23 November at 03:00 (EST)"),  # no Italian handoff texts: English
+        (None, "Monday 23 November at 03:00 (EST)"),
+    ],
+)
+def test_the_opening_is_written_in_the_customers_language(language, expected):
+    assert describe_opening(_MONDAY_9, NEW_YORK, language) == expected
+
+
 def test_describe_opening_refuses_a_naive_time():
     with pytest.raises(ValueError, match="no time zone"):
         describe_opening(datetime(2026, 11, 23, 9, 0), TOKYO)
