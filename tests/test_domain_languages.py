@@ -26,11 +26,17 @@ AROUND_A_HANDOFF = [
     "utter_handoff_queued",
     "utter_handoff_already_queued",
     "utter_handoff_ticket",
+    "utter_handoff_ticket_opened",
     "utter_handoff_unavailable",
     "utter_welcome_back",
     "utter_media_unsupported",
     "utter_default",
     "utter_out_of_scope",
+    # the bundled guided path (handoff.yml routing.handling)
+    "utter_guided_return_label",
+    "utter_ask_return_label_form_order_number",
+    "utter_ask_return_reason",
+    "utter_return_label",
 ]
 
 
