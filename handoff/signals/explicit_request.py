@@ -87,6 +87,49 @@ _REQUESTS = [
         r"\b(?:around|available|online)\b[^.?!]{0,20}\bhelp\b",
     )
 ]
+# German, French and Spanish requests (the handoff messages are in those languages too, see
+# handoff.language). The NLU is trained on English only: examples in other languages pulled
+# English questions about people towards ``human_handoff`` (issue #18, docs/benchmarks.md), so
+# a request in those languages is recognised here, by its verb and its person, as narrowly as
+# the English patterns.
+_PERSON_DE = (
+    r"(?:menschen?|mitarbeiter(?:in|innen|n)?|person|berater(?:in)?|kundenberater(?:in)?|"
+    r"kundenservice|kundendienst|support|agenten?|jemand(?:em|en)?(?:\s+(?:aus|von)\s+"
+    r"(?:ihrem|eurem|dem)\s+team)?)"
+)
+_PERSON_FR = (
+    r"(?:(?:un|une)\s+(?:vrai\s+|vraie\s+)?(?:humain|personne|conseill(?:er|ère)|agent|"
+    r"opérat(?:eur|rice)|membre\s+de\s+(?:votre|l')\s*équipe)|quelqu'un|le\s+service\s+client)"
+)
+_PERSON_ES = (
+    r"(?:(?:un|una)\s+(?:persona|humano|agente|asesor(?:a)?|operador(?:a)?)|alguien|"
+    r"atención\s+al\s+cliente)"
+)
+_REQUESTS_DE_FR_ES = [
+    re.compile(pattern, re.IGNORECASE)
+    for pattern in (
+        # "Ich möchte mit einem Mitarbeiter sprechen", "Verbinden Sie mich mit einem Menschen"
+        rf"\b(?:mit|an)\s+(?:einem|einer|einen|dem|den|der)?\s*(?:echten\s+|richtigen\s+)?"
+        rf"{_PERSON_DE}\b[^.?!]{{0,30}}?\b(?:sprechen|reden|verbinden|chatten|weiterleiten)\b",
+        r"\b(?:verbinden|verbindest|leiten)\s+(?:sie|du)?\s*mich\b[^.?!]{0,40}?\b(?:mit|an|weiter)\b",
+        rf"\b(?:möchte|will|brauche|hätte\s+gern(?:e)?)\s+(?:bitte\s+)?(?:einen?|eine)\s+"
+        rf"(?:echten\s+|richtigen\s+)?{_PERSON_DE}\b",
+        # the whole message is the request: "bitte einen Mitarbeiter", "un agent svp"
+        rf"^\W*(?:bitte\s+)?(?:einen?|eine)\s+(?:echten\s+)?{_PERSON_DE}\W*(?:bitte)?\W*$",
+        rf"^\W*{_PERSON_FR}\W*(?:s'il\s+vous\s+pla[iî]t|svp|stp|merci)?\W*$",
+        rf"^\W*{_PERSON_ES}\W*(?:por\s+favor)?\W*$",
+        # "Je voudrais parler à un conseiller", "Passez-moi un humain"
+        rf"\b(?:parler|discuter|échanger)\s+(?:à|avec)\s+{_PERSON_FR}",
+        rf"\b(?:passez|passe)[- ]moi\s+{_PERSON_FR}",
+        r"\b(?:mettez|mets)[- ]moi\s+en\s+relation\s+avec\b",
+        # "Quiero hablar con una persona", "Pásame con un humano"
+        rf"\b(?:hablar|comunicarme|chatear)\s+con\s+{_PERSON_ES}",
+        rf"\b(?:pásame|páseme|póngame|ponme|comuníqueme)\s+con\s+{_PERSON_ES}",
+        rf"\b(?:me\s+puede|me\s+podría|puede)\s+atender\s+{_PERSON_ES}",
+    )
+]
+
+
 _ASKING_WHETHER_BOT = re.compile(
     r"\b(?:are|am|is)\s+(?:you|i|this|that|it)\b[^.?!]{0,30}\b(?:human|person|bot|robot|real)\b",
     re.IGNORECASE,
@@ -142,7 +185,7 @@ def is_explicit_request(text: Optional[str]) -> bool:
     text = untangle_typos(text)
     if _ASKING_WHETHER_BOT.search(text) or declines_a_person(text):
         return False
-    return any(pattern.search(text) for pattern in _REQUESTS)
+    return any(pattern.search(text) for pattern in (*_REQUESTS, *_REQUESTS_DE_FR_ES))
 
 
 _MENTION = re.compile(

@@ -156,3 +156,47 @@ def test_a_person_named_without_asking_is_a_mention(text):
 )
 def test_other_people_sizes_products_and_bot_questions_are_not_mentions(text):
     assert not mentions_a_person(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ich möchte bitte mit einem Mitarbeiter sprechen",
+        "Kann ich mit einem echten Menschen reden?",
+        "Verbinden Sie mich bitte mit dem Kundenservice",
+        "Können Sie mich an den Kundendienst weiterleiten?",
+        "Ich will einen Menschen, keinen Bot",
+        "bitte einen Mitarbeiter",
+        "Je voudrais parler à un conseiller",
+        "Est-ce que je peux parler à une vraie personne ?",
+        "Passez-moi un humain s'il vous plaît",
+        "Mettez-moi en relation avec le service client",
+        "un agent svp",
+        "Quiero hablar con una persona",
+        "¿Puedo hablar con un agente?",
+        "Pásame con un humano, por favor",
+        "necesito hablar con alguien de atención al cliente",
+        "¿Me puede atender una persona?",
+        "un agente por favor",
+    ],
+)
+def test_a_request_in_german_french_or_spanish_is_recognised(text):
+    assert is_explicit_request(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bist du ein Mensch?",
+        "Ist das ein Chatbot?",
+        "Mein Mann hat mit einem Mitarbeiter gesprochen, der Tisch ist super",
+        "Wo ist meine Bestellung?",
+        "Personne ne m'a répondu",
+        "C'est une vraie personne qui répond ?",
+        "la personne au magasin était très gentille",
+        "¿Eres una persona real?",
+        "¿Cuánto tarda el envío a Madrid?",
+    ],
+)
+def test_german_french_or_spanish_questions_and_stories_about_people_are_not_requests(text):
+    assert not is_explicit_request(text)
