@@ -146,9 +146,15 @@ class ValidateHandoffIntakeForm(FormValidationAction):
         if tracker.get_slot(slots.REQUESTED_SLOT) is None:
             return False
         message = tracker.latest_message or {}
+        text = message.get("text")
+        if is_explicit_request(text):
+            return True
+        # "Ich habe keine" answers the question: the English NLU may file a German refusal
+        # under human_handoff, but the words say what the customer meant.
+        if isinstance(text, str) and is_refusal(text):
+            return False
         intent = (message.get("intent") or {}).get("name")
-        explicit_intents = handoff_settings().policy.explicit_request.intents
-        return intent in explicit_intents or is_explicit_request(message.get("text"))
+        return intent in handoff_settings().policy.explicit_request.intents
 
     def _from_history(self, tracker: Tracker, field: IntakeField) -> Dict[str, Any]:
         if tracker.get_slot(field.value) is not None:

@@ -207,6 +207,20 @@ def test_insisting_on_a_person_ends_the_intake_at_once(validate, dispatcher, slo
     assert dispatcher.messages == []
 
 
+@pytest.mark.parametrize(
+    "answer", ["Ich habe keine", "je n'en ai pas", "No lo tengo", "I don't have one"]
+)
+@pytest.mark.parametrize("slot", ["order_number", "email"])
+def test_a_refusal_the_nlu_reads_as_a_request_for_a_person_is_a_refusal(validate, slot, answer):
+    # The NLU is trained on English: it has filed German refusals under human_handoff.
+    history = _decided("explicit_request", ("talk to a person", "human_handoff"))
+
+    events = validate(_asked(history, slot, answer, intent="human_handoff"))
+
+    assert SdkSlotSet("intake_declined", [slot]) in events
+    assert not any(event.get("name") == "handoff_signals" for event in events)
+
+
 @pytest.mark.parametrize("request_text", ["I want to talk to a human", "get me a real person"])
 def test_the_request_that_starts_the_intake_is_not_an_insistence(validate, request_text):
     history = _decided("explicit_request", (request_text, "human_handoff"))
