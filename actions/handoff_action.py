@@ -91,16 +91,16 @@ class ActionHandoff(Action):
             return [SlotSet(slots.HANDOFF_ID, None)]
         if queued.status == "ticket":
             reference = queued.handoff_id[:8].upper()
-            if route_info.ticket and route_info.open:  # a ticket by routing.handling, not hours
-                dispatcher.utter_message(
-                    response="utter_handoff_ticket_opened", team=route.team, reference=reference
-                )
-            else:
+            if route_info.back_at:  # the team is closed and we know when it is back
                 dispatcher.utter_message(
                     response="utter_handoff_ticket",
                     team=route.team,
-                    back_at=route_info.back_at or "as soon as they are available",
+                    back_at=route_info.back_at,
                     reference=reference,
+                )
+            else:  # a ticket by routing.handling, or a team with no opening in sight
+                dispatcher.utter_message(
+                    response="utter_handoff_ticket_opened", team=route.team, reference=reference
                 )
             await self._record(client, package, tracker, "ticket")
             return [SlotSet(slots.HANDOFF_ID, queued.handoff_id)]

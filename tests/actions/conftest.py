@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -76,13 +77,15 @@ def customer_reads(dispatcher, rasa_domain):
         "attachment",
     }
     nlg = TemplatedNaturalLanguageGenerator(rasa_domain.responses)
-    empty = DialogueStateTracker.from_events("reader", [], slots=rasa_domain.slots)
 
-    def read():
+    def read(**slots):
+        """Render with these slot values (``language="de"`` picks the German variations)."""
+        events = [SlotSet(name, value) for name, value in slots.items()]
+        reader = DialogueStateTracker.from_events("reader", events, slots=rasa_domain.slots)
         texts = []
         for message in dispatcher.messages:
             variables = {k: v for k, v in message.items() if k not in standard}
-            rendered = asyncio.run(nlg.generate(message["response"], empty, "rest", **variables))
+            rendered = asyncio.run(nlg.generate(message["response"], reader, "rest", **variables))
             texts.append(rendered["text"])
         return texts
 

@@ -1,4 +1,4 @@
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -6,8 +6,11 @@ from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, Slot
 from rasa_sdk.events import ConversationPaused
 from rasa_sdk.events import SlotSet as SdkSlotSet
 
+from actions import handoff_action
 from actions.handoff_action import ActionHandoff
+from actions.settings import handoff_settings
 from handoff.clients.desk_api import DESK_TOKEN_ENV, DESK_URL_ENV
+from handoff.routing.hours import HoursSettings
 from tests.conversation import said
 from tests.fake_desk import FakeDesk, closed_port_url
 
@@ -177,3 +180,31 @@ def test_outside_business_hours_a_ticket_is_opened_and_the_time_is_given(
     (message,) = customer_reads()
     assert "back Monday 30 November at 09:00 (CET)" in message
     assert "reference 9F3C2A1B" in message
+
+
+def test_a_team_with_no_opening_in_sight_gets_a_ticket_said_in_the_customers_language(
+    run_action, handed_over, desk_env, customer_reads, monkeypatch
+):
+    """Every open day a holiday for a year: no time to promise, and no English filler either."""
+    shipped = handoff_settings()
+    mondays = [date(2026, 11, 23) + timedelta(weeks=week) for week in range(60)]
+    hours = HoursSettings.parse_obj(
+        {"timezone": "Europe/Berlin", "weekly": {"mon": ["09:00-18:00"]}, "holidays": mondays}
+    )
+    general = shipped.routing.team("general").copy(update={"hours": hours})
+    teams = {**shipped.routing.teams, "general": general}
+    routing = shipped.routing.copy(update={"teams": teams})
+    monkeypatch.setattr(
+        handoff_action, "handoff_settings", lambda: shipped.copy(update={"routing": routing})
+    )
+    with FakeDesk(
+        reply={"id": "4b1e0d9c" + "0" * 24, "status": "ticket", "queue_position": None}
+    ) as desk:
+        desk_env(desk.url)
+        run_action(ActionHandoff(), handed_over)
+
+    route = desk.received[0].body["route"]
+    assert (route["open"], route["back_at"]) == (False, None)
+    (message,) = customer_reads(language="de")
+    assert message.startswith("Ich habe für unser Team general ein Ticket")
+    assert "Referenz 4B1E0D9C" in message
