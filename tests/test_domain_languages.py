@@ -28,6 +28,8 @@ AROUND_A_HANDOFF = [
     "utter_handoff_ticket",
     "utter_handoff_ticket_opened",
     "utter_handoff_unavailable",
+    "utter_action_server_trouble",
+    "utter_action_server_ticket",
     "utter_welcome_back",
     "utter_media_unsupported",
     "utter_default",

@@ -9,10 +9,11 @@ action). The messaging channels therefore check each customer turn after ``on_ne
 2. the action server does not answer its ``/health`` within ``HEALTH_TIMEOUT`` seconds.
 
 Then the Rasa server does what ``action_handoff`` would have done, with what it has: it
-tells the customer ``TROUBLE_TEXT``, opens the handoff directly in the handoff store it shares
-with the desk (:func:`handoff.desk.opening.open_handoff`, the rules every entry point follows,
-with the signal ``action_server_unavailable``; outside business hours it becomes a ticket),
-publishes ``handoff.opened`` and pauses the conversation
+tells the customer ``utter_action_server_trouble`` (domain.yml, in their language), opens the
+handoff directly in the handoff store it shares with the desk
+(:func:`handoff.desk.opening.open_handoff`, the rules every entry point follows, with the
+signal ``action_server_unavailable``; outside business hours it becomes a ticket, said by
+``utter_action_server_ticket``), publishes ``handoff.opened`` and pauses the conversation
 (a ticket leaves the bot active, as ``action_handoff`` does). Healthy turns cost nothing: the
 health check runs only for a silent turn that ran custom actions.
 """
@@ -26,6 +27,7 @@ from typing import Any, Callable, Dict, List, Optional
 
 import aiohttp
 from rasa.core.channels.channel import OutputChannel
+from rasa.core.nlg import NaturalLanguageGenerator
 from rasa.shared.core.events import (
     ActionExecuted,
     BotUttered,
@@ -50,6 +52,8 @@ from handoff.store.models import utc_now
 logger = logging.getLogger(__name__)
 
 HEALTH_TIMEOUT = 3.0
+TROUBLE_RESPONSE = "utter_action_server_trouble"
+TICKET_RESPONSE = "utter_action_server_ticket"
 TROUBLE_TEXT = "Sorry, I'm having trouble right now — I'm passing you to a person."
 TICKET_TEXT = (
     "Sorry, I'm having trouble right now. I've passed your message to our team; "
@@ -124,7 +128,7 @@ async def hand_over_if_actions_failed(
     request = handoff_request(tracker, channel)
     opened, view = await asyncio.to_thread(_open_handoff, sessions, request, routing, clock())
     ticket = opened.status == "ticket"
-    text = TICKET_TEXT.format(reference=opened.handoff_id[:8]) if ticket else TROUBLE_TEXT
+    text = await trouble_text(agent.nlg, tracker, channel, opened.handoff_id if ticket else None)
     if output is not None:
         await output.send_text_message(conversation_id, text)
     async with agent.lock_store.lock(conversation_id, wait_time_in_seconds=LOCK_POLL_SECONDS):
@@ -145,6 +149,32 @@ async def hand_over_if_actions_failed(
             )
         )
     return True
+
+
+async def trouble_text(
+    nlg: Optional[NaturalLanguageGenerator],
+    tracker: DialogueStateTracker,
+    channel: str,
+    ticket_id: Optional[str] = None,
+) -> str:
+    """Return what the customer is told: ``TROUBLE_RESPONSE``, or ``TICKET_RESPONSE`` for a ticket.
+
+    The responses live in domain.yml, so the designer words them and the customer's
+    ``language`` slot picks the variation, as for every other response. A domain without them
+    (or a generator that fails) still gets the English ``TROUBLE_TEXT`` / ``TICKET_TEXT``:
+    the customer must hear something when the action server is down.
+    """
+    reference = ticket_id[:8].upper() if ticket_id else None
+    response = TICKET_RESPONSE if reference else TROUBLE_RESPONSE
+    if nlg is not None:
+        try:
+            generated = await nlg.generate(response, tracker, channel, reference=reference)
+        except Exception:  # noqa: BLE001 - an NLG server may fail too; the text below stands in
+            logger.exception("could not generate %s; saying the built-in text", response)
+            generated = None
+        if generated and generated.get("text"):
+            return str(generated["text"])
+    return TICKET_TEXT.format(reference=reference) if reference else TROUBLE_TEXT
 
 
 def handoff_request(tracker: DialogueStateTracker, channel: str) -> HandoffRequest:

@@ -17,16 +17,17 @@ pytestmark = pytest.mark.integration
 # - `handback` (triggered by the agent desk) and `send_media` (by the messaging channels) are
 #   external intents; they must have no NLU examples, or the model could guess them from a
 #   customer's words;
-# - responses uttered by custom actions, asked by the forms, given by HandoffTriggerPolicy as
-#   FAQ answers (handoff.yml faq_answers) or said by action_handoff as a guided path's intro
-#   (handoff.yml routing.handling) do not appear in stories/rules.
+# - responses uttered by custom actions or by the messaging channels (the action-server-down
+#   fallback), asked by the forms, given by HandoffTriggerPolicy as FAQ answers (handoff.yml
+#   faq_answers) or said by action_handoff as a guided path's intro (handoff.yml
+#   routing.handling) do not appear in stories/rules.
 EXTERNAL_INTENTS = {"handback", "send_media"}
 
 
 def _responses_uttered_by_actions() -> set:
     code = "\n".join(
         path.read_text()
-        for folder in ("actions", "custom_components")
+        for folder in ("actions", "custom_components", "connectors/messaging")
         for path in (PROJECT_ROOT / folder).glob("*.py")
     )
     uttered = set(re.findall(r'"(utter_\w+)"', code))
