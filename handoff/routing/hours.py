@@ -41,19 +41,17 @@ SEARCH_DAYS = 370
 
 MINUTES_PER_DAY = 24 * 60
 _RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
-# English names, independent of the server's locale (strftime's %A/%B are not).
-_DAY_NAMES = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
-_MONTH_NAMES = (
-    "January February March April May June July August September October November December"
-).split()
 
 
 OPENING_PATTERNS = {
+    "en": "EEEE d MMMM 'at' HH:mm",
     "de": "'am' EEEE, d. MMMM 'um' HH:mm",
     "fr": "EEEE d MMMM 'à' HH:mm",
     "es": "'el' EEEE d 'de' MMMM 'a las' HH:mm",
 }
-"""CLDR date patterns of the languages the handoff messages are written in besides English.
+"""CLDR date patterns of the languages the handoff messages are written in (English for others).
+
+Babel writes the names from CLDR, never from the server's locale (strftime's ``%A`` would).
 
 The preposition is part of the date ("am Montag", "el lunes"), as the texts that quote it
 ("es ist {back_at} wieder da", "vuelve {back_at}") expect."""
@@ -291,7 +289,7 @@ def describe_opening(
     :func:`next_opening` returns it). An unknown ``customer_tz`` (it comes from channel
     metadata) falls back to the team's zone instead of failing in front of the customer.
     In ``language`` when it is one of :data:`OPENING_PATTERNS` ("am Montag, 24. November um 09:00
-    (CET)", Babel's CLDR names), else English; never the server's locale.
+    (CET)"), else English.
     """
     _require_aware(moment)
     local = moment
@@ -301,13 +299,10 @@ def describe_opening(
         except ValueError:
             logger.debug("Unknown customer time zone %r; using the team's.", customer_tz)
     code = (language or "").strip().lower().replace("_", "-").split("-")[0]
-    if code in OPENING_PATTERNS:
-        words = format_datetime(local, OPENING_PATTERNS[code], locale=code)
-        return f"{words} ({_zone_label(local)})"
-    return (
-        f"{_DAY_NAMES[local.weekday()]} {local.day} {_MONTH_NAMES[local.month - 1]} "
-        f"at {local:%H:%M} ({_zone_label(local)})"
-    )
+    if code not in OPENING_PATTERNS:
+        code = "en"
+    words = format_datetime(local, OPENING_PATTERNS[code], locale=code)
+    return f"{words} ({_zone_label(local)})"
 
 
 def _zone_label(local: datetime) -> str:

@@ -103,3 +103,21 @@ def test_a_refund_gets_the_return_label_and_a_person_only_on_request(desk, teleg
     (handoff,) = _handoffs_of(desk, conversation)
     assert (handoff["status"], handoff["reason"]) == ("queued", "explicit_request")
     assert wait_until(lambda: desk.tracker(conversation)["paused"], timeout=30) is True
+
+
+def test_asking_for_a_person_in_the_middle_of_the_return_form_reaches_one(desk, telegram):
+    """The form asks for a reason; the customer would rather talk to someone: no label, a person."""
+    chat = next(_chats)
+    conversation = f"telegram:{chat}"
+    say(desk, telegram, chat, "I want my money back for order 48213377, refund me now", "e-mail")
+    say(desk, telegram, chat, "jane@example.com", "Why are you sending it back?")
+    _settled(desk, conversation, "return_label_form")
+
+    replies = say(desk, telegram, chat, "no, just let me talk to a real person", QUEUED)
+
+    assert not any(LABEL in reply for reply in replies)
+    assert not any("Why are you sending it back?" in reply for reply in replies)
+    (handoff,) = _handoffs_of(desk, conversation)
+    assert (handoff["status"], handoff["reason"]) == ("queued", "explicit_request")
+    tracker = _settled(desk, conversation, None)
+    assert tracker["paused"] is True
