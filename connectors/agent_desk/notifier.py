@@ -1,12 +1,14 @@
 """Sending the desk's notifications (``desk.notifications``) off the customer's turn.
 
-The notifier hears every ``handoff.opened`` that *this* replica publishes (``LiveEvents.relay``
-is called for local events only, so with several replicas each handoff is announced once, by
-the replica that opened it) and posts the notices of :mod:`handoff.desk.notifications` from
-a background task: a slow or broken chat tool never delays the customer's webhook or the
-bot's turn. Each notice is tried ``attempts`` times with a doubling pause (1, 2, 4 s ...);
-one that still fails is logged (without its URL, which is a secret) and dropped — a notice
-is a nudge, the inbox stays the record.
+The notifier hears every new handoff or ticket that *this* replica publishes (``handoff.opened``,
+and ``handoff.closed`` of a queued handoff the waiting sweep made a ticket;
+``LiveEvents.relay`` is called for local events only, so with several replicas each is
+announced once, by the replica that opened it or whose sweep made the ticket) and posts the
+notices of :mod:`handoff.desk.notifications` from a background task: a slow or broken chat
+tool never delays the customer's webhook or the bot's turn. Each notice is tried
+``attempts`` times with a doubling pause (1, 2, 4 s ...); one that still fails is logged
+(without its URL, which is a secret) and dropped — a notice is a nudge, the inbox stays the
+record.
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from typing import Any, List, Optional
 
 import aiohttp
 
-from handoff.desk.events import DeskEvent, DeskEventType, LiveEvents
-from handoff.desk.notifications import Notice, NotificationTarget, notices_for
+from handoff.desk.events import DeskEvent, LiveEvents
+from handoff.desk.notifications import Notice, NotificationTarget, announced, notices_for
 
 logger = logging.getLogger(__name__)
 
@@ -69,8 +71,12 @@ class Notifier:
             await self._session.close()
 
     def offer(self, event: DeskEvent) -> None:
-        """Queue the notices of an opened handoff; safe from any thread, never blocks."""
-        if event.type != DeskEventType.HANDOFF_OPENED or self._loop is None:
+        """Queue the notices of a new handoff or ticket; safe from any thread, never blocks.
+
+        What counts as new is :func:`handoff.desk.notifications.announced` (a ticket the
+        waiting sweep made of a queued handoff included).
+        """
+        if announced(event.type, event.data) is None or self._loop is None:
             return
         notices = notices_for(event.data, self.targets, self.inbox_url)
         for notice in notices:

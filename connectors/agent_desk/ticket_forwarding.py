@@ -26,9 +26,8 @@ from connectors.agent_desk.http import DeskContext, desk_call
 from handoff.clients.sessions import close_loop_session
 from handoff.desk import service as desk_service
 from handoff.desk.errors import Conflict
-from handoff.desk.events import DeskEventType
+from handoff.desk.notifications import NotificationEvent, announced
 from handoff.desk.tickets import forward_ticket
-from handoff.store import HandoffStatus
 
 logger = logging.getLogger(__name__)
 
@@ -80,8 +79,4 @@ async def _forward_new_tickets(ctx: DeskContext) -> None:
 
 def _is_new_ticket(event_type: str, data: Dict[str, Any]) -> bool:
     """Tell a new ticket: opened as one, or a queued handoff that became one (waiting sweep)."""
-    if data.get("status") != HandoffStatus.TICKET.value:
-        return False
-    return event_type == DeskEventType.HANDOFF_OPENED or (
-        event_type == DeskEventType.HANDOFF_CLOSED and data.get("closed_at") is None
-    )
+    return announced(event_type, data) is NotificationEvent.TICKET

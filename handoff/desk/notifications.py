@@ -5,7 +5,7 @@ Slack incoming webhook, for some teams or all of them, for new live handoffs, ne
 both. This module decides *which* targets an opened handoff goes to and *what* they receive;
 ``connectors.agent_desk.notifier`` sends it off the customer's turn, with retries.
 
-What leaves the desk is deliberately small: the handoff's id, team, reason, channel,
+What leaves the desk is deliberately small: the handoff's id, team, queue, reason, channel,
 priority, status and a link to the inbox — never the customer's words, name, order number or
 e-mail address, because a chat tool or a third-party webhook is outside the desk's data
 retention and erasure. The URL of a target is a secret (a Slack webhook URL lets anyone post
@@ -21,6 +21,7 @@ from typing import Any, Dict, List, Mapping, Optional
 
 from pydantic import Field, validator
 
+from handoff.desk.events import DeskEventType
 from handoff.section import Section
 
 
@@ -81,13 +82,33 @@ def event_of(view: Mapping[str, Any]) -> NotificationEvent:
     return NotificationEvent.TICKET if view.get("status") == "ticket" else NotificationEvent.HANDOFF
 
 
+def announced(event_type: str, view: Mapping[str, Any]) -> Optional[NotificationEvent]:
+    """Return what a desk event (its type, the handoff's view) announces to the teams, if any.
+
+    A handoff opened live or as a ticket; or a ticket the waiting sweep made of a queued
+    handoff (queue timeout, team closed): ``handoff.closed`` with status ``ticket`` and no
+    ``closed_at``. That ticket waits for the team exactly like one opened as a ticket, so
+    whoever hears of new tickets (a notification target, the help-desk forwarding) hears of
+    it too. Claims, transfers, closes and messages are the inbox's business: ``None``.
+    """
+    if event_type == DeskEventType.HANDOFF_OPENED:
+        return event_of(view)
+    if (
+        event_type == DeskEventType.HANDOFF_CLOSED
+        and view.get("status") == "ticket"
+        and view.get("closed_at") is None
+    ):
+        return NotificationEvent.TICKET
+    return None
+
+
 def notices_for(
     view: Mapping[str, Any],
     targets: List[NotificationTarget],
     inbox_url: Optional[str] = None,
     environ: Mapping[str, str] = os.environ,
 ) -> List[Notice]:
-    """Return the notices an opened handoff causes: one per target that wants it.
+    """Return the notices a new handoff or ticket causes: one per target that wants it.
 
     A target whose URL variable is unset is skipped (``ops.check`` reports it before start).
     """
@@ -118,7 +139,16 @@ def webhook_payload(
         "event": f"{event.value}.opened",
         "handoff": {
             key: view.get(key)
-            for key in ("id", "status", "team", "reason", "channel", "priority", "created_at")
+            for key in (
+                "id",
+                "status",
+                "team",
+                "queue",
+                "reason",
+                "channel",
+                "priority",
+                "created_at",
+            )
         },
         "queue_position": view.get("queue_position"),
         "expected_wait_seconds": view.get("expected_wait_seconds"),
@@ -132,7 +162,10 @@ def slack_payload(
     """Return a Slack incoming-webhook message (``text`` in Slack's mrkdwn)."""
     what = "New ticket" if event is NotificationEvent.TICKET else "A customer is waiting"
     reason = str(view.get("reason") or "handoff").replace("_", " ")
-    text = f"{what} for *{view.get('team') or 'the desk'}*: {reason} on {view.get('channel')}"
+    where = f"*{view.get('team') or 'the desk'}*"
+    if view.get("queue"):
+        where += f" ({view['queue']} queue)"
+    text = f"{what} for {where}: {reason} on {view.get('channel')}"
     if view.get("queue_position"):
         text += f", position {view['queue_position']} in the queue"
     if inbox_url:

@@ -23,6 +23,7 @@ from tests.fakes.channels import (
     telegram_text,
     wait_until,
 )
+from tests.fakes.notification_receivers import FakeWebhook
 from tests.fakes.telegram_api import FakeTelegramApi
 from tests.replicas.production import agent_token, hand_over, post_update, say
 
@@ -33,6 +34,8 @@ DESK = {
     "queue_sweep_seconds": 0.5,
     "queue_update_minutes": 0,
     "queue_timeout_minutes": TIMEOUT_SECONDS / 60,
+    # the team's ticket channel hears of a ticket the queue timeout made
+    "notifications": [{"kind": "webhook", "url_env": "TICKETS_WEBHOOK_URL", "events": ["ticket"]}],
 }
 TICKET = "made it a ticket"
 _chats = itertools.count(int(time.time()) % 10_000 * 1000 + 8_000_000_000)
@@ -46,7 +49,14 @@ def telegram() -> Iterator[FakeTelegramApi]:
 
 
 @pytest.fixture(scope="module")
-def desk(trained_model, tmp_path_factory, telegram) -> Iterator[RunningAssistant]:
+def tickets_webhook() -> Iterator[FakeWebhook]:
+    receiver = FakeWebhook()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture(scope="module")
+def desk(trained_model, tmp_path_factory, telegram, tickets_webhook) -> Iterator[RunningAssistant]:
     running = start_desk_with_telegram(
         trained_model,
         tmp_path_factory.mktemp("waiting"),
@@ -55,6 +65,7 @@ def desk(trained_model, tmp_path_factory, telegram) -> Iterator[RunningAssistant
         TELEGRAM_SECRET,
         keepalive_seconds=2.0,
         desk_settings=DESK,
+        extra_env={"TICKETS_WEBHOOK_URL": f"{tickets_webhook.url}/tickets"},
     )
     yield running
     running.stop()
@@ -96,7 +107,9 @@ def test_never_mind_while_queued_cancels_and_the_bot_is_back(desk, telegram):
     assert _bot_answers(desk, telegram, chat)  # the bot, no longer paused, answers
 
 
-def test_a_queue_update_when_the_one_ahead_is_claimed_then_a_ticket_on_timeout(desk, telegram):
+def test_a_queue_update_when_the_one_ahead_is_claimed_then_a_ticket_on_timeout(
+    desk, telegram, tickets_webhook
+):
     ahead, behind = next(_chats), next(_chats)
     first = hand_over(desk, telegram, ahead)
     second = hand_over(desk, telegram, behind)
@@ -131,3 +144,13 @@ def test_a_queue_update_when_the_one_ahead_is_claimed_then_a_ticket_on_timeout(d
     assert _status(desk, first["id"])["status"] == "assigned"  # an agent's chat never times out
 
     assert _bot_answers(desk, telegram, behind)  # the bot is back while the ticket waits
+
+    # the team's ticket notifications hear of it once; of the live handoffs, nothing
+    (announced,) = tickets_webhook.wait_for(
+        lambda call: call.body["handoff"]["id"] == second["id"], timeout=30
+    )
+    assert (announced.body["event"], announced.body["handoff"]["status"]) == (
+        "ticket.opened",
+        "ticket",
+    )
+    assert not tickets_webhook.calls_where(lambda call: call.body["handoff"]["id"] == first["id"])

@@ -5,6 +5,7 @@ import pytest
 from handoff.desk.notifications import (
     NotificationEvent,
     NotificationTarget,
+    announced,
     notices_for,
     slack_payload,
     webhook_payload,
@@ -51,6 +52,26 @@ def test_each_target_hears_only_its_teams_and_events(team, status, expected):
     assert all(n.handoff_id == "h-1" for n in notices)
 
 
+@pytest.mark.parametrize(
+    "event_type, status, closed_at, expected",
+    [
+        ("handoff.opened", "queued", None, NotificationEvent.HANDOFF),
+        ("handoff.opened", "ticket", None, NotificationEvent.TICKET),
+        # the waiting sweep made a queued handoff a ticket (queue timeout, team closed)
+        ("handoff.closed", "ticket", None, NotificationEvent.TICKET),
+        # an answered ticket closed by its agent, a chat handed back, a claim: nothing new
+        ("handoff.closed", "ticket", "2026-12-05T11:00:00+00:00", None),
+        ("handoff.closed", "resolved", "2026-12-05T11:00:00+00:00", None),
+        ("handoff.claimed", "assigned", None, None),
+    ],
+)
+def test_a_ticket_the_waiting_sweep_made_is_announced_like_a_new_one(
+    event_type, status, closed_at, expected
+):
+    view = {**VIEW, "status": status, "closed_at": closed_at}
+    assert announced(event_type, view) is expected
+
+
 def test_a_target_whose_url_variable_is_unset_is_skipped():
     targets = [_target(kind="webhook", url_env="NOT_SET_ANYWHERE")]
     assert notices_for(VIEW, targets, environ=ENV) == []
@@ -71,12 +92,18 @@ def test_the_slack_message_says_who_waits_where_and_links_the_inbox():
     )
     ticket = slack_payload({**VIEW, "status": "ticket"}, NotificationEvent.TICKET)["text"]
     assert ticket.startswith("New ticket for *billing*")
+    senior = slack_payload({**VIEW, "queue": "senior"}, NotificationEvent.HANDOFF)["text"]
+    assert senior.startswith("A customer is waiting for *billing* (senior queue): frustration")
 
 
 def test_the_webhook_document_names_the_event_and_the_handoff():
     body = webhook_payload({**VIEW, "status": "ticket"}, NotificationEvent.TICKET)
     assert body["event"] == "ticket.opened"
     assert body["handoff"]["id"] == "h-1" and body["handoff"]["team"] == "billing"
+    assert (
+        webhook_payload({**VIEW, "queue": "senior"}, NotificationEvent.HANDOFF)["handoff"]["queue"]
+        == "senior"
+    )
 
 
 def _settings(notifications):
