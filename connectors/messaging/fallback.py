@@ -169,7 +169,7 @@ async def trouble_text(
     if nlg is not None:
         try:
             generated = await nlg.generate(response, tracker, channel, reference=reference)
-        except Exception:  # noqa: BLE001 - an NLG server may fail too; the text below stands in
+        except Exception:  # an NLG server may fail too; the built-in text below stands in
             logger.exception("could not generate %s; saying the built-in text", response)
             generated = None
         if generated and generated.get("text"):
