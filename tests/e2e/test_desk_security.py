@@ -23,47 +23,29 @@ import subprocess
 import sys
 import threading
 import time
-from typing import Dict, Iterator, List, Optional
+from typing import Dict, List, Optional
 
 import pytest
 import requests
 
 from handoff.clients.desk_api import DESK_TOKEN_ENV
-from tests.e2e.assistant import RunningAssistant, start_desk_with_telegram
-from tests.fakes.channels import telegram_text, wait_until
-from tests.fakes.telegram_api import BOT_ID, FakeTelegramApi
+from tests.e2e.assistant import RunningAssistant
+from tests.fakes.channels import TELEGRAM_SECRET, telegram_text, wait_until
 
 pytestmark = pytest.mark.integration
 
 KEEPALIVE_SECONDS = 2.0
 PASSWORD = "correct horse battery 7"
-TELEGRAM_TOKEN = f"{BOT_ID}:AAH-security-token"
-TELEGRAM_SECRET = "security-webhook-secret"
 FLOOD = 50
 _addresses = itertools.count(10)
 _chats = itertools.count(int(time.time()) % 10_000 * 1000 + 7_000_000_000)
 
 
 @pytest.fixture(scope="module")
-def telegram() -> Iterator[FakeTelegramApi]:
-    api = FakeTelegramApi(TELEGRAM_TOKEN)
-    yield api
-    api.stop()
-
-
-@pytest.fixture(scope="module")
-def desk(trained_model, tmp_path_factory, telegram) -> Iterator[RunningAssistant]:
-    running = start_desk_with_telegram(
-        trained_model,
-        tmp_path_factory.mktemp("security"),
-        telegram.url,
-        TELEGRAM_TOKEN,
-        TELEGRAM_SECRET,
-        KEEPALIVE_SECONDS,
-        extra_env={"SANIC_PROXIES_COUNT": "1"},
+def desk(start_desk) -> RunningAssistant:
+    return start_desk(
+        "security", keepalive_seconds=KEEPALIVE_SECONDS, extra_env={"SANIC_PROXIES_COUNT": "1"}
     )
-    yield running
-    running.stop()
 
 
 def _address() -> str:

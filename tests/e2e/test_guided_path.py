@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import itertools
 import time
-from typing import Iterator, Optional
+from typing import Optional
 
 import pytest
 
-from tests.e2e.assistant import RunningAssistant, start_desk_with_telegram
-from tests.fakes.channels import TELEGRAM_SECRET, TELEGRAM_TOKEN, telegram_callback, wait_until
-from tests.fakes.telegram_api import FakeTelegramApi
+from tests.e2e.assistant import RunningAssistant
+from tests.fakes.channels import telegram_callback, wait_until
 from tests.replicas.production import post_update, say
 
 pytestmark = pytest.mark.integration
@@ -29,24 +28,8 @@ _chats = itertools.count(int(time.time()) % 10_000 * 1000 + 7_000_000_000)
 
 
 @pytest.fixture(scope="module")
-def telegram() -> Iterator[FakeTelegramApi]:
-    api = FakeTelegramApi(TELEGRAM_TOKEN)
-    yield api
-    api.stop()
-
-
-@pytest.fixture(scope="module")
-def desk(trained_model, tmp_path_factory, telegram) -> Iterator[RunningAssistant]:
-    running = start_desk_with_telegram(
-        trained_model,
-        tmp_path_factory.mktemp("guided"),
-        telegram.url,
-        TELEGRAM_TOKEN,
-        TELEGRAM_SECRET,
-        keepalive_seconds=2.0,
-    )
-    yield running
-    running.stop()
+def desk(start_desk) -> RunningAssistant:
+    return start_desk("guided")
 
 
 def _settled(desk: RunningAssistant, conversation_id: str, loop: object) -> dict:

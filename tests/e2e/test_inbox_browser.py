@@ -28,12 +28,13 @@ import shutil
 import time
 import uuid
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List
+from typing import Any, Callable, Dict, List
 
 import pytest
 import requests
 
-from tests.e2e.assistant import RunningAssistant, start_desk_with_telegram
+from tests.e2e.assistant import RunningAssistant
+from tests.fakes.channels import TELEGRAM_SECRET
 from tests.fakes.telegram_api import FakeTelegramApi
 
 try:
@@ -49,8 +50,6 @@ TIMEOUT_MS = 30_000
 AGENT = {"username": "anna", "display_name": "Anna Berg", "password": "correct horse battery 9"}
 CHAT_ID = 424242
 CONVERSATION = f"telegram:{CHAT_ID}"
-TELEGRAM_TOKEN = "123456:inbox-test-token"
-TELEGRAM_SECRET = "inbox-webhook-secret"
 KEEPALIVE_SECONDS = 3
 
 
@@ -65,24 +64,8 @@ def _unavailable(message: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def telegram() -> Iterator[FakeTelegramApi]:
-    api = FakeTelegramApi(TELEGRAM_TOKEN)
-    yield api
-    api.stop()
-
-
-@pytest.fixture(scope="module")
-def desk_assistant(trained_model, tmp_path_factory, telegram) -> Iterator[RunningAssistant]:
-    running = start_desk_with_telegram(
-        trained_model,
-        tmp_path_factory.mktemp("inbox"),
-        telegram.url,
-        TELEGRAM_TOKEN,
-        TELEGRAM_SECRET,
-        KEEPALIVE_SECONDS,
-    )
-    yield running
-    running.stop()
+def desk_assistant(start_desk) -> RunningAssistant:
+    return start_desk("inbox", keepalive_seconds=KEEPALIVE_SECONDS)
 
 
 @pytest.fixture(scope="module")

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import itertools
 import random
-from typing import Iterator
 
 import pytest
 from prometheus_client.utils import floatToGoString
 
 from handoff.analytics.metrics import PICKUP_BUCKETS
-from tests.e2e.assistant import RunningAssistant, start_desk_with_telegram
+from tests.e2e.assistant import RunningAssistant
 from tests.e2e.scrape import (
     CUSTOMER_TURNS,
     expected_readings,
@@ -28,8 +27,7 @@ from tests.e2e.scrape import (
     seconds_between,
     settled,
 )
-from tests.fakes.channels import TELEGRAM_SECRET, TELEGRAM_TOKEN
-from tests.fakes.telegram_api import BOT_ID, FakeTelegramApi
+from tests.fakes.telegram_api import BOT_ID
 from tests.replicas.production import agent_token, wait_for
 
 pytestmark = pytest.mark.integration
@@ -38,20 +36,8 @@ _chats = itertools.count(random.randint(1, 10**6) * 1000 + 7_000_000_000)
 
 
 @pytest.fixture(scope="module")
-def telegram() -> Iterator[FakeTelegramApi]:
-    api = FakeTelegramApi(TELEGRAM_TOKEN)
-    yield api
-    api.stop()
-
-
-@pytest.fixture(scope="module")
-def desk(trained_model, tmp_path_factory, telegram) -> Iterator[RunningAssistant]:
-    running = start_desk_with_telegram(
-        trained_model, tmp_path_factory.mktemp("metrics"), telegram.url, TELEGRAM_TOKEN,
-        TELEGRAM_SECRET, 15.0,
-    )  # fmt: skip
-    yield running
-    running.stop()
+def desk(start_desk) -> RunningAssistant:
+    return start_desk("metrics", keepalive_seconds=15.0)
 
 
 def test_a_scripted_handoff_moves_the_counters_and_histograms(desk, telegram):

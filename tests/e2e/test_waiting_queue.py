@@ -15,10 +15,8 @@ from typing import Iterator
 
 import pytest
 
-from tests.e2e.assistant import RunningAssistant, start_desk_with_telegram
+from tests.e2e.assistant import RunningAssistant
 from tests.fakes.channels import (
-    TELEGRAM_SECRET,
-    TELEGRAM_TOKEN,
     DeskEventStream,
     telegram_text,
     wait_until,
@@ -42,13 +40,6 @@ _chats = itertools.count(int(time.time()) % 10_000 * 1000 + 8_000_000_000)
 
 
 @pytest.fixture(scope="module")
-def telegram() -> Iterator[FakeTelegramApi]:
-    api = FakeTelegramApi(TELEGRAM_TOKEN)
-    yield api
-    api.stop()
-
-
-@pytest.fixture(scope="module")
 def tickets_webhook() -> Iterator[FakeWebhook]:
     receiver = FakeWebhook()
     yield receiver
@@ -56,19 +47,12 @@ def tickets_webhook() -> Iterator[FakeWebhook]:
 
 
 @pytest.fixture(scope="module")
-def desk(trained_model, tmp_path_factory, telegram, tickets_webhook) -> Iterator[RunningAssistant]:
-    running = start_desk_with_telegram(
-        trained_model,
-        tmp_path_factory.mktemp("waiting"),
-        telegram.url,
-        TELEGRAM_TOKEN,
-        TELEGRAM_SECRET,
-        keepalive_seconds=2.0,
+def desk(start_desk, tickets_webhook) -> RunningAssistant:
+    return start_desk(
+        "waiting",
         desk_settings=DESK,
         extra_env={"TICKETS_WEBHOOK_URL": f"{tickets_webhook.url}/tickets"},
     )
-    yield running
-    running.stop()
 
 
 def _status(desk: RunningAssistant, handoff_id: str) -> dict:
