@@ -87,13 +87,16 @@ def refresh_offers(uow: SqlUnitOfWork, team: Optional[str], now: datetime) -> Di
     return offers
 
 
-def expected_wait_seconds(uow: SqlUnitOfWork, handoff: Handoff, now: datetime) -> Optional[int]:
+def expected_wait_seconds(
+    uow: SqlUnitOfWork, handoff: Handoff, now: datetime, position: Optional[int] = None
+) -> Optional[int]:
     """Return how long the customer can expect to wait for a person, in seconds.
 
     The median of the team's recent waits (``claimed_at - created_at`` of the last
     ``WAIT_SAMPLE`` claimed live handoffs, ``DEFAULT_WAIT_SECONDS`` without history), times
     the number of rounds the online agents need to reach this place in the handoff's own
-    queue. ``0`` once an agent has it; ``None`` for tickets and closed handoffs.
+    queue (``position`` when the caller has just read it, else read here). ``0`` once an
+    agent has it; ``None`` for tickets and closed handoffs.
 
     The queues of one team (``routing.queues``: one per customer tier) share the team's
     agents: offers and the inbox still order the whole team by priority, then age, so an
@@ -111,6 +114,8 @@ def expected_wait_seconds(uow: SqlUnitOfWork, handoff: Handoff, now: datetime) -
         return None
     waits = uow.handoffs.recent_waits(handoff.team, WAIT_SAMPLE)
     typical = statistics.median(waits) if waits else DEFAULT_WAIT_SECONDS
-    position = uow.handoffs.queue_position(handoff) or 1
+    if position is None:
+        position = uow.handoffs.queue_position(handoff)
+    position = position or 1
     agents = max(1, len(online_agents(uow, handoff.team, now)))
     return int(round(typical * math.ceil(position / agents)))

@@ -149,9 +149,17 @@ def _ticket_if_due(
 def _update_if_due(
     uow: SqlUnitOfWork, handoff: Handoff, now: datetime, rules: WaitingRules
 ) -> Optional[WaitingNotice]:
-    """Record and return a queue update if :func:`waiting.decide_update` says one is due."""
+    """Record and return a queue update if :func:`waiting.decide_update` says one is due.
+
+    The place and the wait come from separate reads; a claim committed between them (by an
+    agent on any replica) would pair the old place with a wait already counting the claim
+    ("You're now number 2" just before "number 1"). So the place is read again after the
+    wait, and a queue that moved meanwhile waits for the next sweep, which sees it settled.
+    """
     position = uow.handoffs.queue_position(handoff)
-    wait = desk_routing.expected_wait_seconds(uow, handoff, now)
+    wait = desk_routing.expected_wait_seconds(uow, handoff, now, position)
+    if uow.handoffs.queue_position(handoff) != position:
+        return None
     decision = waiting.decide_update(
         queued=HandoffStatus(handoff.status) is HandoffStatus.QUEUED,
         position=position,

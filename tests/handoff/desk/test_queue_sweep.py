@@ -100,6 +100,40 @@ def test_a_second_replica_sweeping_the_same_queue_sends_nothing(unit_of_work, bi
         assert not two.handoffs.record_told(stale.id, stale.told_at, 1, 120, moment)
 
 
+def test_a_claim_committed_while_the_sweep_reads_never_tells_a_stale_place(
+    unit_of_work, billing, monkeypatch
+) -> None:
+    """An agent (on any replica) claims the one ahead between the sweep's reads of the place
+    and the wait: no "You're now number 2" paired with a wait that already counts the claim."""
+    with unit_of_work() as uow:
+        ahead = _open(uow, "c1", START)
+        waiting = _open(uow, "c2", START + timedelta(seconds=1))
+    real_wait = queue_sweep.desk_routing.expected_wait_seconds
+    claims = []
+
+    def wait_while_an_agent_claims(uow, handoff, now, position=None):
+        if handoff.id == waiting and not claims:
+            with unit_of_work() as agent_side:
+                claims.append(
+                    desk_service.claim(agent_side, billing, ahead, now=START + timedelta(minutes=1))
+                )
+        return real_wait(uow, handoff, now, position)
+
+    monkeypatch.setattr(
+        queue_sweep.desk_routing, "expected_wait_seconds", wait_while_an_agent_claims
+    )
+    moment = START + timedelta(minutes=4)
+    with unit_of_work() as uow:
+        torn = sweep(uow, moment, RULES, always_open)
+    with unit_of_work() as uow:
+        settled = sweep(uow, moment + timedelta(seconds=1), RULES, always_open)
+
+    assert claims and torn == []
+    assert [(n.handoff_id, n.reason, n.queue_position) for n in settled] == [
+        (waiting, UpdateReason.POSITION_IMPROVED, 1)
+    ]
+
+
 def test_an_agent_has_it_no_more_updates(unit_of_work, billing) -> None:
     with unit_of_work() as uow:
         ahead = _open(uow, "c1", START)
